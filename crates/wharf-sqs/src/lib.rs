@@ -1,0 +1,209 @@
+//! Wharf's SQS engine: queue semantics behind typed inputs and outputs; it knows nothing of HTTP.
+//!
+//! Layout:
+//! - [`Sqs`] owns the registry of queues and the store; `ops/` holds one file per group of actions.
+//! - [`queue`] is one queue's hot state (ready groups, timeline, retention, dedup) behind its own mutex —
+//!   there is no global lock on the message path.
+//! - [`persist`] is the record format written to the store; every mutation is submitted to the store while
+//!   the queue's lock is held (so records apply in order) and awaited after it is released (group commit).
+//! - [`clock`] injects time; [`limits`] holds AWS's limits; [`error`] the error taxonomy.
+
+pub mod attributes;
+pub mod clock;
+pub mod error;
+pub mod limits;
+pub mod md5;
+pub mod model;
+pub mod persist;
+pub mod queue;
+
+mod ops;
+mod recovery;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::Notify;
+use wharf_store::{Batch, Store};
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{ErrorKind, SqsError, SqsResult};
+pub use ops::move_tasks::MoveTask;
+
+use queue::QueueState;
+
+/// Identity of this SQS endpoint.
+#[derive(Debug, Clone)]
+pub struct SqsConfig {
+    pub account_id: String,
+    pub region: String,
+    /// Base of queue URLs, e.g. `http://localhost:4566`.
+    pub base_url: String,
+}
+
+impl Default for SqsConfig {
+    fn default() -> Self {
+        SqsConfig {
+            account_id: "000000000000".into(),
+            region: "us-east-1".into(),
+            base_url: "http://localhost:4566".into(),
+        }
+    }
+}
+
+/// One queue: its identity and its state.
+pub struct Queue {
+    pub id: u64,
+    pub name: String,
+    pub arn: String,
+    pub url: String,
+    pub fifo: bool,
+    pub(crate) state: Mutex<QueueState>,
+    pub(crate) notify: Notify,
+    pub(crate) deleted: AtomicBool,
+}
+
+impl Queue {
+    pub(crate) fn is_deleted(&self) -> bool {
+        self.deleted.load(Ordering::Acquire)
+    }
+}
+
+/// The SQS service.
+pub struct Sqs {
+    config: SqsConfig,
+    clock: Arc<dyn Clock>,
+    store: Store,
+    queues: RwLock<BTreeMap<String, Arc<Queue>>>,
+    deleted_recently: Mutex<HashMap<String, u64>>,
+    last_queue_id: Mutex<u64>,
+    move_tasks: Mutex<Vec<Arc<MoveTask>>>,
+}
+
+impl Sqs {
+    /// Opens the service over `store`, recovering every queue and message it holds.
+    pub fn open(config: SqsConfig, clock: Arc<dyn Clock>, store: Store) -> SqsResult<Arc<Sqs>> {
+        let sqs = Arc::new(Sqs {
+            config,
+            clock,
+            store,
+            queues: RwLock::new(BTreeMap::new()),
+            deleted_recently: Mutex::new(HashMap::new()),
+            last_queue_id: Mutex::new(0),
+            move_tasks: Mutex::new(Vec::new()),
+        });
+        sqs.recover()?;
+        Ok(sqs)
+    }
+
+    pub fn config(&self) -> &SqsConfig {
+        &self.config
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now_millis()
+    }
+
+    pub fn queue_count(&self) -> usize {
+        self.queues.read().len()
+    }
+
+    /// Total messages held across all queues (for `/_wharf/info`).
+    pub fn message_count(&self) -> usize {
+        self.queues
+            .read()
+            .values()
+            .map(|q| q.state.lock().messages.len())
+            .sum()
+    }
+
+    pub(crate) fn arn_of(&self, name: &str) -> String {
+        format!(
+            "arn:aws:sqs:{}:{}:{}",
+            self.config.region, self.config.account_id, name
+        )
+    }
+
+    pub(crate) fn url_of(&self, name: &str) -> String {
+        format!(
+            "{}/{}/{}",
+            self.config.base_url.trim_end_matches('/'),
+            self.config.account_id,
+            name
+        )
+    }
+
+    /// Finds a queue by its URL (any host; the path's last segment is the name, the one before it the
+    /// account).
+    pub fn resolve(&self, queue_url: Option<&str>) -> SqsResult<Arc<Queue>> {
+        let url = queue_url
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| SqsError::missing("QueueUrl"))?;
+        let path = url.split(['?', '#']).next().unwrap_or_default();
+        let mut segments = path.trim_end_matches('/').rsplit('/');
+        let name = segments.next().unwrap_or_default();
+        if let Some(account) = segments.next() {
+            if account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && account != self.config.account_id
+            {
+                return Err(SqsError::queue_does_not_exist());
+            }
+        }
+        self.queue_by_name(name)
+    }
+
+    pub(crate) fn queue_by_name(&self, name: &str) -> SqsResult<Arc<Queue>> {
+        self.queues
+            .read()
+            .get(name)
+            .cloned()
+            .ok_or_else(SqsError::queue_does_not_exist)
+    }
+
+    pub(crate) fn queue_by_arn(&self, arn: &str) -> Option<Arc<Queue>> {
+        let name = arn.rsplit(':').next()?;
+        let queue = self.queues.read().get(name).cloned()?;
+        (queue.arn == arn).then_some(queue)
+    }
+
+    /// Submits `batch` (call while holding the queue lock, so records apply in order) and returns the
+    /// commit to await once the lock is released.
+    pub(crate) fn submit(&self, batch: Batch) -> Option<wharf_store::Commit> {
+        (!batch.is_empty()).then(|| self.store.submit(batch))
+    }
+
+    /// Wipes every queue (the admin reset endpoint), durably.
+    pub async fn reset(&self) -> SqsResult<()> {
+        let queues: Vec<Arc<Queue>> = std::mem::take(&mut *self.queues.write())
+            .into_values()
+            .collect();
+        let mut batch = Batch::new();
+        for queue in &queues {
+            queue.deleted.store(true, Ordering::Release);
+            queue.notify.notify_waiters();
+            persist::delete_queue(&mut batch, queue.id, &queue.name, 0);
+            batch.delete(
+                wharf_store::Keyspace::Meta,
+                persist::deleted_key(&queue.name),
+            );
+        }
+        self.deleted_recently.lock().clear();
+        for task in self.move_tasks.lock().drain(..) {
+            task.cancel();
+        }
+        if let Some(commit) = self.submit(batch) {
+            commit.await?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) async fn await_commit(commit: Option<wharf_store::Commit>) -> SqsResult<()> {
+    if let Some(commit) = commit {
+        commit.await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,261 @@
+//! StartMessageMoveTask, CancelMessageMoveTask, ListMessageMoveTasks: redrive a dead-letter queue's
+//! messages back to their source queues or to a chosen queue, at a bounded rate, in the background.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use parking_lot::Mutex;
+use wharf_store::Batch;
+
+use super::{ranged, required};
+use crate::error::{ErrorKind, SqsError, SqsResult};
+use crate::limits::*;
+use crate::model::*;
+use crate::persist;
+use crate::{await_commit, Queue, Sqs};
+
+/// One move task and its progress.
+pub struct MoveTask {
+    pub handle: String,
+    pub source_arn: String,
+    pub destination_arn: Option<String>,
+    pub rate: Option<u64>,
+    pub started_millis: u64,
+    pub to_move: u64,
+    moved: AtomicU64,
+    cancelled: AtomicBool,
+    status: Mutex<(&'static str, Option<String>)>,
+}
+
+impl MoveTask {
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+    }
+
+    fn status(&self) -> &'static str {
+        self.status.lock().0
+    }
+
+    fn finish(&self, status: &'static str, reason: Option<String>) {
+        *self.status.lock() = (status, reason);
+    }
+
+    fn entry(&self) -> MessageMoveTaskEntry {
+        let (status, failure) = self.status.lock().clone();
+        MessageMoveTaskEntry {
+            task_handle: (status == "RUNNING").then(|| self.handle.clone()),
+            status: status.to_string(),
+            source_arn: self.source_arn.clone(),
+            destination_arn: self.destination_arn.clone(),
+            max_number_of_messages_per_second: self.rate,
+            approximate_number_of_messages_moved: self.moved.load(Ordering::Acquire),
+            approximate_number_of_messages_to_move: self.to_move,
+            failure_reason: failure,
+            started_timestamp: self.started_millis,
+        }
+    }
+}
+
+fn resource_not_found(what: &str) -> SqsError {
+    SqsError::new(
+        ErrorKind::ResourceNotFound,
+        format!("The resource that you specified for the {what} parameter doesn't exist."),
+    )
+}
+
+impl Sqs {
+    pub fn start_message_move_task(
+        self: &Arc<Self>,
+        input: StartMessageMoveTaskInput,
+    ) -> SqsResult<StartMessageMoveTaskOutput> {
+        let source_arn = required(&input.source_arn, "SourceArn")?;
+        let rate = ranged(
+            input.max_number_of_messages_per_second,
+            "MaxNumberOfMessagesPerSecond",
+            1,
+            MAX_MOVE_RATE as i64,
+            "Must be between 1 and 500, if provided.",
+        )?;
+        let source = self
+            .queue_by_arn(source_arn)
+            .ok_or_else(|| resource_not_found("SourceArn"))?;
+        let is_dead_letter_queue = self.queues.read().values().any(|q| {
+            q.state
+                .lock()
+                .config
+                .redrive_policy
+                .as_ref()
+                .is_some_and(|p| p.dead_letter_target_arn == source.arn)
+        });
+        if !is_dead_letter_queue {
+            return Err(SqsError::invalid_parameter(
+                "Source queue must be configured as a Dead Letter Queue.",
+            ));
+        }
+        if let Some(destination) = input.destination_arn.as_deref() {
+            if self.queue_by_arn(destination).is_none() {
+                return Err(resource_not_found("DestinationArn"));
+            }
+        }
+        let mut tasks = self.move_tasks.lock();
+        if tasks
+            .iter()
+            .any(|t| t.source_arn == source.arn && t.status() == "RUNNING")
+        {
+            return Err(SqsError::new(
+                ErrorKind::UnsupportedOperation,
+                "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
+            ));
+        }
+        let now = self.now();
+        let handle_json = serde_json::json!({"taskId": uuid::Uuid::new_v4().to_string(), "sourceArn": source.arn});
+        let task = Arc::new(MoveTask {
+            handle: base64::engine::general_purpose::STANDARD.encode(handle_json.to_string()),
+            source_arn: source.arn.clone(),
+            destination_arn: input.destination_arn.clone(),
+            rate,
+            started_millis: now,
+            to_move: source.state.lock().ready_count as u64,
+            moved: AtomicU64::new(0),
+            cancelled: AtomicBool::new(false),
+            status: Mutex::new(("RUNNING", None)),
+        });
+        tasks.push(task.clone());
+        drop(tasks);
+        let sqs = self.clone();
+        let output = StartMessageMoveTaskOutput {
+            task_handle: task.handle.clone(),
+        };
+        tokio::spawn(async move { sqs.run_move_task(source, task).await });
+        Ok(output)
+    }
+
+    async fn run_move_task(self: Arc<Self>, source: Arc<Queue>, task: Arc<MoveTask>) {
+        let pause = task.rate.map(|r| Duration::from_micros(1_000_000 / r));
+        loop {
+            if task.cancelled.load(Ordering::Acquire) {
+                task.finish("CANCELLED", None);
+                return;
+            }
+            if task.moved.load(Ordering::Acquire) >= task.to_move || source.is_deleted() {
+                task.finish("COMPLETED", None);
+                return;
+            }
+            match self.move_one(&source, &task).await {
+                Ok(true) => {
+                    task.moved.fetch_add(1, Ordering::AcqRel);
+                }
+                Ok(false) => {
+                    task.finish("COMPLETED", None);
+                    return;
+                }
+                Err(reason) => {
+                    task.finish("FAILED", Some(reason));
+                    return;
+                }
+            }
+            match pause {
+                Some(pause) => tokio::time::sleep(pause).await,
+                None => tokio::task::yield_now().await,
+            }
+        }
+    }
+
+    /// Moves one ready message; `Ok(false)` when the source has none left.
+    async fn move_one(&self, source: &Queue, task: &MoveTask) -> Result<bool, String> {
+        let (message, commit_source) = {
+            let mut state = source.state.lock();
+            state.promote_due(self.now());
+            let Some(seq) = state.take_ready(1).first().copied() else {
+                return Ok(false);
+            };
+            let Some(message) = state.remove(seq) else {
+                return Ok(false);
+            };
+            let mut batch = Batch::new();
+            persist::delete_message(&mut batch, source.id, seq);
+            (message, batch)
+        };
+        let destination_arn = task
+            .destination_arn
+            .clone()
+            .or_else(|| message.content.dead_letter_source_arn.clone())
+            .ok_or_else(|| {
+                "The message has no dead-letter source queue to return to.".to_string()
+            })?;
+        let Some(destination) = self.queue_by_arn(&destination_arn) else {
+            // Put the message back before failing.
+            let mut state = source.state.lock();
+            let mut batch = commit_source;
+            self.insert_moved(source, &mut state, message, None, &mut batch);
+            drop(self.submit(batch));
+            return Err(format!(
+                "Destination queue {destination_arn} does not exist."
+            ));
+        };
+        let commit = {
+            let mut state = destination.state.lock();
+            let mut batch = commit_source;
+            self.insert_moved(&destination, &mut state, message, None, &mut batch);
+            self.submit(batch)
+        };
+        destination.notify.notify_one();
+        await_commit(commit).await.map_err(|e| e.message)?;
+        Ok(true)
+    }
+
+    pub fn cancel_message_move_task(
+        &self,
+        input: CancelMessageMoveTaskInput,
+    ) -> SqsResult<CancelMessageMoveTaskOutput> {
+        let handle = required(&input.task_handle, "TaskHandle")?;
+        let task = self
+            .move_tasks
+            .lock()
+            .iter()
+            .find(|t| t.handle == handle)
+            .cloned()
+            .ok_or_else(|| SqsError::new(ErrorKind::ResourceNotFound, "Task does not exist."))?;
+        if task.status() != "RUNNING" {
+            return Err(SqsError::new(
+                ErrorKind::UnsupportedOperation,
+                "Only active tasks can be cancelled.",
+            ));
+        }
+        task.cancel();
+        task.finish("CANCELLING", None);
+        Ok(CancelMessageMoveTaskOutput {
+            approximate_number_of_messages_moved: task.moved.load(Ordering::Acquire),
+        })
+    }
+
+    pub fn list_message_move_tasks(
+        &self,
+        input: ListMessageMoveTasksInput,
+    ) -> SqsResult<ListMessageMoveTasksOutput> {
+        let source_arn = required(&input.source_arn, "SourceArn")?;
+        let max = ranged(
+            input.max_results,
+            "MaxResults",
+            1,
+            MAX_MOVE_TASK_RESULTS as i64,
+            "Must be between 1 and 10, if provided.",
+        )?
+        .unwrap_or(1) as usize;
+        if self.queue_by_arn(source_arn).is_none() {
+            return Err(resource_not_found("SourceArn"));
+        }
+        let results = self
+            .move_tasks
+            .lock()
+            .iter()
+            .rev()
+            .filter(|t| t.source_arn == source_arn)
+            .take(max)
+            .map(|t| t.entry())
+            .collect();
+        Ok(ListMessageMoveTasksOutput { results })
+    }
+}

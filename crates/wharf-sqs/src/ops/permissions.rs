@@ -1,0 +1,121 @@
+//! AddPermission and RemovePermission: statements in the queue's `Policy` attribute, keyed by label (`Sid`).
+//! Enforcement of policies belongs to the auth layer; here they are validated and stored.
+
+use serde_json::{json, Value};
+use wharf_store::Batch;
+
+use super::required;
+use crate::error::{SqsError, SqsResult};
+use crate::model::*;
+use crate::persist;
+use crate::{await_commit, Sqs};
+
+/// Actions AddPermission may grant.
+const GRANTABLE: &[&str] = &[
+    "*",
+    "ChangeMessageVisibility",
+    "DeleteMessage",
+    "GetQueueAttributes",
+    "GetQueueUrl",
+    "ListDeadLetterSourceQueues",
+    "PurgeQueue",
+    "ReceiveMessage",
+    "SendMessage",
+    "ListQueueTags",
+];
+
+fn statements(policy: &Option<String>) -> Vec<Value> {
+    policy
+        .as_deref()
+        .and_then(|p| serde_json::from_str::<Value>(p).ok())
+        .and_then(|v| v.get("Statement").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
+}
+
+fn has_label(statements: &[Value], label: &str) -> bool {
+    statements
+        .iter()
+        .any(|s| s.get("Sid").and_then(Value::as_str) == Some(label))
+}
+
+impl Sqs {
+    pub async fn add_permission(&self, input: AddPermissionInput) -> SqsResult<Empty> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let label = required(&input.label, "Label")?;
+        let label_ok = !label.is_empty()
+            && label.len() <= 80
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !label_ok {
+            return Err(SqsError::invalid_value("Label", label, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length."));
+        }
+        if input.aws_account_ids.is_empty() {
+            return Err(SqsError::missing("AWSAccountIds"));
+        }
+        if input.actions.is_empty() {
+            return Err(SqsError::missing("Actions"));
+        }
+        for action in &input.actions {
+            if !GRANTABLE.contains(&action.as_str()) {
+                return Err(SqsError::invalid_value(
+                    "ActionName",
+                    action,
+                    "Please refer to the appropriate WSDL for a list of valid actions.",
+                ));
+            }
+        }
+        let commit = {
+            let mut state = queue.state.lock();
+            let mut list = statements(&state.config.policy);
+            if has_label(&list, label) {
+                return Err(SqsError::invalid_value("Label", label, "Already exists."));
+            }
+            let principals: Vec<String> = input
+                .aws_account_ids
+                .iter()
+                .map(|a| format!("arn:aws:iam::{a}:root"))
+                .collect();
+            let actions: Vec<String> = input.actions.iter().map(|a| format!("SQS:{a}")).collect();
+            list.push(json!({
+                "Sid": label,
+                "Effect": "Allow",
+                "Principal": {"AWS": if principals.len() == 1 { json!(principals[0]) } else { json!(principals) }},
+                "Action": if actions.len() == 1 { json!(actions[0]) } else { json!(actions) },
+                "Resource": queue.arn,
+            }));
+            let policy = json!({"Version": "2012-10-17", "Id": format!("{}/SQSDefaultPolicy", queue.arn), "Statement": list});
+            state.config.policy = Some(policy.to_string());
+            state.last_modified_millis = self.now();
+            let mut batch = Batch::new();
+            persist::put_queue(&mut batch, &self.queue_record(&queue, &state));
+            self.submit(batch)
+        };
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+
+    pub async fn remove_permission(&self, input: RemovePermissionInput) -> SqsResult<Empty> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let label = required(&input.label, "Label")?;
+        let commit = {
+            let mut state = queue.state.lock();
+            let mut list = statements(&state.config.policy);
+            if !has_label(&list, label) {
+                return Err(SqsError::invalid_value("Label", label, "can't find label."));
+            }
+            list.retain(|s| s.get("Sid").and_then(Value::as_str) != Some(label));
+            state.config.policy = if list.is_empty() {
+                None
+            } else {
+                Some(json!({"Version": "2012-10-17", "Id": format!("{}/SQSDefaultPolicy", queue.arn), "Statement": list}).to_string())
+            };
+            state.last_modified_millis = self.now();
+            let mut batch = Batch::new();
+            persist::put_queue(&mut batch, &self.queue_record(&queue, &state));
+            self.submit(batch)
+        };
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+}

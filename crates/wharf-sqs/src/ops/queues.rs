@@ -1,0 +1,389 @@
+//! CreateQueue, DeleteQueue, GetQueueUrl, ListQueues, Get/SetQueueAttributes, PurgeQueue,
+//! ListDeadLetterSourceQueues.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+use wharf_store::Batch;
+
+use super::{ranged, required};
+use crate::attributes::{unknown_attribute, QueueConfig, ALL_ATTRIBUTE_NAMES};
+use crate::error::{ErrorKind, SqsError, SqsResult};
+use crate::limits::*;
+use crate::model::*;
+use crate::persist::{self, QueueRecord, FORMAT_VERSION};
+use crate::queue::QueueState;
+use crate::{await_commit, Queue, Sqs};
+
+const NAME_RULE: &str =
+    "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length";
+const FIFO_NAME_RULE: &str = "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.";
+
+fn valid_name(name: &str) -> bool {
+    let base = name.strip_suffix(".fifo").unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= MAX_QUEUE_NAME_LEN
+        && !base.is_empty()
+        && base
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn encode_token(name: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)
+}
+
+fn decode_token(token: &str) -> SqsResult<String> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| SqsError::invalid_parameter("Invalid NextToken value."))
+}
+
+/// Applies `MaxResults`/`NextToken` paging over names sorted ascending.
+fn page(
+    names: Vec<String>,
+    max_results: Option<i64>,
+    next_token: &Option<String>,
+) -> SqsResult<(Vec<String>, Option<String>)> {
+    let max = ranged(
+        max_results,
+        "MaxResults",
+        1,
+        MAX_LIST_RESULTS as i64,
+        "MaxResults must be an integer between 1 and 1000.",
+    )?;
+    let after = match next_token.as_deref().filter(|t| !t.is_empty()) {
+        Some(token) => Some(decode_token(token)?),
+        None => None,
+    };
+    let mut names: Vec<String> = names
+        .into_iter()
+        .filter(|n| after.as_ref().is_none_or(|a| n > a))
+        .collect();
+    let limit = max.map(|m| m as usize).unwrap_or(MAX_LIST_RESULTS);
+    let mut token = None;
+    if names.len() > limit {
+        names.truncate(limit);
+        // AWS hands out a NextToken only to callers that asked for paging with MaxResults.
+        if max.is_some() {
+            token = names.last().map(|n| encode_token(n));
+        }
+    }
+    Ok((names, token))
+}
+
+impl Sqs {
+    pub(crate) fn queue_record(&self, queue: &Queue, state: &QueueState) -> QueueRecord {
+        QueueRecord {
+            v: FORMAT_VERSION,
+            id: queue.id,
+            name: queue.name.clone(),
+            attributes: state.config.to_attributes(),
+            tags: state.tags.clone(),
+            created_millis: state.created_millis,
+            last_modified_millis: state.last_modified_millis,
+            last_purge_millis: state.last_purge_millis,
+        }
+    }
+
+    pub async fn create_queue(&self, input: CreateQueueInput) -> SqsResult<QueueUrlOutput> {
+        let name = required(&input.queue_name, "QueueName")?;
+        let fifo = name.ends_with(".fifo");
+        if !valid_name(name) {
+            return Err(SqsError::invalid_parameter(if fifo {
+                FIFO_NAME_RULE
+            } else {
+                NAME_RULE
+            }));
+        }
+        let wants_fifo = input
+            .attributes
+            .get("FifoQueue")
+            .map(|v| v.eq_ignore_ascii_case("true"));
+        if wants_fifo == Some(true) && !fifo || fifo && wants_fifo != Some(true) {
+            return Err(SqsError::invalid_parameter(FIFO_NAME_RULE));
+        }
+        validate_tags(&input.tags, 0)?;
+        let now = self.now();
+        let mut config = QueueConfig::defaults(fifo);
+        config.apply(&input.attributes, true)?;
+
+        if let Some(existing) = self.queues.read().get(name).cloned() {
+            return self.existing_queue(&existing, &input.attributes);
+        }
+        let (queue, commit) = {
+            let mut queues = self.queues.write();
+            if let Some(existing) = queues.get(name).cloned() {
+                return self.existing_queue(&existing, &input.attributes);
+            }
+            {
+                let mut deleted = self.deleted_recently.lock();
+                if let Some(at) = deleted.get(name) {
+                    if now < at + QUEUE_DELETE_COOLDOWN_MILLIS {
+                        return Err(SqsError::new(
+                            ErrorKind::QueueDeletedRecently,
+                            "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
+                        ));
+                    }
+                    deleted.remove(name);
+                }
+            }
+            let id = {
+                let mut last = self.last_queue_id.lock();
+                *last = (*last + 1).max(now);
+                *last
+            };
+            let mut state = QueueState::new(config, now);
+            state.tags = input.tags.clone();
+            let queue = Arc::new(Queue {
+                id,
+                name: name.to_string(),
+                arn: self.arn_of(name),
+                url: self.url_of(name),
+                fifo,
+                state: Mutex::new(QueueState::new(QueueConfig::defaults(fifo), now)),
+                notify: Notify::new(),
+                deleted: AtomicBool::new(false),
+            });
+            let mut batch = Batch::new();
+            persist::put_queue(&mut batch, &self.queue_record(&queue, &state));
+            batch.delete(wharf_store::Keyspace::Meta, persist::deleted_key(name));
+            *queue.state.lock() = state;
+            let commit = self.submit(batch);
+            queues.insert(name.to_string(), queue.clone());
+            (queue, commit)
+        };
+        await_commit(commit).await?;
+        Ok(QueueUrlOutput {
+            queue_url: queue.url.clone(),
+        })
+    }
+
+    fn existing_queue(&self, queue: &Queue, requested: &Attributes) -> SqsResult<QueueUrlOutput> {
+        let state = queue.state.lock();
+        if let Some(name) = state.config.first_difference(requested)? {
+            return Err(SqsError::new(
+                ErrorKind::QueueNameExists,
+                format!("A queue already exists with the same name and a different value for attribute {name}"),
+            ));
+        }
+        Ok(QueueUrlOutput {
+            queue_url: queue.url.clone(),
+        })
+    }
+
+    pub async fn delete_queue(&self, input: QueueUrlInput) -> SqsResult<Empty> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let now = self.now();
+        let commit = {
+            let mut queues = self.queues.write();
+            if !queues
+                .get(&queue.name)
+                .is_some_and(|q| Arc::ptr_eq(q, &queue))
+            {
+                return Err(SqsError::queue_does_not_exist());
+            }
+            queues.remove(&queue.name);
+            queue.deleted.store(true, Ordering::Release);
+            self.deleted_recently.lock().insert(queue.name.clone(), now);
+            let mut batch = Batch::new();
+            persist::delete_queue(&mut batch, queue.id, &queue.name, now);
+            self.submit(batch)
+        };
+        queue.notify.notify_waiters();
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+
+    pub fn get_queue_url(&self, input: GetQueueUrlInput) -> SqsResult<QueueUrlOutput> {
+        let name = required(&input.queue_name, "QueueName")?;
+        if let Some(owner) = input.queue_owner_aws_account_id.as_deref() {
+            if owner != self.config.account_id {
+                return Err(SqsError::queue_does_not_exist());
+            }
+        }
+        let queue = self.queue_by_name(name)?;
+        Ok(QueueUrlOutput {
+            queue_url: queue.url.clone(),
+        })
+    }
+
+    pub fn list_queues(&self, input: ListQueuesInput) -> SqsResult<ListQueuesOutput> {
+        let prefix = input.queue_name_prefix.unwrap_or_default();
+        let names: Vec<String> = self
+            .queues
+            .read()
+            .keys()
+            .filter(|n| n.starts_with(&prefix))
+            .cloned()
+            .collect();
+        let (names, next_token) = page(names, input.max_results, &input.next_token)?;
+        Ok(ListQueuesOutput {
+            queue_urls: names.iter().map(|n| self.url_of(n)).collect(),
+            next_token,
+        })
+    }
+
+    pub fn get_queue_attributes(
+        &self,
+        input: GetQueueAttributesInput,
+    ) -> SqsResult<GetQueueAttributesOutput> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        for name in &input.attribute_names {
+            if name != "All" && !ALL_ATTRIBUTE_NAMES.contains(&name.as_str()) {
+                return Err(unknown_attribute(name));
+            }
+        }
+        let all = input.attribute_names.iter().any(|n| n == "All");
+        let now = self.now();
+        let mut state = queue.state.lock();
+        state.promote_due(now);
+        let expired = state.expire(now);
+        let mut attributes = Attributes::new();
+        for name in ALL_ATTRIBUTE_NAMES {
+            if !all && !input.attribute_names.iter().any(|n| n == name) {
+                continue;
+            }
+            let value = match *name {
+                "ApproximateNumberOfMessages" => Some(state.ready_count.to_string()),
+                "ApproximateNumberOfMessagesNotVisible" => Some(state.in_flight_count.to_string()),
+                "ApproximateNumberOfMessagesDelayed" => Some(state.delayed_count.to_string()),
+                "CreatedTimestamp" => Some((state.created_millis / 1000).to_string()),
+                "LastModifiedTimestamp" => Some((state.last_modified_millis / 1000).to_string()),
+                "QueueArn" => Some(queue.arn.clone()),
+                other => state.config.render(other),
+            };
+            if let Some(value) = value {
+                attributes.insert((*name).to_string(), value);
+            }
+        }
+        if !expired.is_empty() {
+            let mut batch = Batch::new();
+            for seq in expired {
+                persist::delete_message(&mut batch, queue.id, seq);
+            }
+            // Expiry needs no acknowledgement: a lost removal is redone at the next start.
+            drop(self.submit(batch));
+        }
+        Ok(GetQueueAttributesOutput { attributes })
+    }
+
+    pub async fn set_queue_attributes(&self, input: SetQueueAttributesInput) -> SqsResult<Empty> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let attributes = input
+            .attributes
+            .ok_or_else(|| SqsError::missing("Attributes"))?;
+        let commit = {
+            let mut state = queue.state.lock();
+            state.config.apply(&attributes, false)?;
+            state.last_modified_millis = self.now();
+            let mut batch = Batch::new();
+            persist::put_queue(&mut batch, &self.queue_record(&queue, &state));
+            self.submit(batch)
+        };
+        queue.notify.notify_waiters();
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+
+    pub async fn purge_queue(&self, input: QueueUrlInput) -> SqsResult<Empty> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let now = self.now();
+        let commit = {
+            let mut state = queue.state.lock();
+            if let Some(last) = state.last_purge_millis {
+                if now < last + PURGE_COOLDOWN_MILLIS {
+                    return Err(SqsError::new(
+                        ErrorKind::PurgeQueueInProgress,
+                        format!(
+                            "Only one PurgeQueue operation on {} is allowed every 60 seconds.",
+                            queue.name
+                        ),
+                    ));
+                }
+            }
+            for seq in state.all_seqs() {
+                state.remove(seq);
+            }
+            state.last_purge_millis = Some(now);
+            let mut batch = Batch::new();
+            persist::purge_messages(&mut batch, queue.id);
+            persist::put_queue(&mut batch, &self.queue_record(&queue, &state));
+            self.submit(batch)
+        };
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+
+    pub fn list_dead_letter_source_queues(
+        &self,
+        input: ListDeadLetterSourceQueuesInput,
+    ) -> SqsResult<ListDeadLetterSourceQueuesOutput> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let names: Vec<String> = self
+            .queues
+            .read()
+            .values()
+            .filter(|source| {
+                source
+                    .state
+                    .lock()
+                    .config
+                    .redrive_policy
+                    .as_ref()
+                    .is_some_and(|p| p.dead_letter_target_arn == queue.arn)
+            })
+            .map(|source| source.name.clone())
+            .collect();
+        let (names, next_token) = page(names, input.max_results, &input.next_token)?;
+        Ok(ListDeadLetterSourceQueuesOutput {
+            queue_urls: names.iter().map(|n| self.url_of(n)).collect(),
+            next_token,
+        })
+    }
+}
+
+/// Tag rules: at most 50 per queue, keys 1..128 and values 0..256 characters.
+pub(crate) fn validate_tags(
+    tags: &std::collections::BTreeMap<String, String>,
+    existing: usize,
+) -> SqsResult<()> {
+    if tags.len() + existing > MAX_TAGS {
+        return Err(SqsError::invalid_parameter(format!(
+            "Too many tags added for queue. The maximum number of tags is {MAX_TAGS}."
+        )));
+    }
+    for (key, value) in tags {
+        if key.is_empty() || key.chars().count() > MAX_TAG_KEY_LEN {
+            return Err(SqsError::invalid_parameter(
+                "Tag keys must be between 1 and 128 characters in length.",
+            ));
+        }
+        if value.chars().count() > MAX_TAG_VALUE_LEN {
+            return Err(SqsError::invalid_parameter(
+                "Tag values may only be up to 256 characters in length.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_names() {
+        assert!(valid_name("a"));
+        assert!(valid_name("a-b_c.fifo"));
+        assert!(!valid_name(".fifo"));
+        assert!(!valid_name("a.b"));
+        assert!(!valid_name(&"x".repeat(81)));
+        assert!(valid_name(&"x".repeat(80)));
+    }
+}

@@ -1,0 +1,207 @@
+//! DeleteMessage(Batch) and ChangeMessageVisibility(Batch): everything that acts through a receipt handle.
+
+use wharf_store::Batch;
+
+use super::receive::decode_receipt;
+use super::required;
+use super::send::{batch_error, validate_batch_ids};
+use crate::error::{ErrorKind, SqsError, SqsResult};
+use crate::limits::*;
+use crate::model::*;
+use crate::persist;
+use crate::queue::{MessageState, QueueState};
+use crate::{await_commit, Queue, Sqs};
+
+fn invalid_handle(handle: &str) -> SqsError {
+    SqsError::new(
+        ErrorKind::ReceiptHandleIsInvalid,
+        format!("The input receipt handle \"{handle}\" is not a valid receipt handle."),
+    )
+}
+
+impl Sqs {
+    fn delete_locked(
+        &self,
+        queue: &Queue,
+        state: &mut QueueState,
+        handle: &str,
+        batch: &mut Batch,
+    ) -> SqsResult<()> {
+        let (queue_id, seq, nonce) =
+            decode_receipt(handle).ok_or_else(|| invalid_handle(handle))?;
+        if queue_id != queue.id {
+            return Err(invalid_handle(handle));
+        }
+        let Some(message) = state.messages.get(&seq) else {
+            // Deleting a message that is already gone succeeds.
+            return Ok(());
+        };
+        if message.receipt_nonce != nonce {
+            if queue.fifo {
+                return Err(SqsError::new(
+                    ErrorKind::ReceiptHandleIsInvalid,
+                    "The receipt handle has expired.",
+                ));
+            }
+            // A standard queue accepts a stale handle but only the latest receive's handle deletes.
+            return Ok(());
+        }
+        state.remove(seq);
+        persist::delete_message(batch, queue.id, seq);
+        Ok(())
+    }
+
+    pub async fn delete_message(&self, input: DeleteMessageInput) -> SqsResult<Empty> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let handle = required(&input.receipt_handle, "ReceiptHandle")?;
+        let commit = {
+            let mut state = queue.state.lock();
+            let mut batch = Batch::new();
+            self.delete_locked(&queue, &mut state, handle, &mut batch)?;
+            self.submit(batch)
+        };
+        // A FIFO group may be unblocked now.
+        if queue.fifo {
+            queue.notify.notify_one();
+        }
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+
+    pub async fn delete_message_batch(
+        &self,
+        input: ReceiptBatchInput,
+    ) -> SqsResult<ReceiptBatchOutput> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let ids: Vec<Option<String>> = input.entries.iter().map(|e| e.id.clone()).collect();
+        validate_batch_ids(&ids, "DeleteMessageBatchRequestEntry")?;
+        let mut output = ReceiptBatchOutput::default();
+        let commit = {
+            let mut state = queue.state.lock();
+            let mut batch = Batch::new();
+            for entry in &input.entries {
+                let id = entry.id.clone().unwrap_or_default();
+                let result = required(&entry.receipt_handle, "ReceiptHandle")
+                    .and_then(|handle| self.delete_locked(&queue, &mut state, handle, &mut batch));
+                match result {
+                    Ok(()) => output.successful.push(BatchIdEntry { id }),
+                    Err(error) => output.failed.push(batch_error(id, &error)),
+                }
+            }
+            self.submit(batch)
+        };
+        if queue.fifo {
+            queue.notify.notify_one();
+        }
+        await_commit(commit).await?;
+        Ok(output)
+    }
+
+    fn change_visibility_locked(
+        &self,
+        queue: &Queue,
+        state: &mut QueueState,
+        handle: &str,
+        timeout: Option<i64>,
+        batch: &mut Batch,
+    ) -> SqsResult<()> {
+        let timeout = timeout.ok_or_else(|| SqsError::missing("VisibilityTimeout"))?;
+        if !(0..=MAX_VISIBILITY_TIMEOUT as i64).contains(&timeout) {
+            return Err(SqsError::invalid_value(
+                "VisibilityTimeout",
+                timeout,
+                "Must be >= 0 and <= 43200, if provided.",
+            ));
+        }
+        let (queue_id, seq, nonce) =
+            decode_receipt(handle).ok_or_else(|| invalid_handle(handle))?;
+        if queue_id != queue.id {
+            return Err(invalid_handle(handle));
+        }
+        let now = self.now();
+        state.promote_due(now);
+        let Some(message) = state.messages.get(&seq) else {
+            return Err(SqsError::invalid_value(
+                "ReceiptHandle",
+                handle,
+                "Message does not exist or is not available for visibility timeout change.",
+            ));
+        };
+        if message.state != MessageState::InFlight || message.receipt_nonce != nonce {
+            return Err(SqsError::new(
+                ErrorKind::MessageNotInflight,
+                "Message does not exist or is not available for visibility timeout change.",
+            ));
+        }
+        let timeout_millis = timeout as u64 * 1000;
+        if now + timeout_millis > message.last_receive_millis + MAX_VISIBILITY_TIMEOUT * 1000 {
+            return Err(SqsError::invalid_value(
+                "VisibilityTimeout",
+                timeout,
+                "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
+            ));
+        }
+        state.set_invisible_until(seq, now + timeout_millis, now);
+        if let Some(message) = state.messages.get(&seq) {
+            persist::put_state(batch, queue.id, message);
+        }
+        Ok(())
+    }
+
+    pub async fn change_message_visibility(
+        &self,
+        input: ChangeMessageVisibilityInput,
+    ) -> SqsResult<Empty> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let handle = required(&input.receipt_handle, "ReceiptHandle")?;
+        let commit = {
+            let mut state = queue.state.lock();
+            let mut batch = Batch::new();
+            self.change_visibility_locked(
+                &queue,
+                &mut state,
+                handle,
+                input.visibility_timeout,
+                &mut batch,
+            )?;
+            self.submit(batch)
+        };
+        queue.notify.notify_one();
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+
+    pub async fn change_message_visibility_batch(
+        &self,
+        input: ReceiptBatchInput,
+    ) -> SqsResult<ReceiptBatchOutput> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let ids: Vec<Option<String>> = input.entries.iter().map(|e| e.id.clone()).collect();
+        validate_batch_ids(&ids, "ChangeMessageVisibilityBatchRequestEntry")?;
+        let mut output = ReceiptBatchOutput::default();
+        let commit = {
+            let mut state = queue.state.lock();
+            let mut batch = Batch::new();
+            for entry in &input.entries {
+                let id = entry.id.clone().unwrap_or_default();
+                let result = required(&entry.receipt_handle, "ReceiptHandle").and_then(|handle| {
+                    self.change_visibility_locked(
+                        &queue,
+                        &mut state,
+                        handle,
+                        entry.visibility_timeout,
+                        &mut batch,
+                    )
+                });
+                match result {
+                    Ok(()) => output.successful.push(BatchIdEntry { id }),
+                    Err(error) => output.failed.push(batch_error(id, &error)),
+                }
+            }
+            self.submit(batch)
+        };
+        queue.notify.notify_one();
+        await_commit(commit).await?;
+        Ok(output)
+    }
+}

@@ -1,0 +1,401 @@
+//! ReceiveMessage: selection, visibility, dead-letter redrive and event-driven long polling.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use wharf_store::Batch;
+
+use super::ranged;
+use crate::error::{SqsError, SqsResult};
+use crate::limits::*;
+use crate::md5::md5_of_attributes;
+use crate::model::*;
+use crate::persist;
+use crate::queue::{Message, MessageState, ReceiveAttempt};
+use crate::{await_commit, Queue, Sqs};
+
+/// System attribute names a receive can ask for.
+const SYSTEM_ATTRIBUTES: &[&str] = &[
+    "SenderId",
+    "SentTimestamp",
+    "ApproximateReceiveCount",
+    "ApproximateFirstReceiveTimestamp",
+    "SequenceNumber",
+    "MessageDeduplicationId",
+    "MessageGroupId",
+    "AWSTraceHeader",
+    "DeadLetterQueueSourceArn",
+];
+
+/// A receipt handle: queue id, message key and the receive's nonce, base64url.
+pub(crate) fn encode_receipt(queue_id: u64, seq: u64, nonce: u64) -> String {
+    let mut bytes = [0u8; 24];
+    bytes[..8].copy_from_slice(&queue_id.to_be_bytes());
+    bytes[8..16].copy_from_slice(&seq.to_be_bytes());
+    bytes[16..].copy_from_slice(&nonce.to_be_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub(crate) fn decode_receipt(handle: &str) -> Option<(u64, u64, u64)> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(handle)
+        .ok()?;
+    if bytes.len() != 24 {
+        return None;
+    }
+    let word = |i: usize| -> Option<u64> {
+        Some(u64::from_be_bytes(bytes.get(i..i + 8)?.try_into().ok()?))
+    };
+    Some((word(0)?, word(8)?, word(16)?))
+}
+
+struct Selection {
+    system: Vec<&'static str>,
+    user_all: bool,
+    user_names: Vec<String>,
+    user_prefixes: Vec<String>,
+}
+
+impl Selection {
+    fn new(input: &ReceiveMessageInput) -> Self {
+        let names = input
+            .attribute_names
+            .iter()
+            .chain(input.message_system_attribute_names.iter());
+        let mut system = Vec::new();
+        for name in names {
+            if name == "All" {
+                system = SYSTEM_ATTRIBUTES.to_vec();
+                break;
+            }
+            if let Some(known) = SYSTEM_ATTRIBUTES.iter().find(|k| **k == name) {
+                if !system.contains(known) {
+                    system.push(known);
+                }
+            }
+        }
+        let mut selection = Selection {
+            system,
+            user_all: false,
+            user_names: Vec::new(),
+            user_prefixes: Vec::new(),
+        };
+        for name in &input.message_attribute_names {
+            if name == "All" || name == ".*" {
+                selection.user_all = true;
+            } else if let Some(prefix) = name.strip_suffix(".*") {
+                selection.user_prefixes.push(format!("{prefix}."));
+            } else {
+                selection.user_names.push(name.clone());
+            }
+        }
+        selection
+    }
+
+    fn wants_user(&self, name: &str) -> bool {
+        self.user_all
+            || self.user_names.iter().any(|n| n == name)
+            || self
+                .user_prefixes
+                .iter()
+                .any(|p| name.starts_with(p.as_str()))
+    }
+}
+
+impl Sqs {
+    pub async fn receive_message(
+        &self,
+        input: ReceiveMessageInput,
+    ) -> SqsResult<ReceiveMessageOutput> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let max = ranged(
+            input.max_number_of_messages,
+            "MaxNumberOfMessages",
+            1,
+            MAX_RECEIVE_MESSAGES as i64,
+            "Must be between 1 and 10, if provided.",
+        )?
+        .unwrap_or(1) as usize;
+        let visibility = ranged(
+            input.visibility_timeout,
+            "VisibilityTimeout",
+            0,
+            MAX_VISIBILITY_TIMEOUT as i64,
+            "Must be >= 0 and <= 43200, if provided.",
+        )?;
+        let wait = ranged(
+            input.wait_time_seconds,
+            "WaitTimeSeconds",
+            0,
+            MAX_WAIT_TIME_SECONDS as i64,
+            "Must be >= 0 and <= 20, if provided.",
+        )?;
+        let attempt_id = match input.receive_request_attempt_id.as_deref() {
+            Some(id) if queue.fifo => {
+                let valid = !id.is_empty()
+                    && id.len() <= MAX_FIFO_ID_LEN
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c.is_ascii_punctuation());
+                if !valid {
+                    return Err(SqsError::invalid_value("ReceiveRequestAttemptId", id, "ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length."));
+                }
+                Some(id.to_string())
+            }
+            _ => None,
+        };
+        let selection = Selection::new(&input);
+        let wait_millis = wait
+            .unwrap_or_else(|| queue.state.lock().config.receive_message_wait_time_seconds)
+            * 1000;
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(wait_millis);
+        loop {
+            let notified = queue.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let (messages, next_change) = self
+                .receive_now(&queue, max, visibility, attempt_id.as_deref(), &selection)
+                .await?;
+            if !messages.is_empty() || queue.is_deleted() {
+                return Ok(ReceiveMessageOutput { messages });
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Ok(ReceiveMessageOutput::default());
+            }
+            // Wake at the deadline, at the next delay/visibility expiry, or when a message is sent.
+            let mut wake = deadline;
+            if let Some(at) = next_change {
+                let in_millis = at.saturating_sub(self.now());
+                wake = wake.min(now + Duration::from_millis(in_millis.max(1)));
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep_until(wake) => {}
+            }
+        }
+    }
+
+    /// One non-waiting attempt: returns the messages and, when none, the next moment one may become visible.
+    async fn receive_now(
+        &self,
+        queue: &Arc<Queue>,
+        max: usize,
+        visibility: Option<u64>,
+        attempt_id: Option<&str>,
+        selection: &Selection,
+    ) -> SqsResult<(Vec<ReceivedMessage>, Option<u64>)> {
+        let now = self.now();
+        let mut to_dead_letter = Vec::new();
+        let mut out = Vec::new();
+        let (commit, next_change, dead_letter_arn) = {
+            let mut state = queue.state.lock();
+            let mut batch = Batch::new();
+            state.promote_due(now);
+            for seq in state.expire(now) {
+                persist::delete_message(&mut batch, queue.id, seq);
+            }
+            state.prune_dedup(now);
+            if let Some(id) = attempt_id {
+                if let Some(attempt) = state.attempts.get(id).cloned() {
+                    let still_held = attempt.handles.iter().all(|(seq, nonce)| {
+                        state.messages.get(seq).is_some_and(|m| {
+                            m.state == MessageState::InFlight && m.receipt_nonce == *nonce
+                        })
+                    });
+                    if still_held {
+                        for (seq, _) in &attempt.handles {
+                            if let Some(message) = state.messages.get(seq) {
+                                out.push(render(queue.id, message, selection));
+                            }
+                        }
+                        return Ok((out, None));
+                    }
+                }
+            }
+            let visibility_millis = visibility.unwrap_or(state.config.visibility_timeout) * 1000;
+            let redrive = state.config.redrive_policy.clone();
+            let taken = state.take_ready(max);
+            let mut handles = Vec::new();
+            for seq in taken {
+                let over_limit = redrive.as_ref().is_some_and(|p| {
+                    state
+                        .messages
+                        .get(&seq)
+                        .is_some_and(|m| u64::from(m.receive_count) >= p.max_receive_count)
+                });
+                if over_limit {
+                    if let Some(message) = state.remove(seq) {
+                        persist::delete_message(&mut batch, queue.id, seq);
+                        to_dead_letter.push(message);
+                    }
+                    continue;
+                }
+                let nonce = state.next_nonce();
+                if let Some(message) = state.messages.get_mut(&seq) {
+                    message.receive_count += 1;
+                    message.first_receive_millis.get_or_insert(now);
+                    message.last_receive_millis = now;
+                    message.receipt_nonce = nonce;
+                }
+                state.set_invisible_until(seq, now + visibility_millis, now);
+                if let Some(message) = state.messages.get(&seq) {
+                    persist::put_state(&mut batch, queue.id, message);
+                    out.push(render(queue.id, message, selection));
+                    handles.push((seq, nonce));
+                }
+            }
+            if let Some(id) = attempt_id {
+                if !handles.is_empty() {
+                    state.attempts.insert(
+                        id.to_string(),
+                        ReceiveAttempt {
+                            expires_millis: now + DEDUP_WINDOW_MILLIS,
+                            handles,
+                        },
+                    );
+                }
+            }
+            let next_change = state.next_visibility_change();
+            (
+                self.submit(batch),
+                next_change,
+                redrive.map(|p| p.dead_letter_target_arn),
+            )
+        };
+        if !to_dead_letter.is_empty() {
+            if let Some(arn) = dead_letter_arn {
+                self.move_to_dead_letter(queue, &arn, to_dead_letter)
+                    .await?;
+            }
+        }
+        await_commit(commit).await?;
+        Ok((out, next_change))
+    }
+
+    /// Moves messages that exceeded `maxReceiveCount` into the dead-letter queue, keeping id, body,
+    /// attributes and sent time.
+    async fn move_to_dead_letter(
+        &self,
+        source: &Queue,
+        arn: &str,
+        messages: Vec<Message>,
+    ) -> SqsResult<()> {
+        let Some(target) = self.queue_by_arn(arn) else {
+            tracing::warn!(queue = %source.name, dead_letter = %arn, "dead-letter queue missing; messages dropped");
+            return Ok(());
+        };
+        let commit = {
+            let mut state = target.state.lock();
+            let mut batch = Batch::new();
+            for message in messages {
+                self.insert_moved(
+                    &target,
+                    &mut state,
+                    message,
+                    Some(source.arn.clone()),
+                    &mut batch,
+                );
+            }
+            self.submit(batch)
+        };
+        target.notify.notify_waiters();
+        await_commit(commit).await
+    }
+
+    /// Inserts a message moved from another queue (dead-letter redrive or a move task) as a fresh arrival.
+    pub(crate) fn insert_moved(
+        &self,
+        target: &Queue,
+        state: &mut crate::queue::QueueState,
+        message: Message,
+        dead_letter_source: Option<String>,
+        batch: &mut Batch,
+    ) {
+        let now = self.now();
+        let seq = state.next_seq(now);
+        let mut content = (*message.content).clone();
+        if dead_letter_source.is_some() {
+            content.dead_letter_source_arn = dead_letter_source;
+        }
+        if target.fifo {
+            content.sequence_number = Some(format!("{seq:020}"));
+        } else {
+            content.sequence_number = None;
+        }
+        let moved = Message {
+            seq,
+            content: Arc::new(content),
+            state: MessageState::Ready,
+            visible_at_millis: now,
+            receive_count: 0,
+            first_receive_millis: None,
+            last_receive_millis: 0,
+            receipt_nonce: 0,
+        };
+        persist::put_message(batch, target.id, &moved);
+        state.insert(moved);
+    }
+}
+
+fn render(queue_id: u64, message: &Message, selection: &Selection) -> ReceivedMessage {
+    let content = &message.content;
+    let mut attributes = Attributes::new();
+    for name in &selection.system {
+        let value = match *name {
+            "SenderId" => Some(content.sender_id.clone()),
+            "SentTimestamp" => Some(content.sent_millis.to_string()),
+            "ApproximateReceiveCount" => Some(message.receive_count.to_string()),
+            "ApproximateFirstReceiveTimestamp" => {
+                message.first_receive_millis.map(|t| t.to_string())
+            }
+            "SequenceNumber" => content.sequence_number.clone(),
+            "MessageDeduplicationId" => content.deduplication_id.clone(),
+            "MessageGroupId" => content.group_id.clone(),
+            "AWSTraceHeader" => content.trace_header.clone(),
+            "DeadLetterQueueSourceArn" => content.dead_letter_source_arn.clone(),
+            _ => None,
+        };
+        if let Some(value) = value {
+            attributes.insert((*name).to_string(), value);
+        }
+    }
+    let (message_attributes, md5) = if selection.user_all {
+        (
+            content.attributes.clone(),
+            content.md5_of_attributes.clone(),
+        )
+    } else {
+        let chosen: MessageAttributes = content
+            .attributes
+            .iter()
+            .filter(|(n, _)| selection.wants_user(n))
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        let md5 = md5_of_attributes(&chosen);
+        (chosen, md5)
+    };
+    ReceivedMessage {
+        message_id: content.message_id.clone(),
+        receipt_handle: encode_receipt(queue_id, message.seq, message.receipt_nonce),
+        md5_of_body: content.md5_of_body.clone(),
+        body: content.body.clone(),
+        attributes,
+        md5_of_message_attributes: md5,
+        message_attributes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipts_round_trip_and_reject_garbage() {
+        let handle = encode_receipt(7, 42, 9);
+        assert_eq!(decode_receipt(&handle), Some((7, 42, 9)));
+        assert_eq!(decode_receipt("not a handle"), None);
+        assert_eq!(decode_receipt(""), None);
+    }
+}

@@ -1,0 +1,489 @@
+//! SendMessage and SendMessageBatch.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use wharf_store::Batch;
+
+use super::ranged;
+use crate::error::{ErrorKind, SqsError, SqsResult};
+use crate::limits::*;
+use crate::md5::{md5_hex, md5_of_attributes};
+use crate::model::*;
+use crate::persist;
+use crate::queue::{DedupEntry, Message, MessageContent, MessageState, QueueState};
+use crate::{await_commit, Queue, Sqs};
+
+const INVALID_FOR_QUEUE_TYPE: &str =
+    "The request include parameter that is not valid for this queue type.";
+
+/// Body characters SQS accepts: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.
+pub(crate) fn first_invalid_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        !matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+    })
+}
+
+fn invalid_contents(c: char) -> SqsError {
+    SqsError::new(
+        ErrorKind::InvalidMessageContents,
+        format!(
+            "Invalid binary character '#x{:X}' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
+            c as u32
+        ),
+    )
+}
+
+/// FIFO ids: 1..128 characters, alphanumeric and punctuation.
+fn validate_fifo_id(name: &str, value: &str) -> SqsResult<()> {
+    let ok = !value.is_empty()
+        && value.chars().count() <= MAX_FIFO_ID_LEN
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c.is_ascii_punctuation());
+    if ok {
+        Ok(())
+    } else {
+        Err(SqsError::invalid_value(
+            name,
+            value,
+            &format!("{name} can only include alphanumeric and punctuation characters. 1 to 128 in length."),
+        ))
+    }
+}
+
+/// Validates message attributes as SQS does and returns their size in bytes (names, types and values).
+pub(crate) fn validate_message_attributes(
+    attributes: &MessageAttributes,
+    system: bool,
+) -> SqsResult<usize> {
+    let kind = if system { "system" } else { "user" };
+    if attributes.len() > MAX_MESSAGE_ATTRIBUTES {
+        return Err(SqsError::invalid_parameter(format!(
+            "Number of message attributes [{}] exceeds the allowed maximum [{MAX_MESSAGE_ATTRIBUTES}].",
+            attributes.len()
+        )));
+    }
+    let mut size = 0;
+    for (name, value) in attributes {
+        if system {
+            if name != "AWSTraceHeader" {
+                return Err(SqsError::invalid_parameter(format!(
+                    "Message system attribute name '{name}' is invalid."
+                )));
+            }
+        } else {
+            let lower = name.to_ascii_lowercase();
+            let valid = !name.is_empty()
+                && name.len() <= MAX_MESSAGE_ATTRIBUTE_NAME_LEN
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                && !name.starts_with('.')
+                && !name.ends_with('.')
+                && !name.contains("..")
+                && !lower.starts_with("aws.")
+                && !lower.starts_with("amazon.");
+            if !valid {
+                return Err(SqsError::invalid_parameter(format!(
+                    "Message (user) attribute name '{name}' is invalid. Attribute names can contain alphanumeric characters, hyphens (-), underscores (_), and periods (.); they must not start or end with a period, contain consecutive periods, or start with AWS. or Amazon."
+                )));
+            }
+        }
+        let data_type = value.data_type.as_deref().unwrap_or_default();
+        if data_type.is_empty() {
+            return Err(SqsError::invalid_parameter(format!(
+                "The message ({kind}) attribute '{name}' must contain a non-empty attribute type."
+            )));
+        }
+        let base = data_type.split('.').next().unwrap_or_default();
+        if !matches!(base, "String" | "Number" | "Binary") || data_type.len() > MAX_DATA_TYPE_LEN {
+            return Err(SqsError::invalid_parameter(format!(
+                "The type of message ({kind}) attribute '{name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String."
+            )));
+        }
+        if system && base != "String" {
+            return Err(SqsError::invalid_parameter(format!(
+                "The type of message (system) attribute '{name}' is invalid. You must use only the following supported type prefixes: String."
+            )));
+        }
+        if !value.string_list_values.is_empty() || !value.binary_list_values.is_empty() {
+            return Err(SqsError::invalid_parameter(format!(
+                "Message ({kind}) attribute '{name}' list values are not supported."
+            )));
+        }
+        let value_size = match base {
+            "Binary" => match &value.binary_value {
+                Some(blob) if !blob.0.is_empty() => blob.0.len(),
+                _ => {
+                    return Err(SqsError::invalid_parameter(format!(
+                        "The message ({kind}) attribute '{name}' must contain a non-empty message attribute value for message attribute type '{data_type}'."
+                    )))
+                }
+            },
+            _ => match &value.string_value {
+                Some(text) if !text.is_empty() => {
+                    if let Some(c) = first_invalid_char(text) {
+                        return Err(SqsError::new(
+                            ErrorKind::InvalidParameterValue,
+                            format!("Message ({kind}) attribute '{name}' contains the invalid character '#x{:X}'.", c as u32),
+                        ));
+                    }
+                    if base == "Number" && !valid_number(text) {
+                        return Err(SqsError::invalid_parameter(format!(
+                            "Could not cast message ({kind}) attribute '{name}' value to number."
+                        )));
+                    }
+                    text.len()
+                }
+                _ => {
+                    return Err(SqsError::invalid_parameter(format!(
+                        "The message ({kind}) attribute '{name}' must contain a non-empty message attribute value for message attribute type '{data_type}'."
+                    )))
+                }
+            },
+        };
+        size += name.len() + data_type.len() + value_size;
+    }
+    Ok(size)
+}
+
+/// Numbers: up to 38 significant digits, between -10^128 and 10^126.
+fn valid_number(text: &str) -> bool {
+    let Ok(number) = text.trim().parse::<f64>() else {
+        return false;
+    };
+    if !number.is_finite() || number.abs() > 1e126 {
+        return false;
+    }
+    let digits = text
+        .chars()
+        .take_while(|c| *c != 'e' && *c != 'E')
+        .filter(|c| c.is_ascii_digit())
+        .count();
+    digits <= 38 + 1
+}
+
+/// One message to send, from SendMessage or a batch entry.
+pub(crate) struct Outgoing<'a> {
+    pub body: Option<&'a str>,
+    pub delay_seconds: Option<i64>,
+    pub attributes: &'a MessageAttributes,
+    pub system_attributes: &'a MessageAttributes,
+    pub deduplication_id: Option<&'a str>,
+    pub group_id: Option<&'a str>,
+}
+
+impl Sqs {
+    pub async fn send_message(&self, input: SendMessageInput) -> SqsResult<SendMessageOutput> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let outgoing = Outgoing {
+            body: input.message_body.as_deref(),
+            delay_seconds: input.delay_seconds,
+            attributes: &input.message_attributes,
+            system_attributes: &input.message_system_attributes,
+            deduplication_id: input.message_deduplication_id.as_deref(),
+            group_id: input.message_group_id.as_deref(),
+        };
+        let (result, commit) = {
+            let mut state = queue.state.lock();
+            let mut batch = Batch::new();
+            let result = self.send_locked(&queue, &mut state, &outgoing, &mut batch)?;
+            (result, self.submit(batch))
+        };
+        queue.notify.notify_one();
+        await_commit(commit).await?;
+        Ok(result)
+    }
+
+    pub async fn send_message_batch(
+        &self,
+        input: SendMessageBatchInput,
+    ) -> SqsResult<SendMessageBatchOutput> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let ids: Vec<Option<String>> = input.entries.iter().map(|e| e.id.clone()).collect();
+        validate_batch_ids(&ids, "SendMessageBatchRequestEntry")?;
+        let total: usize = input
+            .entries
+            .iter()
+            .map(|e| {
+                e.message_body.as_deref().map_or(0, str::len)
+                    + validate_message_attributes(&e.message_attributes, false).unwrap_or(0)
+            })
+            .sum();
+        if total as u64 > MAX_MESSAGE_SIZE {
+            return Err(SqsError::new(
+                ErrorKind::BatchRequestTooLong,
+                format!("Batch requests cannot be longer than {MAX_MESSAGE_SIZE} bytes. You have sent {total} bytes."),
+            ));
+        }
+        let mut output = SendMessageBatchOutput::default();
+        let commit = {
+            let mut state = queue.state.lock();
+            let mut batch = Batch::new();
+            for entry in &input.entries {
+                let id = entry.id.clone().unwrap_or_default();
+                let outgoing = Outgoing {
+                    body: entry.message_body.as_deref(),
+                    delay_seconds: entry.delay_seconds,
+                    attributes: &entry.message_attributes,
+                    system_attributes: &entry.message_system_attributes,
+                    deduplication_id: entry.message_deduplication_id.as_deref(),
+                    group_id: entry.message_group_id.as_deref(),
+                };
+                match self.send_locked(&queue, &mut state, &outgoing, &mut batch) {
+                    Ok(sent) => output.successful.push(SendMessageBatchResultEntry {
+                        id,
+                        message_id: sent.message_id,
+                        md5_of_message_body: sent.md5_of_message_body,
+                        md5_of_message_attributes: sent.md5_of_message_attributes,
+                        md5_of_message_system_attributes: sent.md5_of_message_system_attributes,
+                        sequence_number: sent.sequence_number,
+                    }),
+                    Err(error) => output.failed.push(batch_error(id, &error)),
+                }
+            }
+            self.submit(batch)
+        };
+        for _ in 0..output.successful.len() {
+            queue.notify.notify_one();
+        }
+        await_commit(commit).await?;
+        Ok(output)
+    }
+
+    /// Validates and enqueues one message; its records go into `batch`.
+    pub(crate) fn send_locked(
+        &self,
+        queue: &Queue,
+        state: &mut QueueState,
+        outgoing: &Outgoing<'_>,
+        batch: &mut Batch,
+    ) -> SqsResult<SendMessageOutput> {
+        let body = outgoing
+            .body
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| SqsError::missing("MessageBody"))?;
+        if let Some(c) = first_invalid_char(body) {
+            return Err(invalid_contents(c));
+        }
+        let delay = ranged(
+            outgoing.delay_seconds,
+            "DelaySeconds",
+            0,
+            MAX_DELAY_SECONDS as i64,
+            "DelaySeconds must be >= 0 and <= 900.",
+        )?;
+        let attributes_size = validate_message_attributes(outgoing.attributes, false)?;
+        validate_message_attributes(outgoing.system_attributes, true)?;
+        let max_size = state.config.maximum_message_size;
+        if (body.len() + attributes_size) as u64 > max_size {
+            return Err(SqsError::invalid_parameter(format!(
+                "One or more parameters are invalid. Reason: Message must be shorter than {max_size} bytes."
+            )));
+        }
+        if let Some(group) = outgoing.group_id {
+            validate_fifo_id("MessageGroupId", group)?;
+        }
+        let now = self.now();
+        let mut dedup_key = None;
+        if queue.fifo {
+            if let Some(d) = delay.filter(|d| *d > 0) {
+                return Err(SqsError::invalid_value(
+                    "DelaySeconds",
+                    d,
+                    INVALID_FOR_QUEUE_TYPE,
+                ));
+            }
+            let group = outgoing
+                .group_id
+                .ok_or_else(|| SqsError::missing("MessageGroupId"))?;
+            let dedup_id = match outgoing.deduplication_id {
+                Some(id) => {
+                    validate_fifo_id("MessageDeduplicationId", id)?;
+                    id.to_string()
+                }
+                None if state.config.content_based_deduplication => {
+                    crate::md5::sha256_hex(body.as_bytes())
+                }
+                None => {
+                    return Err(SqsError::invalid_parameter(
+                        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                    ))
+                }
+            };
+            let key = if state.config.deduplication_scope == "messageGroup" {
+                format!("{group}\u{0}{dedup_id}")
+            } else {
+                dedup_id.clone()
+            };
+            let dropped = state.prune_dedup(now);
+            for old in dropped {
+                persist::delete_dedup(batch, queue.id, &old);
+            }
+            if let Some(original) = state.check_dedup(&key, now) {
+                // A duplicate within the window is accepted and not enqueued again.
+                return Ok(SendMessageOutput {
+                    md5_of_message_body: md5_hex(body.as_bytes()),
+                    md5_of_message_attributes: md5_of_attributes(outgoing.attributes),
+                    md5_of_message_system_attributes: md5_of_attributes(outgoing.system_attributes),
+                    message_id: original.message_id,
+                    sequence_number: original.sequence_number,
+                });
+            }
+            dedup_key = Some((key, dedup_id));
+        } else if let Some(id) = outgoing.deduplication_id {
+            return Err(SqsError::invalid_value(
+                "MessageDeduplicationId",
+                id,
+                INVALID_FOR_QUEUE_TYPE,
+            ));
+        }
+        if state.messages.len() >= 10_000_000 {
+            return Err(SqsError::new(
+                ErrorKind::OverLimit,
+                "Too many messages in the queue.",
+            ));
+        }
+        let seq = state.next_seq(now);
+        let delay_millis = delay.unwrap_or(state.config.delay_seconds) * 1000;
+        let sequence_number = queue.fifo.then(|| format!("{seq:020}"));
+        let content = MessageContent {
+            message_id: uuid::Uuid::new_v4().to_string(),
+            body: body.to_string(),
+            md5_of_body: md5_hex(body.as_bytes()),
+            attributes: outgoing.attributes.clone(),
+            md5_of_attributes: md5_of_attributes(outgoing.attributes),
+            trace_header: outgoing
+                .system_attributes
+                .get("AWSTraceHeader")
+                .and_then(|v| v.string_value.clone()),
+            md5_of_system_attributes: md5_of_attributes(outgoing.system_attributes),
+            sent_millis: now,
+            sender_id: self.config.account_id.clone(),
+            group_id: outgoing.group_id.map(str::to_string),
+            deduplication_id: dedup_key.as_ref().map(|(_, id)| id.clone()),
+            sequence_number: sequence_number.clone(),
+            dead_letter_source_arn: None,
+        };
+        let output = SendMessageOutput {
+            md5_of_message_body: content.md5_of_body.clone(),
+            md5_of_message_attributes: content.md5_of_attributes.clone(),
+            md5_of_message_system_attributes: content.md5_of_system_attributes.clone(),
+            message_id: content.message_id.clone(),
+            sequence_number: sequence_number.clone(),
+        };
+        if let Some((key, _)) = dedup_key {
+            let entry = DedupEntry {
+                expires_millis: now + DEDUP_WINDOW_MILLIS,
+                message_id: content.message_id.clone(),
+                sequence_number,
+            };
+            persist::put_dedup(batch, queue.id, &key, &entry);
+            state.record_dedup(key, entry);
+        }
+        let message = Message {
+            seq,
+            content: Arc::new(content),
+            state: if delay_millis > 0 {
+                MessageState::Delayed
+            } else {
+                MessageState::Ready
+            },
+            visible_at_millis: now + delay_millis,
+            receive_count: 0,
+            first_receive_millis: None,
+            last_receive_millis: 0,
+            receipt_nonce: 0,
+        };
+        persist::put_message(batch, queue.id, &message);
+        state.insert(message);
+        Ok(output)
+    }
+}
+
+/// The checks every batch action makes on its entry ids, in AWS's order.
+pub(crate) fn validate_batch_ids(ids: &[Option<String>], entry_name: &str) -> SqsResult<()> {
+    if ids.is_empty() {
+        return Err(SqsError::new(
+            ErrorKind::EmptyBatchRequest,
+            format!("There should be at least one {entry_name} in the request."),
+        ));
+    }
+    if ids.len() > MAX_BATCH_ENTRIES {
+        return Err(SqsError::new(
+            ErrorKind::TooManyEntriesInBatchRequest,
+            format!(
+                "Maximum number of entries per request are {MAX_BATCH_ENTRIES}. You have sent {}.",
+                ids.len()
+            ),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for id in ids {
+        let id = id
+            .as_deref()
+            .ok_or_else(|| SqsError::missing(&format!("{entry_name}.Id")))?;
+        let valid = !id.is_empty()
+            && id.len() <= MAX_BATCH_ENTRY_ID_LEN
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !valid {
+            return Err(SqsError::new(
+                ErrorKind::InvalidBatchEntryId,
+                "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.",
+            ));
+        }
+        if !seen.insert(id) {
+            return Err(SqsError::new(
+                ErrorKind::BatchEntryIdsNotDistinct,
+                format!("Id {id} repeated."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn batch_error(id: String, error: &SqsError) -> BatchResultErrorEntry {
+    BatchResultErrorEntry {
+        id,
+        sender_fault: error.kind.sender_fault(),
+        code: error.kind.query_code().to_string(),
+        message: error.message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_characters() {
+        assert_eq!(first_invalid_char("ok\t\n\r é 😀"), None);
+        assert_eq!(first_invalid_char("a\u{0}b"), Some('\u{0}'));
+        assert_eq!(first_invalid_char("\u{FFFE}"), Some('\u{FFFE}'));
+    }
+
+    #[test]
+    fn batch_id_rules() {
+        let ids = |v: &[&str]| v.iter().map(|s| Some(s.to_string())).collect::<Vec<_>>();
+        assert_eq!(
+            validate_batch_ids(&[], "E").unwrap_err().kind,
+            ErrorKind::EmptyBatchRequest
+        );
+        assert_eq!(
+            validate_batch_ids(&ids(&["a"; 11]), "E").unwrap_err().kind,
+            ErrorKind::TooManyEntriesInBatchRequest
+        );
+        assert_eq!(
+            validate_batch_ids(&ids(&["a", "a"]), "E").unwrap_err().kind,
+            ErrorKind::BatchEntryIdsNotDistinct
+        );
+        assert_eq!(
+            validate_batch_ids(&ids(&["a b"]), "E").unwrap_err().kind,
+            ErrorKind::InvalidBatchEntryId
+        );
+        assert!(validate_batch_ids(&ids(&["a", "b-c_1"]), "E").is_ok());
+    }
+}

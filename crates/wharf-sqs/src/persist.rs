@@ -1,0 +1,203 @@
+//! How SQS state is laid out in the store (format version 1). Every mutation is a small record:
+//!
+//! | keyspace       | key                         | value (JSON, with `"v":1`)                          |
+//! |----------------|-----------------------------|-----------------------------------------------------|
+//! | `SqsQueues`    | queue name                  | [`QueueRecord`]: id, attributes, tags, timestamps    |
+//! | `SqsMessages`  | queue id (8 B BE) + seq (8 B BE) | [`MessageRecord`]: content fixed at send, first state |
+//! | `SqsState`     | queue id + seq              | [`StateRecord`]: receive count, visibility deadline  |
+//! | `SqsDedup`     | queue id + dedup key        | [`DedupRecord`]: expiry, original id and sequence    |
+//! | `Meta`         | `sqs-deleted/` + name       | deletion time (the 60-second re-create rule)          |
+//!
+//! Keys of one queue share the 8-byte id prefix, so deleting or purging a queue removes whole ranges.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use wharf_store::{Batch, Keyspace};
+
+use crate::queue::{DedupEntry, Message, MessageContent, MessageState};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+pub fn message_key(queue_id: u64, seq: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(16);
+    key.extend_from_slice(&queue_id.to_be_bytes());
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+pub fn queue_prefix(queue_id: u64) -> Vec<u8> {
+    queue_id.to_be_bytes().to_vec()
+}
+
+pub fn seq_of_key(key: &[u8]) -> Option<u64> {
+    let bytes: [u8; 8] = key.get(8..16)?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueueRecord {
+    pub v: u32,
+    pub id: u64,
+    pub name: String,
+    pub attributes: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+    pub created_millis: u64,
+    pub last_modified_millis: u64,
+    pub last_purge_millis: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MessageRecord {
+    pub v: u32,
+    pub content: MessageContent,
+    pub visible_at_millis: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StateRecord {
+    pub v: u32,
+    pub receive_count: u32,
+    pub first_receive_millis: Option<u64>,
+    pub last_receive_millis: u64,
+    pub visible_at_millis: u64,
+    pub receipt_nonce: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DedupRecord {
+    pub v: u32,
+    pub expires_millis: u64,
+    pub message_id: String,
+    pub sequence_number: Option<String>,
+}
+
+fn json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing these plain structs cannot fail.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+pub fn put_queue(batch: &mut Batch, record: &QueueRecord) {
+    batch.put(
+        Keyspace::SqsQueues,
+        record.name.as_bytes().to_vec(),
+        json(record),
+    );
+}
+
+pub fn delete_queue(batch: &mut Batch, queue_id: u64, name: &str, deleted_at_millis: u64) {
+    batch.delete(Keyspace::SqsQueues, name.as_bytes().to_vec());
+    purge_messages(batch, queue_id);
+    batch.delete_prefix(Keyspace::SqsDedup, queue_prefix(queue_id));
+    batch.put(
+        Keyspace::Meta,
+        deleted_key(name),
+        deleted_at_millis.to_string().into_bytes(),
+    );
+}
+
+pub fn deleted_key(name: &str) -> Vec<u8> {
+    format!("sqs-deleted/{name}").into_bytes()
+}
+
+pub fn purge_messages(batch: &mut Batch, queue_id: u64) {
+    batch.delete_prefix(Keyspace::SqsMessages, queue_prefix(queue_id));
+    batch.delete_prefix(Keyspace::SqsState, queue_prefix(queue_id));
+}
+
+pub fn put_message(batch: &mut Batch, queue_id: u64, message: &Message) {
+    let record = MessageRecord {
+        v: FORMAT_VERSION,
+        content: (*message.content).clone(),
+        visible_at_millis: message.visible_at_millis,
+    };
+    batch.put(
+        Keyspace::SqsMessages,
+        message_key(queue_id, message.seq),
+        json(&record),
+    );
+}
+
+pub fn put_state(batch: &mut Batch, queue_id: u64, message: &Message) {
+    let record = StateRecord {
+        v: FORMAT_VERSION,
+        receive_count: message.receive_count,
+        first_receive_millis: message.first_receive_millis,
+        last_receive_millis: message.last_receive_millis,
+        visible_at_millis: message.visible_at_millis,
+        receipt_nonce: message.receipt_nonce,
+    };
+    batch.put(
+        Keyspace::SqsState,
+        message_key(queue_id, message.seq),
+        json(&record),
+    );
+}
+
+pub fn delete_message(batch: &mut Batch, queue_id: u64, seq: u64) {
+    batch.delete(Keyspace::SqsMessages, message_key(queue_id, seq));
+    batch.delete(Keyspace::SqsState, message_key(queue_id, seq));
+}
+
+fn dedup_key(queue_id: u64, key: &str) -> Vec<u8> {
+    let mut out = queue_prefix(queue_id);
+    out.extend_from_slice(key.as_bytes());
+    out
+}
+
+pub fn put_dedup(batch: &mut Batch, queue_id: u64, key: &str, entry: &DedupEntry) {
+    let record = DedupRecord {
+        v: FORMAT_VERSION,
+        expires_millis: entry.expires_millis,
+        message_id: entry.message_id.clone(),
+        sequence_number: entry.sequence_number.clone(),
+    };
+    batch.put(Keyspace::SqsDedup, dedup_key(queue_id, key), json(&record));
+}
+
+pub fn delete_dedup(batch: &mut Batch, queue_id: u64, key: &str) {
+    batch.delete(Keyspace::SqsDedup, dedup_key(queue_id, key));
+}
+
+/// Rebuilds a message from its records, deciding its state as of `now_millis`.
+pub fn recover_message(
+    seq: u64,
+    record: MessageRecord,
+    state: Option<StateRecord>,
+    now_millis: u64,
+) -> Message {
+    let mut message = Message {
+        seq,
+        content: Arc::new(record.content),
+        state: MessageState::Ready,
+        visible_at_millis: record.visible_at_millis,
+        receive_count: 0,
+        first_receive_millis: None,
+        last_receive_millis: 0,
+        receipt_nonce: 0,
+    };
+    if let Some(state) = state {
+        message.receive_count = state.receive_count;
+        message.first_receive_millis = state.first_receive_millis;
+        message.last_receive_millis = state.last_receive_millis;
+        message.visible_at_millis = state.visible_at_millis;
+        message.receipt_nonce = state.receipt_nonce;
+    }
+    if message.visible_at_millis > now_millis {
+        message.state = if message.receive_count > 0 {
+            MessageState::InFlight
+        } else {
+            MessageState::Delayed
+        };
+    }
+    message
+}
+
+pub fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Option<T> {
+    serde_json::from_slice(bytes).ok()
+}
+
+pub fn dedup_key_of(key: &[u8]) -> Option<String> {
+    String::from_utf8(key.get(8..)?.to_vec()).ok()
+}

@@ -1,0 +1,425 @@
+//! One queue's hot state: every message with its state, the per-group ready sets served round-robin (FIFO
+//! order and fair queues), the timeline of delayed and in-flight messages ordered by the moment they become
+//! visible, the retention order, and the FIFO deduplication window.
+//!
+//! All of it sits behind the queue's own mutex; no operation here blocks or does I/O.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::attributes::QueueConfig;
+use crate::model::MessageAttributes;
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageState {
+    Delayed,
+    Ready,
+    InFlight,
+}
+
+/// The parts of a message fixed at send time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MessageContent {
+    pub message_id: String,
+    pub body: String,
+    pub md5_of_body: String,
+    #[serde(default)]
+    pub attributes: MessageAttributes,
+    pub md5_of_attributes: Option<String>,
+    pub trace_header: Option<String>,
+    pub md5_of_system_attributes: Option<String>,
+    pub sent_millis: u64,
+    pub sender_id: String,
+    pub group_id: Option<String>,
+    pub deduplication_id: Option<String>,
+    pub sequence_number: Option<String>,
+    pub dead_letter_source_arn: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub seq: u64,
+    pub content: Arc<MessageContent>,
+    pub state: MessageState,
+    pub visible_at_millis: u64,
+    pub receive_count: u32,
+    pub first_receive_millis: Option<u64>,
+    pub last_receive_millis: u64,
+    /// Changes at every receive; part of the receipt handle, so older handles are recognised as stale.
+    pub receipt_nonce: u64,
+}
+
+#[derive(Debug, Default)]
+struct Group {
+    ready: BTreeSet<u64>,
+    in_flight: usize,
+    scheduled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DedupEntry {
+    pub expires_millis: u64,
+    pub message_id: String,
+    pub sequence_number: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReceiveAttempt {
+    pub expires_millis: u64,
+    pub handles: Vec<(u64, u64)>,
+}
+
+pub struct QueueState {
+    pub config: QueueConfig,
+    pub tags: std::collections::BTreeMap<String, String>,
+    pub created_millis: u64,
+    pub last_modified_millis: u64,
+    pub last_purge_millis: Option<u64>,
+    pub messages: HashMap<u64, Message>,
+    groups: HashMap<String, Group>,
+    schedule: VecDeque<String>,
+    /// Delayed and in-flight messages by (visible at, seq).
+    timeline: BTreeSet<(u64, u64)>,
+    /// Every message by (sent at, seq), for retention.
+    retention: BTreeSet<(u64, u64)>,
+    pub ready_count: usize,
+    pub in_flight_count: usize,
+    pub delayed_count: usize,
+    pub last_seq: u64,
+    pub last_nonce: u64,
+    pub dedup: HashMap<String, DedupEntry>,
+    dedup_order: VecDeque<(u64, String)>,
+    pub attempts: HashMap<String, ReceiveAttempt>,
+}
+
+impl QueueState {
+    pub fn new(config: QueueConfig, created_millis: u64) -> Self {
+        QueueState {
+            config,
+            tags: Default::default(),
+            created_millis,
+            last_modified_millis: created_millis,
+            last_purge_millis: None,
+            messages: HashMap::new(),
+            groups: HashMap::new(),
+            schedule: VecDeque::new(),
+            timeline: BTreeSet::new(),
+            retention: BTreeSet::new(),
+            ready_count: 0,
+            in_flight_count: 0,
+            delayed_count: 0,
+            last_seq: 0,
+            last_nonce: 0,
+            dedup: HashMap::new(),
+            dedup_order: VecDeque::new(),
+            attempts: HashMap::new(),
+        }
+    }
+
+    /// A new message key: increasing, and increasing across restarts (it starts from the clock).
+    pub fn next_seq(&mut self, now_millis: u64) -> u64 {
+        self.last_seq = (self.last_seq + 1).max(now_millis << 16);
+        self.last_seq
+    }
+
+    pub fn next_nonce(&mut self) -> u64 {
+        self.last_nonce += 1;
+        self.last_nonce
+    }
+
+    fn group_key(&self, message: &Message) -> String {
+        message.content.group_id.clone().unwrap_or_default()
+    }
+
+    /// A group is scheduled for receives when it has ready messages, and for FIFO queues nothing in flight.
+    fn reschedule(&mut self, key: &str) {
+        let fifo = self.config.fifo;
+        let Some(group) = self.groups.get_mut(key) else {
+            return;
+        };
+        let eligible = !group.ready.is_empty() && (!fifo || group.in_flight == 0);
+        if eligible && !group.scheduled {
+            group.scheduled = true;
+            self.schedule.push_back(key.to_string());
+        }
+        if group.ready.is_empty() && group.in_flight == 0 && !group.scheduled {
+            self.groups.remove(key);
+        }
+    }
+
+    /// Adds a message in the state it carries (recovery and send).
+    pub fn insert(&mut self, message: Message) {
+        let seq = message.seq;
+        let key = self.group_key(&message);
+        self.retention.insert((message.content.sent_millis, seq));
+        let group = self.groups.entry(key.clone()).or_default();
+        match message.state {
+            MessageState::Ready => {
+                group.ready.insert(seq);
+                self.ready_count += 1;
+            }
+            MessageState::InFlight => {
+                group.in_flight += 1;
+                self.in_flight_count += 1;
+                self.timeline.insert((message.visible_at_millis, seq));
+            }
+            MessageState::Delayed => {
+                self.delayed_count += 1;
+                self.timeline.insert((message.visible_at_millis, seq));
+            }
+        }
+        self.last_seq = self.last_seq.max(seq);
+        self.last_nonce = self.last_nonce.max(message.receipt_nonce);
+        self.messages.insert(seq, message);
+        self.reschedule(&key);
+    }
+
+    /// Takes a message out entirely (delete, expiry, purge, move to a dead-letter queue).
+    pub fn remove(&mut self, seq: u64) -> Option<Message> {
+        let message = self.messages.remove(&seq)?;
+        let key = self.group_key(&message);
+        self.retention.remove(&(message.content.sent_millis, seq));
+        match message.state {
+            MessageState::Ready => {
+                if let Some(group) = self.groups.get_mut(&key) {
+                    group.ready.remove(&seq);
+                }
+                self.ready_count -= 1;
+            }
+            MessageState::InFlight => {
+                self.timeline.remove(&(message.visible_at_millis, seq));
+                if let Some(group) = self.groups.get_mut(&key) {
+                    group.in_flight -= 1;
+                }
+                self.in_flight_count -= 1;
+            }
+            MessageState::Delayed => {
+                self.timeline.remove(&(message.visible_at_millis, seq));
+                self.delayed_count -= 1;
+            }
+        }
+        self.reschedule(&key);
+        Some(message)
+    }
+
+    /// Moves every delayed or in-flight message whose moment has come back to ready.
+    pub fn promote_due(&mut self, now_millis: u64) {
+        while let Some(&(visible_at, seq)) = self.timeline.first() {
+            if visible_at > now_millis {
+                break;
+            }
+            self.timeline.pop_first();
+            let Some(message) = self.messages.get_mut(&seq) else {
+                continue;
+            };
+            let key = message.content.group_id.clone().unwrap_or_default();
+            match message.state {
+                MessageState::Delayed => self.delayed_count -= 1,
+                MessageState::InFlight => {
+                    self.in_flight_count -= 1;
+                    if let Some(group) = self.groups.get_mut(&key) {
+                        group.in_flight -= 1;
+                    }
+                }
+                MessageState::Ready => continue,
+            }
+            message.state = MessageState::Ready;
+            self.ready_count += 1;
+            self.groups
+                .entry(key.clone())
+                .or_default()
+                .ready
+                .insert(seq);
+            self.reschedule(&key);
+        }
+    }
+
+    /// Removes messages older than the retention period; returns their keys.
+    pub fn expire(&mut self, now_millis: u64) -> Vec<u64> {
+        let retention_millis = self.config.message_retention_period * 1000;
+        let mut expired = Vec::new();
+        while let Some(&(sent, seq)) = self.retention.first() {
+            if sent + retention_millis > now_millis {
+                break;
+            }
+            self.remove(seq);
+            expired.push(seq);
+        }
+        expired
+    }
+
+    /// The earliest moment a delayed or in-flight message becomes visible.
+    pub fn next_visibility_change(&self) -> Option<u64> {
+        self.timeline.first().map(|(at, _)| *at)
+    }
+
+    /// Picks up to `max` ready messages: round-robin across message groups (fair queues), whole runs of one
+    /// group for FIFO queues (AWS returns messages of the same group together, in order).
+    pub fn take_ready(&mut self, max: usize) -> Vec<u64> {
+        let mut taken = Vec::new();
+        let fifo = self.config.fifo;
+        while taken.len() < max {
+            let Some(key) = self.schedule.pop_front() else {
+                break;
+            };
+            let Some(group) = self.groups.get_mut(&key) else {
+                continue;
+            };
+            group.scheduled = false;
+            if !(fifo && group.in_flight > 0) {
+                let per_turn = if fifo { max - taken.len() } else { 1 };
+                for _ in 0..per_turn {
+                    let Some(seq) = group.ready.pop_first() else {
+                        break;
+                    };
+                    group.in_flight += 1;
+                    taken.push(seq);
+                }
+            }
+            self.reschedule(&key);
+        }
+        for &seq in &taken {
+            if let Some(message) = self.messages.get_mut(&seq) {
+                message.state = MessageState::InFlight;
+                self.ready_count -= 1;
+                self.in_flight_count += 1;
+            }
+        }
+        taken
+    }
+
+    /// Sets the visibility deadline of an in-flight message (receive, ChangeMessageVisibility).
+    pub fn set_invisible_until(&mut self, seq: u64, visible_at_millis: u64, now_millis: u64) {
+        let Some(message) = self.messages.get_mut(&seq) else {
+            return;
+        };
+        if message.state == MessageState::InFlight {
+            self.timeline.remove(&(message.visible_at_millis, seq));
+        }
+        message.visible_at_millis = visible_at_millis;
+        if message.state == MessageState::InFlight {
+            self.timeline.insert((visible_at_millis, seq));
+        }
+        if visible_at_millis <= now_millis {
+            self.promote_due(now_millis);
+        }
+    }
+
+    /// Records a deduplication id; `None` when it is new, the original when it is a duplicate.
+    pub fn check_dedup(&mut self, key: &str, now_millis: u64) -> Option<DedupEntry> {
+        self.prune_dedup(now_millis);
+        self.dedup.get(key).cloned()
+    }
+
+    pub fn record_dedup(&mut self, key: String, entry: DedupEntry) {
+        self.dedup_order
+            .push_back((entry.expires_millis, key.clone()));
+        self.dedup.insert(key, entry);
+    }
+
+    /// Drops expired deduplication ids and receive attempts; returns the dropped dedup keys.
+    pub fn prune_dedup(&mut self, now_millis: u64) -> Vec<String> {
+        let mut dropped = Vec::new();
+        while let Some((expires, _)) = self.dedup_order.front() {
+            if *expires > now_millis {
+                break;
+            }
+            if let Some((expires, key)) = self.dedup_order.pop_front() {
+                if self
+                    .dedup
+                    .get(&key)
+                    .is_some_and(|entry| entry.expires_millis == expires)
+                {
+                    self.dedup.remove(&key);
+                    dropped.push(key);
+                }
+            }
+        }
+        self.attempts
+            .retain(|_, attempt| attempt.expires_millis > now_millis);
+        dropped
+    }
+
+    /// Every message key, for purge and delete.
+    pub fn all_seqs(&self) -> Vec<u64> {
+        self.messages.keys().copied().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(seq: u64, group: Option<&str>, state: MessageState, visible_at: u64) -> Message {
+        Message {
+            seq,
+            content: Arc::new(MessageContent {
+                message_id: format!("m{seq}"),
+                body: "b".into(),
+                md5_of_body: String::new(),
+                attributes: Default::default(),
+                md5_of_attributes: None,
+                trace_header: None,
+                md5_of_system_attributes: None,
+                sent_millis: 1000,
+                sender_id: "s".into(),
+                group_id: group.map(str::to_string),
+                deduplication_id: None,
+                sequence_number: None,
+                dead_letter_source_arn: None,
+            }),
+            state,
+            visible_at_millis: visible_at,
+            receive_count: 0,
+            first_receive_millis: None,
+            last_receive_millis: 0,
+            receipt_nonce: 0,
+        }
+    }
+
+    #[test]
+    fn fifo_group_blocks_while_in_flight_and_keeps_order() {
+        let mut state = QueueState::new(QueueConfig::defaults(true), 0);
+        for seq in 1..=3 {
+            state.insert(message(seq, Some("g"), MessageState::Ready, 0));
+        }
+        state.insert(message(4, Some("h"), MessageState::Ready, 0));
+        let first = state.take_ready(2);
+        assert_eq!(first, vec![1, 2]);
+        // group g is blocked: only h is served
+        assert_eq!(state.take_ready(10), vec![4]);
+        assert!(state.take_ready(10).is_empty());
+        // visibility of 1 and 2 expires: they come back before 3
+        state.set_invisible_until(1, 5, 0);
+        state.set_invisible_until(2, 5, 0);
+        state.promote_due(10);
+        assert_eq!(state.take_ready(10), vec![1, 2, 3]);
+        assert_eq!((state.ready_count, state.in_flight_count), (0, 4));
+    }
+
+    #[test]
+    fn fair_queue_serves_groups_round_robin() {
+        let mut state = QueueState::new(QueueConfig::defaults(false), 0);
+        for seq in 1..=5 {
+            state.insert(message(seq, Some("noisy"), MessageState::Ready, 0));
+        }
+        state.insert(message(6, Some("quiet"), MessageState::Ready, 0));
+        let taken = state.take_ready(2);
+        assert!(
+            taken.contains(&6),
+            "the quiet group is not starved: {taken:?}"
+        );
+    }
+
+    #[test]
+    fn delayed_messages_become_ready_on_time() {
+        let mut state = QueueState::new(QueueConfig::defaults(false), 0);
+        state.insert(message(1, None, MessageState::Delayed, 500));
+        assert!(state.take_ready(1).is_empty());
+        state.promote_due(499);
+        assert_eq!(state.delayed_count, 1);
+        state.promote_due(500);
+        assert_eq!(state.take_ready(1), vec![1]);
+    }
+}

@@ -1,0 +1,176 @@
+//! Keyspaces and write batches.
+
+use crate::StoreError;
+
+/// Largest key the engine accepts (fjall/lsm-tree limit: keys are 1..=65535 bytes).
+pub const MAX_KEY_LEN: usize = u16::MAX as usize;
+
+/// Largest value the engine accepts (fjall/lsm-tree limit).
+pub const MAX_VALUE_LEN: usize = u32::MAX as usize;
+
+/// The fixed set of named keyspaces. Each one is a separate ordered key
+/// space (a fjall keyspace on disk, a `BTreeMap` in memory); a [`Batch`]
+/// may span several of them and is still applied atomically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Keyspace {
+    /// Server-wide metadata (e.g. schema version, counters).
+    Meta,
+    /// One record per SQS queue (attributes, tags, ...).
+    SqsQueues,
+    /// Message bodies and immutable message data.
+    SqsMessages,
+    /// Mutable per-message state (visibility, receive counts, ...).
+    SqsState,
+    /// FIFO deduplication records.
+    SqsDedup,
+}
+
+impl Keyspace {
+    /// Every keyspace, in a fixed order (the order of [`Keyspace::index`]).
+    pub const ALL: [Keyspace; 5] = [
+        Keyspace::Meta,
+        Keyspace::SqsQueues,
+        Keyspace::SqsMessages,
+        Keyspace::SqsState,
+        Keyspace::SqsDedup,
+    ];
+
+    /// Number of keyspaces.
+    pub const COUNT: usize = Self::ALL.len();
+
+    /// Stable on-disk name of the keyspace (the fjall keyspace name).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Keyspace::Meta => "meta",
+            Keyspace::SqsQueues => "sqs_queues",
+            Keyspace::SqsMessages => "sqs_messages",
+            Keyspace::SqsState => "sqs_state",
+            Keyspace::SqsDedup => "sqs_dedup",
+        }
+    }
+
+    /// Dense index in `0..Keyspace::COUNT`.
+    pub const fn index(self) -> usize {
+        match self {
+            Keyspace::Meta => 0,
+            Keyspace::SqsQueues => 1,
+            Keyspace::SqsMessages => 2,
+            Keyspace::SqsState => 3,
+            Keyspace::SqsDedup => 4,
+        }
+    }
+}
+
+/// One operation of a [`Batch`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    Put {
+        ks: Keyspace,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Delete {
+        ks: Keyspace,
+        key: Vec<u8>,
+    },
+    DeletePrefix {
+        ks: Keyspace,
+        prefix: Vec<u8>,
+    },
+}
+
+/// An ordered list of writes that is applied atomically: after a crash either
+/// all of its operations are visible or none is. Operations take effect in
+/// the order they were added (a `put` after a `delete_prefix` survives it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub(crate) ops: Vec<Op>,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Batch { ops: Vec::new() }
+    }
+
+    /// True if no operation was added.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Number of operations.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Inserts or overwrites `key`. Keys must be 1..=65535 bytes long.
+    pub fn put(&mut self, keyspace: Keyspace, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.ops.push(Op::Put {
+            ks: keyspace,
+            key: key.into(),
+            value: value.into(),
+        });
+    }
+
+    /// Removes `key` (no-op if absent). Keys must be 1..=65535 bytes long.
+    pub fn delete(&mut self, keyspace: Keyspace, key: impl Into<Vec<u8>>) {
+        self.ops.push(Op::Delete {
+            ks: keyspace,
+            key: key.into(),
+        });
+    }
+
+    /// Removes every key starting with `prefix` (an empty prefix clears the
+    /// keyspace). Cost is proportional to the number of keys removed.
+    pub fn delete_prefix(&mut self, keyspace: Keyspace, prefix: impl Into<Vec<u8>>) {
+        self.ops.push(Op::DeletePrefix {
+            ks: keyspace,
+            prefix: prefix.into(),
+        });
+    }
+
+    /// Rejects keys/values the engine cannot store, before they reach it.
+    pub(crate) fn validate(&self) -> Result<(), StoreError> {
+        for op in &self.ops {
+            match op {
+                Op::Put { ks, key, value } => {
+                    check_key(*ks, key)?;
+                    if value.len() > MAX_VALUE_LEN {
+                        return Err(StoreError::Engine(format!(
+                            "invalid batch: value of {} bytes in keyspace {} exceeds the limit of {MAX_VALUE_LEN}",
+                            value.len(),
+                            ks.name()
+                        )));
+                    }
+                }
+                Op::Delete { ks, key } => check_key(*ks, key)?,
+                Op::DeletePrefix { ks, prefix } => {
+                    if prefix.len() > MAX_KEY_LEN {
+                        return Err(StoreError::Engine(format!(
+                            "invalid batch: prefix of {} bytes in keyspace {} exceeds the key limit of {MAX_KEY_LEN}",
+                            prefix.len(),
+                            ks.name()
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_key(ks: Keyspace, key: &[u8]) -> Result<(), StoreError> {
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(StoreError::Engine(format!(
+            "invalid batch: key of {} bytes in keyspace {} (keys must be 1..={MAX_KEY_LEN} bytes)",
+            key.len(),
+            ks.name()
+        )));
+    }
+    Ok(())
+}
+
+/// True if `key` can exist in the store at all (used to short-cut reads).
+pub(crate) fn key_is_storable(key: &[u8]) -> bool {
+    !key.is_empty() && key.len() <= MAX_KEY_LEN
+}

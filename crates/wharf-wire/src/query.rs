@@ -1,0 +1,242 @@
+//! The AWS Query protocol's request side: form parameters (`Attribute.1.Name=...`) folded into the same
+//! JSON shapes the JSON protocol carries, so both protocols decode into one typed input.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+/// Parameters whose values are integers in the API model.
+const INTEGER_PARAMETERS: &[&str] = &[
+    "DelaySeconds",
+    "MaxNumberOfMessages",
+    "VisibilityTimeout",
+    "WaitTimeSeconds",
+    "MaxResults",
+    "MaxNumberOfMessagesPerSecond",
+];
+
+#[derive(Debug, Default)]
+struct Node {
+    value: Option<String>,
+    children: BTreeMap<String, Node>,
+}
+
+impl Node {
+    fn insert(&mut self, path: &[&str], value: String) {
+        match path.split_first() {
+            None => self.value = Some(value),
+            Some((head, rest)) => self
+                .children
+                .entry((*head).to_string())
+                .or_default()
+                .insert(rest, value),
+        }
+    }
+
+    /// Children with numeric keys, in index order (the flattened lists of the Query protocol).
+    fn items(&self) -> Vec<&Node> {
+        let mut items: Vec<(u64, &Node)> = self
+            .children
+            .iter()
+            .filter_map(|(k, v)| k.parse::<u64>().ok().map(|i| (i, v)))
+            .collect();
+        items.sort_by_key(|(i, _)| *i);
+        items.into_iter().map(|(_, node)| node).collect()
+    }
+
+    fn text(&self, key: &str) -> Option<String> {
+        self.children.get(key).and_then(|n| n.value.clone())
+    }
+
+    fn strings(&self) -> Value {
+        Value::Array(
+            self.items()
+                .into_iter()
+                .filter_map(|n| n.value.clone())
+                .map(Value::String)
+                .collect(),
+        )
+    }
+
+    fn pairs(&self, key: &str, value: &str) -> Value {
+        let mut map = Map::new();
+        for item in self.items() {
+            if let Some(k) = item.text(key) {
+                map.insert(k, Value::String(item.text(value).unwrap_or_default()));
+            }
+        }
+        Value::Object(map)
+    }
+
+    fn message_attributes(&self) -> Value {
+        let mut map = Map::new();
+        for item in self.items() {
+            let Some(name) = item.text("Name") else {
+                continue;
+            };
+            let mut value = Map::new();
+            if let Some(node) = item.children.get("Value") {
+                for (key, child) in &node.children {
+                    match key.as_str() {
+                        "StringListValue" => {
+                            value.insert("StringListValues".into(), child.strings());
+                        }
+                        "BinaryListValue" => {
+                            value.insert("BinaryListValues".into(), child.strings());
+                        }
+                        _ => {
+                            if let Some(text) = &child.value {
+                                value.insert(key.clone(), Value::String(text.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+            map.insert(name, Value::Object(value));
+        }
+        Value::Object(map)
+    }
+}
+
+/// A Query parameter that could not be converted.
+#[derive(Debug)]
+pub struct QueryError {
+    pub parameter: String,
+    pub value: String,
+}
+
+/// Folds Query parameters into the JSON shape of `action`'s input.
+pub fn to_json(action: &str, params: &[(String, String)]) -> Result<Value, QueryError> {
+    let mut root = Node::default();
+    for (key, value) in params {
+        if key == "Action" || key == "Version" {
+            continue;
+        }
+        let path: Vec<&str> = key.split('.').collect();
+        root.insert(&path, value.clone());
+    }
+    convert_object(action, &root)
+}
+
+fn convert_object(action: &str, node: &Node) -> Result<Value, QueryError> {
+    let mut out = Map::new();
+    for (name, child) in &node.children {
+        let (key, value) = match name.as_str() {
+            "Attribute" => ("Attributes".to_string(), child.pairs("Name", "Value")),
+            "Tag" if action == "CreateQueue" => ("tags".to_string(), child.pairs("Key", "Value")),
+            "Tag" => ("Tags".to_string(), child.pairs("Key", "Value")),
+            "MessageAttribute" => ("MessageAttributes".to_string(), child.message_attributes()),
+            "MessageSystemAttribute" => (
+                "MessageSystemAttributes".to_string(),
+                child.message_attributes(),
+            ),
+            "AttributeName" => ("AttributeNames".to_string(), child.strings()),
+            "MessageAttributeName" => ("MessageAttributeNames".to_string(), child.strings()),
+            "MessageSystemAttributeName" => {
+                ("MessageSystemAttributeNames".to_string(), child.strings())
+            }
+            "TagKey" => ("TagKeys".to_string(), child.strings()),
+            "AWSAccountId" => ("AWSAccountIds".to_string(), child.strings()),
+            "ActionName" => ("Actions".to_string(), child.strings()),
+            entries if entries.ends_with("BatchRequestEntry") => {
+                let items = child
+                    .items()
+                    .into_iter()
+                    .map(|item| convert_object(action, item))
+                    .collect::<Result<Vec<_>, _>>()?;
+                ("Entries".to_string(), Value::Array(items))
+            }
+            scalar => {
+                let Some(text) = &child.value else { continue };
+                let value = if INTEGER_PARAMETERS.contains(&scalar) {
+                    text.trim()
+                        .parse::<i64>()
+                        .map(Value::from)
+                        .map_err(|_| QueryError {
+                            parameter: scalar.to_string(),
+                            value: text.clone(),
+                        })?
+                } else {
+                    Value::String(text.clone())
+                };
+                (scalar.to_string(), value)
+            }
+        };
+        out.insert(key, value);
+    }
+    Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn folds_maps_lists_and_integers() {
+        let value = to_json(
+            "SendMessageBatch",
+            &params(&[
+                ("Action", "SendMessageBatch"),
+                ("QueueUrl", "http://x/000000000000/q"),
+                ("SendMessageBatchRequestEntry.2.Id", "b"),
+                ("SendMessageBatchRequestEntry.2.MessageBody", "two"),
+                ("SendMessageBatchRequestEntry.10.Id", "c"),
+                ("SendMessageBatchRequestEntry.1.Id", "a"),
+                ("SendMessageBatchRequestEntry.1.DelaySeconds", "5"),
+                (
+                    "SendMessageBatchRequestEntry.1.MessageAttribute.1.Name",
+                    "k",
+                ),
+                (
+                    "SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType",
+                    "String",
+                ),
+                (
+                    "SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue",
+                    "v",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "QueueUrl": "http://x/000000000000/q",
+                "Entries": [
+                    {"Id": "a", "DelaySeconds": 5, "MessageAttributes": {"k": {"DataType": "String", "StringValue": "v"}}},
+                    {"Id": "b", "MessageBody": "two"},
+                    {"Id": "c"}
+                ]
+            })
+        );
+    }
+
+    #[test]
+    fn attributes_and_tags() {
+        let value = to_json(
+            "CreateQueue",
+            &params(&[
+                ("QueueName", "q"),
+                ("Attribute.1.Name", "VisibilityTimeout"),
+                ("Attribute.1.Value", "60"),
+                ("Tag.1.Key", "team"),
+                ("Tag.1.Value", "core"),
+                ("AttributeName.1", "All"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            value,
+            json!({"QueueName": "q", "Attributes": {"VisibilityTimeout": "60"}, "tags": {"team": "core"}, "AttributeNames": ["All"]})
+        );
+        assert!(to_json("ReceiveMessage", &params(&[("MaxNumberOfMessages", "ten")])).is_err());
+    }
+}

@@ -1,0 +1,228 @@
+//! Routing: admin endpoints by path, AWS JSON by `X-Amz-Target`, AWS Query by `Action`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use serde_json::Value;
+use wharf_sqs::{Sqs, SqsError};
+
+use crate::sqs::{dispatch, Input};
+use crate::{query, xml};
+
+/// Largest request body accepted (a 1 MiB message plus encoding overhead, with room for batches).
+const MAX_BODY: usize = 8 * 1024 * 1024;
+const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What the binary provides to the admin endpoints.
+pub trait Admin: Send + Sync {
+    /// The JSON of `GET /_wharf/info`.
+    fn info(&self) -> Value;
+    /// `POST /_wharf/reset`: wipe all state back to the configured start-up resources.
+    fn reset(&self) -> BoxFuture<'_, Result<(), String>>;
+    fn reset_enabled(&self) -> bool;
+}
+
+/// Everything a request may reach.
+pub struct App {
+    pub sqs: Arc<Sqs>,
+    pub admin: Arc<dyn Admin>,
+}
+
+pub type Body = Full<Bytes>;
+
+fn request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn respond(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+    request_id: &str,
+) -> Response<Body> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-amzn-requestid", value);
+    }
+    response
+}
+
+fn plain_json(status: StatusCode, value: Value) -> Response<Body> {
+    respond(status, "application/json", value.to_string(), &request_id())
+}
+
+impl App {
+    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
+        let (parts, body) = request.into_parts();
+        let body = match Limited::new(body, MAX_BODY).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => {
+                return plain_json(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    serde_json::json!({"message": "Request body too large"}),
+                )
+            }
+        };
+        let path = parts.uri.path();
+        match (&parts.method, path) {
+            (&Method::GET, "/health")
+            | (&Method::GET, "/ready")
+            | (&Method::GET, "/_wharf/health") => {
+                return plain_json(StatusCode::OK, serde_json::json!({"status": "ok"}))
+            }
+            (&Method::GET, "/_wharf/info") => return plain_json(StatusCode::OK, self.admin.info()),
+            (&Method::POST, "/_wharf/reset") => {
+                if !self.admin.reset_enabled() {
+                    return plain_json(
+                        StatusCode::FORBIDDEN,
+                        serde_json::json!({"message": "reset is disabled"}),
+                    );
+                }
+                return match self.admin.reset().await {
+                    Ok(()) => plain_json(StatusCode::OK, serde_json::json!({"reset": true})),
+                    Err(message) => plain_json(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        serde_json::json!({"message": message}),
+                    ),
+                };
+            }
+            _ => {}
+        }
+        if let Some(target) = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+        {
+            return self.handle_json(target, &body).await;
+        }
+        let mut params: Vec<(String, String)> = Vec::new();
+        if let Some(query) = parts.uri.query() {
+            params.extend(form_urlencoded::parse(query.as_bytes()).into_owned());
+        }
+        if parts.method == Method::POST {
+            params.extend(form_urlencoded::parse(&body).into_owned());
+        }
+        let action = params
+            .iter()
+            .find(|(k, _)| k == "Action")
+            .map(|(_, v)| v.clone());
+        match action {
+            Some(action) => self.handle_query(&action, path, params).await,
+            None => {
+                let id = request_id();
+                let (status, body) = query_error_body(
+                    &SqsError::new(
+                        wharf_sqs::ErrorKind::MissingParameter,
+                        "The request must contain the parameter Action.",
+                    ),
+                    &id,
+                );
+                respond(status, "text/xml", body, &id)
+            }
+        }
+    }
+
+    async fn handle_json(&self, target: &str, body: &[u8]) -> Response<Body> {
+        let id = request_id();
+        let Some(action) = target.strip_prefix("AmazonSQS.") else {
+            return json_error(
+                &SqsError::new(
+                    wharf_sqs::ErrorKind::InvalidAction,
+                    format!("Unknown target {target}"),
+                ),
+                &id,
+            );
+        };
+        let span = tracing::debug_span!("request", service = "sqs", action, protocol = "json");
+        let _entered = span.enter();
+        match dispatch(&self.sqs, action, Input::Json(body)).await {
+            Ok(output) => respond(StatusCode::OK, JSON_CONTENT_TYPE, output.json_bytes(), &id),
+            Err(error) => json_error(&error, &id),
+        }
+    }
+
+    async fn handle_query(
+        &self,
+        action: &str,
+        path: &str,
+        params: Vec<(String, String)>,
+    ) -> Response<Body> {
+        let id = request_id();
+        let mut input = match query::to_json(action, &params) {
+            Ok(value) => value,
+            Err(bad) => {
+                let error =
+                    SqsError::invalid_value(&bad.parameter, &bad.value, "Must be an integer.");
+                let (status, body) = query_error_body(&error, &id);
+                return respond(status, "text/xml", body, &id);
+            }
+        };
+        // The Query protocol may address the queue by the request path instead of a QueueUrl parameter.
+        if let Value::Object(fields) = &mut input {
+            if !fields.contains_key("QueueUrl") && path.len() > 1 {
+                fields.insert("QueueUrl".into(), Value::String(path.to_string()));
+            }
+        }
+        match dispatch(&self.sqs, action, Input::Value(input)).await {
+            Ok(output) => respond(
+                StatusCode::OK,
+                "text/xml",
+                xml::success(action, &output.value(), &id),
+                &id,
+            ),
+            Err(error) => {
+                let (status, body) = query_error_body(&error, &id);
+                respond(status, "text/xml", body, &id)
+            }
+        }
+    }
+}
+
+fn status_of(error: &SqsError) -> StatusCode {
+    StatusCode::from_u16(error.kind.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+fn query_error_body(error: &SqsError, id: &str) -> (StatusCode, String) {
+    (
+        status_of(error),
+        xml::error(
+            error.kind.sender_fault(),
+            error.kind.query_code(),
+            &error.message,
+            id,
+        ),
+    )
+}
+
+fn json_error(error: &SqsError, id: &str) -> Response<Body> {
+    let namespace = if error.kind.modeled() {
+        "com.amazonaws.sqs"
+    } else {
+        "com.amazon.coral.service"
+    };
+    let body = serde_json::json!({
+        "__type": format!("{namespace}#{}", error.kind.json_type()),
+        "message": error.message,
+    });
+    let mut response = respond(status_of(error), JSON_CONTENT_TYPE, body.to_string(), id);
+    let fault = if error.kind.sender_fault() {
+        "Sender"
+    } else {
+        "Receiver"
+    };
+    if let Ok(value) = HeaderValue::from_str(&format!("{};{fault}", error.kind.query_code())) {
+        response.headers_mut().insert("x-amzn-query-error", value);
+    }
+    response
+}

@@ -1,0 +1,128 @@
+//! SQS over both wire protocols: the one place where an action name meets the engine.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use wharf_sqs::{ErrorKind, Sqs, SqsError};
+
+/// Every action SQS has.
+pub const ACTIONS: &[&str] = &[
+    "AddPermission",
+    "CancelMessageMoveTask",
+    "ChangeMessageVisibility",
+    "ChangeMessageVisibilityBatch",
+    "CreateQueue",
+    "DeleteMessage",
+    "DeleteMessageBatch",
+    "DeleteQueue",
+    "GetQueueAttributes",
+    "GetQueueUrl",
+    "ListDeadLetterSourceQueues",
+    "ListMessageMoveTasks",
+    "ListQueueTags",
+    "ListQueues",
+    "PurgeQueue",
+    "ReceiveMessage",
+    "RemovePermission",
+    "SendMessage",
+    "SendMessageBatch",
+    "SetQueueAttributes",
+    "StartMessageMoveTask",
+    "TagQueue",
+    "UntagQueue",
+];
+
+/// A decoded request's input: either JSON bytes (JSON protocol) or a value folded from Query parameters.
+pub enum Input<'a> {
+    Json(&'a [u8]),
+    Value(Value),
+}
+
+/// The output, kept typed until the protocol encodes it.
+pub struct Output(Box<dyn ErasedOutput + Send>);
+
+pub trait ErasedOutput {
+    fn to_json_bytes(&self) -> Vec<u8>;
+    fn to_value(&self) -> Value;
+}
+
+impl<T: Serialize> ErasedOutput for T {
+    fn to_json_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec())
+    }
+    fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+impl Output {
+    fn new<T: Serialize + Send + 'static>(value: T) -> Self {
+        Output(Box::new(value))
+    }
+    pub fn json_bytes(&self) -> Vec<u8> {
+        self.0.to_json_bytes()
+    }
+    pub fn value(&self) -> Value {
+        self.0.to_value()
+    }
+}
+
+fn decode<T: DeserializeOwned + Default>(input: Input<'_>) -> Result<T, SqsError> {
+    let result = match input {
+        Input::Json(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => return Ok(T::default()),
+        Input::Json(bytes) => serde_json::from_slice(bytes),
+        Input::Value(value) => serde_json::from_value(value),
+    };
+    result.map_err(|error| {
+        SqsError::new(
+            ErrorKind::InvalidParameterValue,
+            format!("The request could not be parsed: {error}"),
+        )
+    })
+}
+
+macro_rules! call {
+    ($input:expr, |$i:ident| $body:expr) => {{
+        let $i = decode($input)?;
+        Output::new($body?)
+    }};
+}
+
+/// Runs `action` on the engine.
+pub async fn dispatch(sqs: &Arc<Sqs>, action: &str, input: Input<'_>) -> Result<Output, SqsError> {
+    Ok(match action {
+        "CreateQueue" => call!(input, |i| sqs.create_queue(i).await),
+        "DeleteQueue" => call!(input, |i| sqs.delete_queue(i).await),
+        "GetQueueUrl" => call!(input, |i| sqs.get_queue_url(i)),
+        "ListQueues" => call!(input, |i| sqs.list_queues(i)),
+        "GetQueueAttributes" => call!(input, |i| sqs.get_queue_attributes(i)),
+        "SetQueueAttributes" => call!(input, |i| sqs.set_queue_attributes(i).await),
+        "PurgeQueue" => call!(input, |i| sqs.purge_queue(i).await),
+        "SendMessage" => call!(input, |i| sqs.send_message(i).await),
+        "SendMessageBatch" => call!(input, |i| sqs.send_message_batch(i).await),
+        "ReceiveMessage" => call!(input, |i| sqs.receive_message(i).await),
+        "DeleteMessage" => call!(input, |i| sqs.delete_message(i).await),
+        "DeleteMessageBatch" => call!(input, |i| sqs.delete_message_batch(i).await),
+        "ChangeMessageVisibility" => call!(input, |i| sqs.change_message_visibility(i).await),
+        "ChangeMessageVisibilityBatch" => {
+            call!(input, |i| sqs.change_message_visibility_batch(i).await)
+        }
+        "TagQueue" => call!(input, |i| sqs.tag_queue(i).await),
+        "UntagQueue" => call!(input, |i| sqs.untag_queue(i).await),
+        "ListQueueTags" => call!(input, |i| sqs.list_queue_tags(i)),
+        "AddPermission" => call!(input, |i| sqs.add_permission(i).await),
+        "RemovePermission" => call!(input, |i| sqs.remove_permission(i).await),
+        "ListDeadLetterSourceQueues" => call!(input, |i| sqs.list_dead_letter_source_queues(i)),
+        "StartMessageMoveTask" => call!(input, |i| sqs.start_message_move_task(i)),
+        "CancelMessageMoveTask" => call!(input, |i| sqs.cancel_message_move_task(i)),
+        "ListMessageMoveTasks" => call!(input, |i| sqs.list_message_move_tasks(i)),
+        other => {
+            return Err(SqsError::new(
+                ErrorKind::InvalidAction,
+                format!("The action {other} is not valid for this endpoint."),
+            ))
+        }
+    })
+}

@@ -1,0 +1,150 @@
+//! Configuration: one TOML file, `WHARF_*` environment variables and command-line flags, in rising order of
+//! precedence, validated before start.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use wharf_store::FsyncPolicy;
+
+/// The config file's schema (`wharf config default` prints an example).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub data_dir: Option<PathBuf>,
+    pub in_memory: Option<bool>,
+    pub account_id: Option<String>,
+    pub region: Option<String>,
+    pub advertised_url: Option<String>,
+    pub fsync: Option<String>,
+    pub allow_reset: Option<bool>,
+    #[serde(default)]
+    pub sqs: SqsSection,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqsSection {
+    #[serde(default)]
+    pub queues: Vec<QueueDeclaration>,
+}
+
+/// A queue created at start-up (and again after `/_wharf/reset`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueDeclaration {
+    pub name: String,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The settled configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub host: String,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub in_memory: bool,
+    pub account_id: String,
+    pub region: String,
+    pub advertised_url: Option<String>,
+    pub fsync: FsyncPolicy,
+    pub fsync_text: String,
+    pub allow_reset: bool,
+    pub queues: Vec<QueueDeclaration>,
+}
+
+pub const DEFAULT_CONFIG: &str = r#"# Wharf configuration. Every key is optional; flags and WHARF_* environment variables override it.
+host = "127.0.0.1"
+port = 4566
+data_dir = "./wharf-data"
+in_memory = false
+account_id = "000000000000"
+region = "us-east-1"
+# advertised_url = "http://wharf.internal:4566"   # base of queue URLs handed to clients
+fsync = "always"        # "always" | "interval:10ms" | "never"
+allow_reset = true      # POST /_wharf/reset
+
+# Queues created at start-up (and again after a reset).
+# [[sqs.queues]]
+# name = "jobs-dlq"
+# [[sqs.queues]]
+# name = "jobs"
+# attributes = { VisibilityTimeout = "60", RedrivePolicy = '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:jobs-dlq","maxReceiveCount":"5"}' }
+# tags = { team = "core" }
+"#;
+
+pub fn parse_fsync(text: &str) -> anyhow::Result<FsyncPolicy> {
+    Ok(match text {
+        "always" => FsyncPolicy::Always,
+        "never" => FsyncPolicy::Never,
+        other => match other.strip_prefix("interval:") {
+            Some(spec) => {
+                let millis = spec
+                    .strip_suffix("ms")
+                    .map(|n| n.parse::<u64>())
+                    .or_else(|| {
+                        spec.strip_suffix('s')
+                            .map(|n| n.parse::<u64>().map(|s| s * 1000))
+                    })
+                    .context("fsync interval must look like interval:10ms or interval:1s")?
+                    .context("fsync interval must be a whole number")?;
+                if millis == 0 {
+                    bail!("fsync interval must be positive");
+                }
+                FsyncPolicy::Interval(Duration::from_millis(millis))
+            }
+            None => {
+                bail!("fsync must be \"always\", \"interval:<N>ms\" or \"never\", not {other:?}")
+            }
+        },
+    })
+}
+
+pub fn load_file(path: Option<&PathBuf>) -> anyhow::Result<FileConfig> {
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
+}
+
+pub fn validate_account(account: &str) -> anyhow::Result<()> {
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("account id must be 12 digits, not {account:?}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_parses() {
+        let config: FileConfig = toml::from_str(DEFAULT_CONFIG).unwrap();
+        assert_eq!(config.port, Some(4566));
+        assert!(toml::from_str::<FileConfig>("bogus = 1").is_err());
+    }
+
+    #[test]
+    fn fsync_policies() {
+        assert_eq!(parse_fsync("always").unwrap(), FsyncPolicy::Always);
+        assert_eq!(
+            parse_fsync("interval:10ms").unwrap(),
+            FsyncPolicy::Interval(Duration::from_millis(10))
+        );
+        assert_eq!(
+            parse_fsync("interval:2s").unwrap(),
+            FsyncPolicy::Interval(Duration::from_secs(2))
+        );
+        assert!(parse_fsync("sometimes").is_err());
+    }
+}

@@ -1,0 +1,297 @@
+//! The `wharf` binary: command line, configuration, wiring of wire layer, engines and store, start-up and
+//! shutdown.
+
+mod config;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use wharf_sqs::{Sqs, SqsConfig, SystemClock};
+use wharf_store::Store;
+use wharf_wire::router::BoxFuture;
+use wharf_wire::{Admin, App};
+
+use config::{QueueDeclaration, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "wharf",
+    version,
+    about = "A self-hosted server speaking the AWS SQS wire protocols"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server.
+    Serve(ServeArgs),
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print a commented default configuration file.
+    Default,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "WHARF_HOST")]
+    host: Option<String>,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "WHARF_PORT")]
+    port: Option<u16>,
+    /// Directory of the durable store.
+    #[arg(long, env = "WHARF_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Keep everything in memory (nothing survives a restart).
+    #[arg(long, env = "WHARF_IN_MEMORY")]
+    in_memory: bool,
+    /// The AWS account id in queue URLs and ARNs.
+    #[arg(long, env = "WHARF_ACCOUNT_ID")]
+    account_id: Option<String>,
+    /// The AWS region in ARNs.
+    #[arg(long, env = "WHARF_REGION")]
+    region: Option<String>,
+    /// Base URL of queue URLs handed to clients (for containers and proxies).
+    #[arg(long, env = "WHARF_ADVERTISED_URL")]
+    advertised_url: Option<String>,
+    /// Durability of writes: always, interval:<N>ms or never.
+    #[arg(long, env = "WHARF_FSYNC")]
+    fsync: Option<String>,
+    /// A TOML configuration file.
+    #[arg(long, env = "WHARF_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+fn settle(args: ServeArgs) -> anyhow::Result<Settings> {
+    let file = config::load_file(args.config.as_ref())?;
+    let fsync_text = args.fsync.or(file.fsync).unwrap_or_else(|| "always".into());
+    let settings = Settings {
+        host: args
+            .host
+            .or(file.host)
+            .unwrap_or_else(|| "127.0.0.1".into()),
+        port: args.port.or(file.port).unwrap_or(4566),
+        data_dir: args
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./wharf-data")),
+        in_memory: args.in_memory || file.in_memory.unwrap_or(false),
+        account_id: args
+            .account_id
+            .or(file.account_id)
+            .unwrap_or_else(|| "000000000000".into()),
+        region: args
+            .region
+            .or(file.region)
+            .unwrap_or_else(|| "us-east-1".into()),
+        advertised_url: args.advertised_url.or(file.advertised_url),
+        fsync: config::parse_fsync(&fsync_text)?,
+        fsync_text,
+        allow_reset: file.allow_reset.unwrap_or(true),
+        queues: file.sqs.queues,
+    };
+    config::validate_account(&settings.account_id)?;
+    Ok(settings)
+}
+
+struct Wharf {
+    sqs: Arc<Sqs>,
+    store: Store,
+    settings: Settings,
+    started: Instant,
+}
+
+impl Wharf {
+    async fn create_declared_queues(&self, queues: &[QueueDeclaration]) -> anyhow::Result<()> {
+        for queue in queues {
+            let input = wharf_sqs::model::CreateQueueInput {
+                queue_name: Some(queue.name.clone()),
+                attributes: queue.attributes.clone(),
+                tags: queue.tags.clone(),
+            };
+            match self.sqs.create_queue(input).await {
+                Ok(_) => {}
+                Err(error) if error.kind == wharf_sqs::ErrorKind::QueueNameExists => {
+                    // The declaration wins over what an earlier run stored.
+                    let url = self.sqs.config().base_url.clone()
+                        + "/"
+                        + &self.settings.account_id
+                        + "/"
+                        + &queue.name;
+                    let mut attributes = queue.attributes.clone();
+                    attributes.remove("FifoQueue");
+                    self.sqs
+                        .set_queue_attributes(wharf_sqs::model::SetQueueAttributesInput {
+                            queue_url: Some(url),
+                            attributes: Some(attributes),
+                        })
+                        .await
+                        .with_context(|| format!("configuring declared queue {}", queue.name))?;
+                }
+                Err(error) => {
+                    return Err(error)
+                        .with_context(|| format!("creating declared queue {}", queue.name))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Admin for Wharf {
+    fn info(&self) -> serde_json::Value {
+        json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "uptime_seconds": self.started.elapsed().as_secs_f64(),
+            "storage": {
+                "mode": self.store.storage_mode(),
+                "fsync": if self.settings.in_memory { "none" } else { self.settings.fsync_text.as_str() },
+                "data_dir": (!self.settings.in_memory).then(|| self.settings.data_dir.display().to_string()),
+            },
+            "account_id": self.settings.account_id,
+            "region": self.settings.region,
+            "services": {"sqs": {"queues": self.sqs.queue_count(), "messages": self.sqs.message_count()}},
+        })
+    }
+
+    fn reset(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            self.sqs.reset().await.map_err(|e| e.to_string())?;
+            self.create_declared_queues(&self.settings.queues)
+                .await
+                .map_err(|e| format!("{e:#}"))
+        })
+    }
+
+    fn reset_enabled(&self) -> bool {
+        self.settings.allow_reset
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return interrupt.await.unwrap_or(()),
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or(());
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let settings = settle(args)?;
+    let listener = tokio::net::TcpListener::bind((settings.host.as_str(), settings.port))
+        .await
+        .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
+    let local = listener.local_addr()?;
+    let shown_host = match settings.host.as_str() {
+        "0.0.0.0" | "::" => "localhost".to_string(),
+        host if host.contains(':') => format!("[{host}]"),
+        host => host.to_string(),
+    };
+    let endpoint = format!("http://{shown_host}:{}", local.port());
+    let store = if settings.in_memory {
+        Store::in_memory()
+    } else {
+        let dir = settings.data_dir.clone();
+        let policy = settings.fsync;
+        tokio::task::spawn_blocking(move || Store::open(&dir, policy))
+            .await?
+            .with_context(|| format!("opening data directory {}", settings.data_dir.display()))?
+    };
+    let sqs_config = SqsConfig {
+        account_id: settings.account_id.clone(),
+        region: settings.region.clone(),
+        base_url: settings
+            .advertised_url
+            .clone()
+            .unwrap_or_else(|| endpoint.clone()),
+    };
+    let sqs = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || Sqs::open(sqs_config, Arc::new(SystemClock), store))
+            .await?
+            .map_err(|e| anyhow::anyhow!("recovering SQS state: {e}"))?
+    };
+    let wharf = Arc::new(Wharf {
+        sqs: sqs.clone(),
+        store: store.clone(),
+        settings: settings.clone(),
+        started,
+    });
+    wharf.create_declared_queues(&settings.queues).await?;
+    let app = Arc::new(App {
+        sqs,
+        admin: wharf.clone(),
+    });
+    let storage = if settings.in_memory {
+        "in-memory".to_string()
+    } else {
+        format!(
+            "disk {} (fsync {})",
+            settings.data_dir.display(),
+            settings.fsync_text
+        )
+    };
+    println!(
+        "wharf {} ready on {endpoint} (storage: {storage}, account {}, region {}, {} ms)",
+        env!("CARGO_PKG_VERSION"),
+        settings.account_id,
+        settings.region,
+        started.elapsed().as_millis()
+    );
+    wharf_wire::serve(listener, app, shutdown_signal()).await;
+    tracing::info!("shutting down: flushing the store");
+    tokio::task::spawn_blocking(move || store.flush())
+        .await?
+        .context("flushing the store")?;
+    println!("wharf stopped");
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WHARF_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(serve(args))
+        }
+        Command::Config {
+            command: ConfigCommand::Default,
+        } => {
+            print!("{}", config::DEFAULT_CONFIG);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,192 @@
+"""Fixtures for the Wharf SQS compatibility suite.
+
+The suite talks to a running server over HTTP only.  Either point it at an
+already running server with ``WHARF_ENDPOINT=http://host:port`` or let the
+``endpoint`` fixture start ``WHARF_BIN`` (default ``<repo>/target/debug/wharf``)
+on a free loopback port for the whole session.
+
+Every test creates its own uniquely named queues, so tests never depend on
+each other or on a reset endpoint.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sqs_helpers import (  # noqa: E402
+    ACCESS_KEY,
+    REGION,
+    SECRET_KEY,
+    JsonClient,
+    QueryClient,
+    unique_name,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HEALTH_TIMEOUT_S = 20.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _health_ok(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(endpoint + "/health", timeout=1) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _log_tail(path: str, limit: int = 4000) -> str:
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as fh:
+            return fh.read()[-limit:]
+    except OSError:
+        return "<no log>"
+
+
+@pytest.fixture(scope="session")
+def endpoint():
+    """Base URL of the server under test, without a trailing slash."""
+    configured = os.environ.get("WHARF_ENDPOINT")
+    if configured:
+        yield configured.rstrip("/")
+        return
+
+    binary = Path(os.environ.get("WHARF_BIN", REPO_ROOT / "target" / "debug" / "wharf"))
+    if not binary.exists():
+        pytest.fail(
+            f"server binary {binary} not found: build it, set WHARF_BIN, "
+            "or set WHARF_ENDPOINT to a running server",
+            pytrace=False,
+        )
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tempfile.NamedTemporaryFile(prefix="wharf-compat-", suffix=".log", delete=False)
+    proc = subprocess.Popen(
+        [str(binary), "serve", "--in-memory", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + HEALTH_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"server exited early with status {proc.returncode}; log:\n{_log_tail(log.name)}",
+                    pytrace=False,
+                )
+            if _health_ok(url):
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"GET {url}/health did not answer 200 within {HEALTH_TIMEOUT_S:.0f}s; "
+                    f"log:\n{_log_tail(log.name)}",
+                    pytrace=False,
+                )
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def account_id():
+    """Account id the server puts in queue URLs and ARNs."""
+    return os.environ.get("WHARF_ACCOUNT_ID", "000000000000")
+
+
+@pytest.fixture(scope="session")
+def sqs(endpoint):
+    """boto3 SQS client; botocore speaks the AWS JSON 1.0 protocol to SQS."""
+    return boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(
+            retries={"total_max_attempts": 1},
+            connect_timeout=5,
+            read_timeout=30,
+        ),
+    )
+
+
+@pytest.fixture(scope="session")
+def query(endpoint):
+    """Minimal AWS Query protocol client (form POST, XML responses)."""
+    return QueryClient(endpoint)
+
+
+@pytest.fixture(scope="session")
+def json_raw(endpoint):
+    """Raw AWS JSON 1.0 client that exposes status, headers and body."""
+    return JsonClient(endpoint)
+
+
+@pytest.fixture
+def make_queue(sqs):
+    """Factory creating uniquely named queues, deleted again after the test.
+
+    ``make_queue(prefix="q", attributes=None, tags=None, fifo=False, name=None)``
+    returns ``(name, url)``.
+    """
+    created = []
+
+    def _make(prefix="q", attributes=None, tags=None, fifo=False, name=None):
+        qname = name or unique_name(prefix, fifo=fifo)
+        attrs = dict(attributes or {})
+        if fifo:
+            attrs.setdefault("FifoQueue", "true")
+        kwargs = {"QueueName": qname}
+        if attrs:
+            kwargs["Attributes"] = attrs
+        if tags:
+            kwargs["tags"] = tags
+        url = sqs.create_queue(**kwargs)["QueueUrl"]
+        created.append(url)
+        return qname, url
+
+    yield _make
+
+    for url in created:
+        try:
+            sqs.delete_queue(QueueUrl=url)
+        except Exception:  # already deleted by the test, or server gone
+            pass
+
+
+@pytest.fixture
+def queue(make_queue):
+    """A fresh standard queue: ``(name, url)``."""
+    return make_queue("std")
+
+
+@pytest.fixture
+def fifo_queue(make_queue):
+    """A fresh FIFO queue without content-based deduplication: ``(name, url)``."""
+    return make_queue("fifo", fifo=True)

@@ -1,0 +1,60 @@
+"""AddPermission / RemovePermission and the generated queue policy."""
+
+import json
+
+from sqs_helpers import REGION, expect_error, queue_attr, unique_name
+
+OTHER_ACCOUNT = "111122223333"
+
+
+def _statements(sqs, url):
+    raw = queue_attr(sqs, url, "Policy")
+    if not raw:
+        return []
+    return json.loads(raw).get("Statement", [])
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_add_permission_creates_policy_statement(sqs, queue, account_id):
+    name, url = queue
+    sqs.add_permission(
+        QueueUrl=url,
+        Label="AllowSendReceive",
+        AWSAccountIds=[OTHER_ACCOUNT],
+        Actions=["SendMessage", "ReceiveMessage"],
+    )
+    statements = _statements(sqs, url)
+    assert len(statements) == 1, statements
+    stmt = statements[0]
+    assert stmt["Sid"] == "AllowSendReceive"
+    assert stmt["Effect"] == "Allow"
+    assert stmt["Resource"] == f"arn:aws:sqs:{REGION}:{account_id}:{name}"
+    principals = _as_list(stmt["Principal"]["AWS"])
+    assert any(OTHER_ACCOUNT in p for p in principals), principals
+    assert set(_as_list(stmt["Action"])) == {"SQS:SendMessage", "SQS:ReceiveMessage"}
+
+
+def test_remove_permission(sqs, queue):
+    _, url = queue
+    sqs.add_permission(QueueUrl=url, Label="one", AWSAccountIds=[OTHER_ACCOUNT], Actions=["SendMessage"])
+    sqs.add_permission(QueueUrl=url, Label="two", AWSAccountIds=[OTHER_ACCOUNT], Actions=["DeleteMessage"])
+    assert sorted(s["Sid"] for s in _statements(sqs, url)) == ["one", "two"]
+
+    sqs.remove_permission(QueueUrl=url, Label="one")
+    assert [s["Sid"] for s in _statements(sqs, url)] == ["two"]
+
+    sqs.remove_permission(QueueUrl=url, Label="two")
+    assert _statements(sqs, url) == []
+
+
+def test_add_permission_unknown_queue(sqs, endpoint, account_id):
+    url = f"{endpoint}/{account_id}/{unique_name('missing')}"
+    with expect_error(
+        "AWS.SimpleQueueService.NonExistentQueue", 400, exception="QueueDoesNotExist"
+    ):
+        sqs.add_permission(
+            QueueUrl=url, Label="x", AWSAccountIds=[OTHER_ACCOUNT], Actions=["SendMessage"]
+        )

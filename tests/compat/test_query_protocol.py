@@ -1,0 +1,357 @@
+"""The same key behaviours through the AWS Query protocol (form POST, XML)."""
+
+import base64
+
+import pytest
+
+from sqs_helpers import (
+    REGION,
+    XML_NS,
+    md5_of_body,
+    md5_of_message_attributes,
+    unique_name,
+)
+
+NON_EXISTENT = "AWS.SimpleQueueService.NonExistentQueue"
+
+
+def _ok(resp, root):
+    assert resp.status == 200, resp
+    assert resp.root_name == root, resp
+    assert resp.namespace == XML_NS, f"unexpected namespace {resp.namespace!r}"
+    assert resp.request_id, f"ResponseMetadata/RequestId missing: {resp}"
+    return resp
+
+
+def _error(resp, code, status=400, error_type="Sender"):
+    assert resp.status == status, resp
+    assert resp.root_name == "ErrorResponse", resp
+    assert resp.error_code == code, f"expected {code}, got {resp.error_code}: {resp}"
+    assert resp.error_type == error_type, resp
+    assert resp.error_message, f"Error/Message missing: {resp}"
+    assert resp.request_id, f"RequestId missing: {resp}"
+    return resp
+
+
+@pytest.fixture
+def q_queue(query, sqs):
+    """A queue created through the Query protocol: ``(name, url)``."""
+    name = unique_name("qry")
+    resp = _ok(query.call("CreateQueue", {"QueueName": name}), "CreateQueueResponse")
+    url = resp.text("CreateQueueResult/QueueUrl")
+    yield name, url
+    try:
+        sqs.delete_queue(QueueUrl=url)
+    except Exception:
+        pass
+
+
+def _send(query, url, body, extra=None):
+    params = {"MessageBody": body}
+    params.update(extra or {})
+    return _ok(query.call("SendMessage", params, queue_url=url), "SendMessageResponse")
+
+
+def _receive(query, url, extra=None):
+    params = {"MaxNumberOfMessages": "10"}
+    params.update(extra or {})
+    resp = _ok(query.call("ReceiveMessage", params, queue_url=url), "ReceiveMessageResponse")
+    assert resp.find("ReceiveMessageResult") is not None, resp
+    return resp, resp.findall("ReceiveMessageResult/Message")
+
+
+def test_create_queue(q_queue, endpoint, account_id):
+    name, url = q_queue
+    assert url == f"{endpoint}/{account_id}/{name}"
+
+
+def test_create_queue_with_attributes_and_tags(query, sqs, account_id):
+    name = unique_name("qattr")
+    resp = _ok(
+        query.call(
+            "CreateQueue",
+            {
+                "QueueName": name,
+                "Attribute.1.Name": "VisibilityTimeout",
+                "Attribute.1.Value": "17",
+                "Attribute.2.Name": "DelaySeconds",
+                "Attribute.2.Value": "3",
+                "Tag.1.Key": "team",
+                "Tag.1.Value": "wharf",
+            },
+        ),
+        "CreateQueueResponse",
+    )
+    url = resp.text("CreateQueueResult/QueueUrl")
+    try:
+        attrs = _ok(
+            query.call("GetQueueAttributes", {"AttributeName.1": "All"}, queue_url=url),
+            "GetQueueAttributesResponse",
+        ).pairs("GetQueueAttributesResult/Attribute")
+        assert attrs["VisibilityTimeout"] == "17"
+        assert attrs["DelaySeconds"] == "3"
+        assert attrs["QueueArn"] == f"arn:aws:sqs:{REGION}:{account_id}:{name}"
+        tags = _ok(query.call("ListQueueTags", {}, queue_url=url), "ListQueueTagsResponse")
+        assert tags.pairs("ListQueueTagsResult/Tag", key="Key", value="Value") == {"team": "wharf"}
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+
+
+def test_get_queue_url(query, q_queue):
+    name, url = q_queue
+    resp = _ok(query.call("GetQueueUrl", {"QueueName": name}), "GetQueueUrlResponse")
+    assert resp.text("GetQueueUrlResult/QueueUrl") == url
+
+
+def test_list_queues(query, q_queue):
+    name, url = q_queue
+    resp = _ok(query.call("ListQueues", {"QueueNamePrefix": name}), "ListQueuesResponse")
+    assert [e.text for e in resp.findall("ListQueuesResult/QueueUrl")] == [url]
+
+
+def test_get_selected_queue_attributes(query, q_queue):
+    _, url = q_queue
+    resp = _ok(
+        query.call(
+            "GetQueueAttributes",
+            {"AttributeName.1": "VisibilityTimeout", "AttributeName.2": "MaximumMessageSize"},
+            queue_url=url,
+        ),
+        "GetQueueAttributesResponse",
+    )
+    assert resp.pairs("GetQueueAttributesResult/Attribute") == {
+        "VisibilityTimeout": "30",
+        "MaximumMessageSize": "1048576",
+    }
+
+
+def test_set_queue_attributes(query, q_queue):
+    _, url = q_queue
+    _ok(
+        query.call(
+            "SetQueueAttributes",
+            {"Attribute.1.Name": "VisibilityTimeout", "Attribute.1.Value": "9"},
+            queue_url=url,
+        ),
+        "SetQueueAttributesResponse",
+    )
+    resp = query.call("GetQueueAttributes", {"AttributeName.1": "VisibilityTimeout"}, queue_url=url)
+    assert resp.pairs("GetQueueAttributesResult/Attribute") == {"VisibilityTimeout": "9"}
+
+
+def test_send_receive_delete_with_attributes(query, q_queue):
+    _, url = q_queue
+    body = "<note>Tom & \"Jerry\" é</note>"
+    binary = b"\x00\x10\xffbin"
+    attrs = {
+        "s": {"DataType": "String", "StringValue": "str val"},
+        "n": {"DataType": "Number", "StringValue": "42"},
+        "b": {"DataType": "Binary", "BinaryValue": binary},
+    }
+    sent = _send(
+        query,
+        url,
+        body,
+        {
+            "MessageAttribute.1.Name": "s",
+            "MessageAttribute.1.Value.DataType": "String",
+            "MessageAttribute.1.Value.StringValue": "str val",
+            "MessageAttribute.2.Name": "n",
+            "MessageAttribute.2.Value.DataType": "Number",
+            "MessageAttribute.2.Value.StringValue": "42",
+            "MessageAttribute.3.Name": "b",
+            "MessageAttribute.3.Value.DataType": "Binary",
+            "MessageAttribute.3.Value.BinaryValue": base64.b64encode(binary).decode(),
+        },
+    )
+    assert sent.text("SendMessageResult/MD5OfMessageBody") == md5_of_body(body)
+    assert sent.text("SendMessageResult/MD5OfMessageAttributes") == md5_of_message_attributes(attrs)
+    message_id = sent.text("SendMessageResult/MessageId")
+    assert message_id
+
+    resp, msgs = _receive(query, url, {"AttributeName.1": "All", "MessageAttributeName.1": "All"})
+    assert len(msgs) == 1, resp
+    msg = msgs[0]
+    assert resp.text("MessageId", msg) == message_id
+    assert resp.text("Body", msg) == body
+    assert resp.text("MD5OfBody", msg) == md5_of_body(body)
+    assert resp.text("MD5OfMessageAttributes", msg) == md5_of_message_attributes(attrs)
+    system = resp.pairs("Attribute", msg)
+    assert system.get("ApproximateReceiveCount") == "1"
+    assert system.get("SentTimestamp", "").isdigit()
+
+    got = {}
+    for node in resp.findall("MessageAttribute", msg):
+        value = resp.find("Value", node)
+        got[resp.text("Name", node)] = {
+            "DataType": resp.text("DataType", value),
+            "StringValue": resp.text("StringValue", value),
+            "BinaryValue": resp.text("BinaryValue", value),
+        }
+    assert got["s"]["DataType"] == "String" and got["s"]["StringValue"] == "str val"
+    assert got["n"]["DataType"] == "Number" and got["n"]["StringValue"] == "42"
+    assert got["b"]["DataType"] == "Binary"
+    assert base64.b64decode(got["b"]["BinaryValue"]) == binary
+
+    handle = resp.text("ReceiptHandle", msg)
+    _ok(query.call("DeleteMessage", {"ReceiptHandle": handle}, queue_url=url), "DeleteMessageResponse")
+    _, after = _receive(query, url, {"VisibilityTimeout": "0"})
+    assert after == []
+
+
+def test_send_with_queue_url_parameter_to_endpoint(query, q_queue):
+    _, url = q_queue
+    resp = _ok(query.call("SendMessage", {"QueueUrl": url, "MessageBody": "via param"}), "SendMessageResponse")
+    assert resp.text("SendMessageResult/MD5OfMessageBody") == md5_of_body("via param")
+    recv, msgs = _receive(query, url)
+    assert [recv.text("Body", m) for m in msgs] == ["via param"]
+
+
+def test_receive_on_empty_queue(query, q_queue):
+    _, url = q_queue
+    _, msgs = _receive(query, url)
+    assert msgs == []
+
+
+def test_change_message_visibility(query, q_queue):
+    _, url = q_queue
+    _send(query, url, "x")
+    resp, msgs = _receive(query, url, {"VisibilityTimeout": "60"})
+    handle = resp.text("ReceiptHandle", msgs[0])
+    _ok(
+        query.call(
+            "ChangeMessageVisibility",
+            {"ReceiptHandle": handle, "VisibilityTimeout": "0"},
+            queue_url=url,
+        ),
+        "ChangeMessageVisibilityResponse",
+    )
+    _, again = _receive(query, url)
+    assert len(again) == 1
+
+
+def test_batch_send_and_delete(query, q_queue):
+    _, url = q_queue
+    params = {}
+    for i in range(3):
+        params[f"SendMessageBatchRequestEntry.{i + 1}.Id"] = f"e{i}"
+        params[f"SendMessageBatchRequestEntry.{i + 1}.MessageBody"] = f"batch {i}"
+    resp = _ok(query.call("SendMessageBatch", params, queue_url=url), "SendMessageBatchResponse")
+    entries = resp.findall("SendMessageBatchResult/SendMessageBatchResultEntry")
+    assert sorted(resp.text("Id", e) for e in entries) == ["e0", "e1", "e2"]
+    for e in entries:
+        i = resp.text("Id", e)[1:]
+        assert resp.text("MD5OfMessageBody", e) == md5_of_body(f"batch {i}")
+        assert resp.text("MessageId", e)
+    assert resp.findall("SendMessageBatchResult/BatchResultErrorEntry") == []
+
+    recv, msgs = _receive(query, url, {"VisibilityTimeout": "60"})
+    assert len(msgs) == 3
+    params = {}
+    for i, m in enumerate(msgs):
+        params[f"DeleteMessageBatchRequestEntry.{i + 1}.Id"] = f"d{i}"
+        params[f"DeleteMessageBatchRequestEntry.{i + 1}.ReceiptHandle"] = recv.text("ReceiptHandle", m)
+    params["DeleteMessageBatchRequestEntry.4.Id"] = "bad"
+    params["DeleteMessageBatchRequestEntry.4.ReceiptHandle"] = "garbage"
+    resp = _ok(query.call("DeleteMessageBatch", params, queue_url=url), "DeleteMessageBatchResponse")
+    ok = resp.findall("DeleteMessageBatchResult/DeleteMessageBatchResultEntry")
+    assert sorted(resp.text("Id", e) for e in ok) == ["d0", "d1", "d2"]
+    failed = resp.findall("DeleteMessageBatchResult/BatchResultErrorEntry")
+    assert len(failed) == 1
+    assert resp.text("Id", failed[0]) == "bad"
+    assert resp.text("Code", failed[0]) == "ReceiptHandleIsInvalid"
+    assert resp.text("SenderFault", failed[0]) == "true"
+
+
+def test_fifo_send_has_sequence_number(query, sqs):
+    name = unique_name("qfifo", fifo=True)
+    resp = _ok(
+        query.call(
+            "CreateQueue",
+            {"QueueName": name, "Attribute.1.Name": "FifoQueue", "Attribute.1.Value": "true"},
+        ),
+        "CreateQueueResponse",
+    )
+    url = resp.text("CreateQueueResult/QueueUrl")
+    try:
+        sent = _send(query, url, "f", {"MessageGroupId": "g", "MessageDeduplicationId": "d"})
+        assert (sent.text("SendMessageResult/SequenceNumber") or "").isdigit(), sent
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+
+
+def test_purge_and_delete_queue(query, sqs):
+    name = unique_name("qdel")
+    url = _ok(query.call("CreateQueue", {"QueueName": name}), "CreateQueueResponse").text(
+        "CreateQueueResult/QueueUrl"
+    )
+    _send(query, url, "x")
+    _ok(query.call("PurgeQueue", {}, queue_url=url), "PurgeQueueResponse")
+    _ok(query.call("DeleteQueue", {}, queue_url=url), "DeleteQueueResponse")
+    _error(query.call("GetQueueUrl", {"QueueName": name}), NON_EXISTENT)
+
+
+# --------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------
+
+def test_error_non_existent_queue(query):
+    resp = _error(query.call("GetQueueUrl", {"QueueName": unique_name("missing")}), NON_EXISTENT)
+    assert resp.namespace == XML_NS
+    assert resp.headers.get("content-type", "").startswith("text/xml"), resp.headers
+
+
+def test_error_non_existent_queue_url(query, endpoint, account_id):
+    url = f"{endpoint}/{account_id}/{unique_name('missing')}"
+    _error(query.call("SendMessage", {"MessageBody": "x"}, queue_url=url), NON_EXISTENT)
+
+
+def test_error_queue_already_exists(query, q_queue):
+    name, _ = q_queue
+    resp = query.call(
+        "CreateQueue",
+        {"QueueName": name, "Attribute.1.Name": "VisibilityTimeout", "Attribute.1.Value": "99"},
+    )
+    _error(resp, "QueueAlreadyExists")
+
+
+def test_error_unknown_action(query):
+    _error(query.call("NoSuchAction", {}), "InvalidAction")
+
+
+def test_error_invalid_parameter_value(query, q_queue):
+    _, url = q_queue
+    _error(query.call("ReceiveMessage", {"MaxNumberOfMessages": "11"}, queue_url=url), "InvalidParameterValue")
+
+
+def test_error_invalid_attribute_name(query, q_queue):
+    _, url = q_queue
+    _error(
+        query.call("GetQueueAttributes", {"AttributeName.1": "Bogus"}, queue_url=url),
+        "InvalidAttributeName",
+    )
+
+
+def test_error_empty_batch(query, q_queue):
+    _, url = q_queue
+    _error(query.call("SendMessageBatch", {}, queue_url=url), "AWS.SimpleQueueService.EmptyBatchRequest")
+
+
+def test_error_invalid_receipt_handle(query, q_queue):
+    _, url = q_queue
+    _error(query.call("DeleteMessage", {"ReceiptHandle": "garbage"}, queue_url=url), "ReceiptHandleIsInvalid")
+
+
+def test_error_purge_in_progress(query, q_queue):
+    _, url = q_queue
+    _ok(query.call("PurgeQueue", {}, queue_url=url), "PurgeQueueResponse")
+    _error(
+        query.call("PurgeQueue", {}, queue_url=url),
+        "AWS.SimpleQueueService.PurgeQueueInProgress",
+        status=403,
+    )
+
+
+def test_error_invalid_message_contents(query, q_queue):
+    _, url = q_queue
+    _error(query.call("SendMessage", {"MessageBody": "bad\u0001char"}, queue_url=url), "InvalidMessageContents")
