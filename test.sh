@@ -16,5 +16,5 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/compat/requirements.txt
-export WHARF_BIN="$PWD/target/debug/wharf"
+export WHARF_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/wharf"
 PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" -m pytest tests/compat -q -p no:cacheprovider
