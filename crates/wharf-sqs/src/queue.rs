@@ -10,6 +10,11 @@ use std::sync::Arc;
 use crate::attributes::QueueConfig;
 use crate::model::MessageAttributes;
 
+/// The FIFO `SequenceNumber` of a message key: 20 decimal digits, increasing with the key.
+pub fn sequence_number(seq: u64) -> String {
+    (10_000_000_000_000_000_000u128 + u128::from(seq)).to_string()
+}
+
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageState {

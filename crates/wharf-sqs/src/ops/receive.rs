@@ -226,8 +226,8 @@ impl Sqs {
                         .is_some_and(|m| u64::from(m.receive_count) >= p.max_receive_count)
                 });
                 if over_limit {
+                    // Its records move in the dead-letter queue's batch, so the move is atomic on disk.
                     if let Some(message) = state.remove(seq) {
-                        persist::delete_message(&mut batch, queue.id, seq);
                         to_dead_letter.push(message);
                     }
                     continue;
@@ -284,12 +284,17 @@ impl Sqs {
     ) -> SqsResult<()> {
         let Some(target) = self.queue_by_arn(arn) else {
             tracing::warn!(queue = %source.name, dead_letter = %arn, "dead-letter queue missing; messages dropped");
-            return Ok(());
+            let mut batch = Batch::new();
+            for message in &messages {
+                persist::delete_message(&mut batch, source.id, message.seq);
+            }
+            return await_commit(self.submit(batch)).await;
         };
         let commit = {
             let mut state = target.state.lock();
             let mut batch = Batch::new();
             for message in messages {
+                persist::delete_message(&mut batch, source.id, message.seq);
                 self.insert_moved(
                     &target,
                     &mut state,
@@ -320,7 +325,7 @@ impl Sqs {
             content.dead_letter_source_arn = dead_letter_source;
         }
         if target.fifo {
-            content.sequence_number = Some(format!("{seq:020}"));
+            content.sequence_number = Some(crate::queue::sequence_number(seq));
         } else {
             content.sequence_number = None;
         }

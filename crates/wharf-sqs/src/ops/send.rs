@@ -347,7 +347,7 @@ impl Sqs {
         }
         let seq = state.next_seq(now);
         let delay_millis = delay.unwrap_or(state.config.delay_seconds) * 1000;
-        let sequence_number = queue.fifo.then(|| format!("{seq:020}"));
+        let sequence_number = queue.fifo.then(|| crate::queue::sequence_number(seq));
         let content = MessageContent {
             message_id: uuid::Uuid::new_v4().to_string(),
             body: body.to_string(),

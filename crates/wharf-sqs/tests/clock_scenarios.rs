@@ -1,0 +1,345 @@
+//! Engine scenarios driven by an injected clock: visibility, delays, retention, dedup windows and the
+//! 60-second rules, without sleeping.
+
+use std::sync::Arc;
+
+use wharf_sqs::model::*;
+use wharf_sqs::{ErrorKind, ManualClock, Sqs, SqsConfig};
+use wharf_store::Store;
+
+const START: u64 = 1_700_000_000_000;
+
+fn engine() -> (Arc<Sqs>, ManualClock) {
+    let clock = ManualClock::new(START);
+    let sqs = Sqs::open(
+        SqsConfig::default(),
+        Arc::new(clock.clone()),
+        Store::in_memory(),
+    )
+    .unwrap();
+    (sqs, clock)
+}
+
+async fn create(sqs: &Sqs, name: &str, attributes: &[(&str, &str)]) -> String {
+    sqs.create_queue(CreateQueueInput {
+        queue_name: Some(name.into()),
+        attributes: attributes
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        tags: Default::default(),
+    })
+    .await
+    .unwrap()
+    .queue_url
+}
+
+async fn send(
+    sqs: &Sqs,
+    url: &str,
+    body: &str,
+    group: Option<&str>,
+    dedup: Option<&str>,
+) -> SendMessageOutput {
+    sqs.send_message(SendMessageInput {
+        queue_url: Some(url.into()),
+        message_body: Some(body.into()),
+        message_group_id: group.map(Into::into),
+        message_deduplication_id: dedup.map(Into::into),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+async fn receive(sqs: &Sqs, url: &str, max: i64, visibility: Option<i64>) -> Vec<ReceivedMessage> {
+    sqs.receive_message(ReceiveMessageInput {
+        queue_url: Some(url.into()),
+        max_number_of_messages: Some(max),
+        visibility_timeout: visibility,
+        wait_time_seconds: Some(0),
+        attribute_names: vec!["All".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .messages
+}
+
+fn counts(sqs: &Sqs, url: &str) -> (String, String, String) {
+    let attributes = sqs
+        .get_queue_attributes(GetQueueAttributesInput {
+            queue_url: Some(url.into()),
+            attribute_names: vec!["All".into()],
+        })
+        .unwrap()
+        .attributes;
+    (
+        attributes["ApproximateNumberOfMessages"].clone(),
+        attributes["ApproximateNumberOfMessagesNotVisible"].clone(),
+        attributes["ApproximateNumberOfMessagesDelayed"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn visibility_timeout_expiry_redelivers_with_higher_receive_count() {
+    let (sqs, clock) = engine();
+    let url = create(&sqs, "vis", &[("VisibilityTimeout", "30")]).await;
+    send(&sqs, &url, "a", None, None).await;
+    let first = receive(&sqs, &url, 1, None).await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(counts(&sqs, &url), ("0".into(), "1".into(), "0".into()));
+    clock.advance_secs(29);
+    assert!(receive(&sqs, &url, 1, None).await.is_empty());
+    clock.advance_secs(1);
+    let again = receive(&sqs, &url, 1, None).await;
+    assert_eq!(again[0].attributes["ApproximateReceiveCount"], "2");
+    // the first receipt handle is stale now: deleting with it is accepted but deletes nothing
+    sqs.delete_message(DeleteMessageInput {
+        queue_url: Some(url.clone()),
+        receipt_handle: Some(first[0].receipt_handle.clone()),
+    })
+    .await
+    .unwrap();
+    assert_eq!(counts(&sqs, &url).1, "1");
+    sqs.delete_message(DeleteMessageInput {
+        queue_url: Some(url.clone()),
+        receipt_handle: Some(again[0].receipt_handle.clone()),
+    })
+    .await
+    .unwrap();
+    assert_eq!(counts(&sqs, &url), ("0".into(), "0".into(), "0".into()));
+}
+
+#[tokio::test]
+async fn change_visibility_rules() {
+    let (sqs, clock) = engine();
+    let url = create(&sqs, "cv", &[]).await;
+    send(&sqs, &url, "a", None, None).await;
+    let message = receive(&sqs, &url, 1, None).await.remove(0);
+    let change = |timeout: i64| ChangeMessageVisibilityInput {
+        queue_url: Some(url.clone()),
+        receipt_handle: Some(message.receipt_handle.clone()),
+        visibility_timeout: Some(timeout),
+    };
+    sqs.change_message_visibility(change(100)).await.unwrap();
+    clock.advance_secs(99);
+    assert!(receive(&sqs, &url, 1, None).await.is_empty());
+    let error = sqs
+        .change_message_visibility(change(43_200))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.kind,
+        ErrorKind::InvalidParameterValue,
+        "12 h total limit: {error}"
+    );
+    sqs.change_message_visibility(change(0)).await.unwrap();
+    assert_eq!(receive(&sqs, &url, 1, None).await.len(), 1);
+    let error = sqs.change_message_visibility(change(10)).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::MessageNotInflight);
+}
+
+#[tokio::test]
+async fn queue_and_message_delays() {
+    let (sqs, clock) = engine();
+    let url = create(&sqs, "delay", &[("DelaySeconds", "10")]).await;
+    send(&sqs, &url, "queue-delay", None, None).await;
+    sqs.send_message(SendMessageInput {
+        queue_url: Some(url.clone()),
+        message_body: Some("message-delay".into()),
+        delay_seconds: Some(2),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(counts(&sqs, &url), ("0".into(), "0".into(), "2".into()));
+    clock.advance_secs(2);
+    let got = receive(&sqs, &url, 10, None).await;
+    assert_eq!(
+        got.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        vec!["message-delay"]
+    );
+    clock.advance_secs(8);
+    assert_eq!(receive(&sqs, &url, 10, None).await[0].body, "queue-delay");
+}
+
+#[tokio::test]
+async fn retention_period_removes_old_messages() {
+    let (sqs, clock) = engine();
+    let url = create(&sqs, "ret", &[("MessageRetentionPeriod", "60")]).await;
+    send(&sqs, &url, "old", None, None).await;
+    clock.advance_secs(30);
+    send(&sqs, &url, "new", None, None).await;
+    clock.advance_secs(30);
+    assert_eq!(counts(&sqs, &url).0, "1");
+    assert_eq!(receive(&sqs, &url, 10, None).await[0].body, "new");
+}
+
+#[tokio::test]
+async fn fifo_dedup_window_outlives_delete_and_expires_after_five_minutes() {
+    let (sqs, clock) = engine();
+    let url = create(&sqs, "d.fifo", &[("FifoQueue", "true")]).await;
+    let first = send(&sqs, &url, "x", Some("g"), Some("id-1")).await;
+    let message = receive(&sqs, &url, 1, None).await.remove(0);
+    sqs.delete_message(DeleteMessageInput {
+        queue_url: Some(url.clone()),
+        receipt_handle: Some(message.receipt_handle),
+    })
+    .await
+    .unwrap();
+    clock.advance_secs(299);
+    let duplicate = send(&sqs, &url, "x", Some("g"), Some("id-1")).await;
+    assert_eq!(duplicate.message_id, first.message_id);
+    assert!(
+        receive(&sqs, &url, 1, None).await.is_empty(),
+        "duplicate must not be enqueued"
+    );
+    clock.advance_secs(1);
+    let fresh = send(&sqs, &url, "x", Some("g"), Some("id-1")).await;
+    assert_ne!(fresh.message_id, first.message_id);
+    assert!(fresh.sequence_number > first.sequence_number);
+    assert_eq!(receive(&sqs, &url, 1, None).await.len(), 1);
+}
+
+#[tokio::test]
+async fn fifo_order_survives_visibility_expiry() {
+    let (sqs, clock) = engine();
+    let url = create(
+        &sqs,
+        "o.fifo",
+        &[("FifoQueue", "true"), ("ContentBasedDeduplication", "true")],
+    )
+    .await;
+    for body in ["1", "2", "3"] {
+        send(&sqs, &url, body, Some("g"), None).await;
+    }
+    let got = receive(&sqs, &url, 1, Some(5)).await;
+    assert_eq!(got[0].body, "1");
+    assert!(
+        receive(&sqs, &url, 10, None).await.is_empty(),
+        "group is blocked while 1 is in flight"
+    );
+    clock.advance_secs(5);
+    let got = receive(&sqs, &url, 10, None).await;
+    assert_eq!(
+        got.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        vec!["1", "2", "3"]
+    );
+}
+
+#[tokio::test]
+async fn redrive_moves_message_after_max_receive_count() {
+    let (sqs, clock) = engine();
+    let dlq = create(&sqs, "dlq", &[]).await;
+    let policy =
+        r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":2}"#;
+    let url = create(
+        &sqs,
+        "src",
+        &[("RedrivePolicy", policy), ("VisibilityTimeout", "1")],
+    )
+    .await;
+    let sent = send(&sqs, &url, "poison", None, None).await;
+    for _ in 0..2 {
+        assert_eq!(receive(&sqs, &url, 1, None).await.len(), 1);
+        clock.advance_secs(1);
+    }
+    assert!(receive(&sqs, &url, 1, None).await.is_empty());
+    let moved = receive(&sqs, &dlq, 1, None).await.remove(0);
+    assert_eq!(moved.message_id, sent.message_id);
+    assert_eq!(
+        moved.attributes["DeadLetterQueueSourceArn"],
+        "arn:aws:sqs:us-east-1:000000000000:src"
+    );
+    let sources = sqs
+        .list_dead_letter_source_queues(ListDeadLetterSourceQueuesInput {
+            queue_url: Some(dlq),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(sources.queue_urls, vec![url]);
+}
+
+#[tokio::test]
+async fn sixty_second_rules_for_purge_and_recreate() {
+    let (sqs, clock) = engine();
+    let url = create(&sqs, "p", &[]).await;
+    send(&sqs, &url, "a", None, None).await;
+    sqs.purge_queue(QueueUrlInput {
+        queue_url: Some(url.clone()),
+    })
+    .await
+    .unwrap();
+    assert_eq!(counts(&sqs, &url).0, "0");
+    let error = sqs
+        .purge_queue(QueueUrlInput {
+            queue_url: Some(url.clone()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::PurgeQueueInProgress);
+    clock.advance_secs(60);
+    sqs.purge_queue(QueueUrlInput {
+        queue_url: Some(url.clone()),
+    })
+    .await
+    .unwrap();
+    sqs.delete_queue(QueueUrlInput {
+        queue_url: Some(url.clone()),
+    })
+    .await
+    .unwrap();
+    let error = sqs
+        .create_queue(CreateQueueInput {
+            queue_name: Some("p".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::QueueDeletedRecently);
+    clock.advance_secs(60);
+    create(&sqs, "p", &[]).await;
+}
+
+#[tokio::test]
+async fn restart_recovers_messages_in_flight_and_dedup() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(START);
+    let open = || {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store).unwrap()
+    };
+    let sqs = open();
+    let url = create(
+        &sqs,
+        "r.fifo",
+        &[("FifoQueue", "true"), ("VisibilityTimeout", "60")],
+    )
+    .await;
+    for i in 0..3 {
+        send(
+            &sqs,
+            &url,
+            &format!("m{i}"),
+            Some("g"),
+            Some(&format!("d{i}")),
+        )
+        .await;
+    }
+    let received = receive(&sqs, &url, 1, None).await;
+    assert_eq!(received[0].body, "m0");
+    drop(sqs);
+    let sqs = open();
+    assert_eq!(counts(&sqs, &url), ("2".into(), "1".into(), "0".into()));
+    // the group is still locked by the in-flight m0 until its visibility deadline
+    assert!(receive(&sqs, &url, 10, None).await.is_empty());
+    send(&sqs, &url, "m1-again", Some("g"), Some("d1")).await;
+    clock.advance_secs(60);
+    let bodies: Vec<String> = receive(&sqs, &url, 10, None)
+        .await
+        .into_iter()
+        .map(|m| m.body)
+        .collect();
+    assert_eq!(bodies, vec!["m0", "m1", "m2"]);
+}
