@@ -32,7 +32,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ErrorKind, SqsError, SqsResult};
 pub use ops::move_tasks::MoveTask;
 
-use queue::QueueState;
+use queue::{BodyBudget, MessageContent, QueueState};
 
 /// Identity of this SQS endpoint.
 #[derive(Debug, Clone)]
@@ -41,6 +41,9 @@ pub struct SqsConfig {
     pub region: String,
     /// Base of queue URLs, e.g. `http://localhost:4566`.
     pub base_url: String,
+    /// Bytes of message content kept in memory across all queues when the store is durable; the rest is
+    /// read back from the store on receive.
+    pub resident_content_limit: usize,
 }
 
 impl Default for SqsConfig {
@@ -49,6 +52,7 @@ impl Default for SqsConfig {
             account_id: "000000000000".into(),
             region: "us-east-1".into(),
             base_url: "http://localhost:4566".into(),
+            resident_content_limit: 64 * 1024 * 1024,
         }
     }
 }
@@ -76,6 +80,9 @@ pub struct Sqs {
     config: SqsConfig,
     clock: Arc<dyn Clock>,
     store: Store,
+    /// Whether records are written at all (`false` for `--in-memory`: the engine's state is the only copy).
+    durable: bool,
+    pub(crate) budget: Arc<BodyBudget>,
     queues: RwLock<BTreeMap<String, Arc<Queue>>>,
     deleted_recently: Mutex<HashMap<String, u64>>,
     last_queue_id: Mutex<u64>,
@@ -85,10 +92,18 @@ pub struct Sqs {
 impl Sqs {
     /// Opens the service over `store`, recovering every queue and message it holds.
     pub fn open(config: SqsConfig, clock: Arc<dyn Clock>, store: Store) -> SqsResult<Arc<Sqs>> {
+        let durable = store.is_durable();
+        let limit = if durable {
+            config.resident_content_limit
+        } else {
+            usize::MAX
+        };
         let sqs = Arc::new(Sqs {
             config,
             clock,
             store,
+            durable,
+            budget: Arc::new(BodyBudget::new(limit)),
             queues: RwLock::new(BTreeMap::new()),
             deleted_recently: Mutex::new(HashMap::new()),
             last_queue_id: Mutex::new(0),
@@ -172,7 +187,38 @@ impl Sqs {
     /// Submits `batch` (call while holding the queue lock, so records apply in order) and returns the
     /// commit to await once the lock is released.
     pub(crate) fn submit(&self, batch: Batch) -> Option<wharf_store::Commit> {
-        (!batch.is_empty()).then(|| self.store.submit(batch))
+        (self.durable && !batch.is_empty()).then(|| self.store.submit(batch))
+    }
+
+    /// Bytes of message content currently held in memory.
+    pub fn resident_content_bytes(&self) -> usize {
+        self.budget.used()
+    }
+
+    /// Reads a message's content back from the store (it was not kept in memory). `None` when the message
+    /// is gone. A record submitted but not yet applied is waited for with an empty batch, which completes
+    /// only after every batch submitted before it.
+    pub(crate) async fn load_content(
+        &self,
+        queue_id: u64,
+        seq: u64,
+    ) -> SqsResult<Option<Arc<MessageContent>>> {
+        for attempt in 0..2 {
+            let store = self.store.clone();
+            let key = persist::message_key(queue_id, seq);
+            let bytes = tokio::task::spawn_blocking(move || {
+                store.get(wharf_store::Keyspace::SqsMessages, &key)
+            })
+            .await
+            .map_err(|e| SqsError::internal(e.to_string()))??;
+            if let Some(record) = bytes.and_then(|b| persist::parse::<persist::MessageRecord>(&b)) {
+                return Ok(Some(Arc::new(record.content)));
+            }
+            if attempt == 0 {
+                self.store.submit(Batch::new()).await?;
+            }
+        }
+        Ok(None)
     }
 
     /// Wipes every queue (the admin reset endpoint), durably.

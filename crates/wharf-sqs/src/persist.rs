@@ -106,10 +106,11 @@ pub fn purge_messages(batch: &mut Batch, queue_id: u64) {
     batch.delete_prefix(Keyspace::SqsState, queue_prefix(queue_id));
 }
 
-pub fn put_message(batch: &mut Batch, queue_id: u64, message: &Message) {
+/// Writes a message's record; `content` is the message's full content (it may not be resident).
+pub fn put_message(batch: &mut Batch, queue_id: u64, message: &Message, content: &MessageContent) {
     let record = MessageRecord {
         v: FORMAT_VERSION,
-        content: (*message.content).clone(),
+        content: content.clone(),
         visible_at_millis: message.visible_at_millis,
     };
     batch.put(
@@ -169,7 +170,9 @@ pub fn recover_message(
 ) -> Message {
     let mut message = Message {
         seq,
-        content: Arc::new(record.content),
+        group: record.content.group_id.as_deref().map(Arc::from),
+        sent_millis: record.content.sent_millis,
+        content: Some(Arc::new(record.content)),
         state: MessageState::Ready,
         visible_at_millis: record.visible_at_millis,
         receive_count: 0,

@@ -5,6 +5,7 @@
 //! All of it sits behind the queue's own mutex; no operation here blocks or does I/O.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::attributes::QueueConfig;
@@ -42,10 +43,63 @@ pub struct MessageContent {
     pub dead_letter_source_arn: Option<String>,
 }
 
+/// Bytes of message content held in memory, across all queues. Content beyond the limit stays only in the
+/// store and is read back when a message is received, so a large backlog costs little RAM.
+#[derive(Debug)]
+pub struct BodyBudget {
+    used: AtomicUsize,
+    limit: usize,
+}
+
+impl BodyBudget {
+    pub fn new(limit: usize) -> Self {
+        BodyBudget {
+            used: AtomicUsize::new(0),
+            limit,
+        }
+    }
+
+    fn try_reserve(&self, bytes: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                (used + bytes <= self.limit).then_some(used + bytes)
+            })
+            .is_ok()
+    }
+
+    fn release(&self, bytes: usize) {
+        self.used.fetch_sub(bytes, Ordering::AcqRel);
+    }
+
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Acquire)
+    }
+}
+
+impl MessageContent {
+    /// Approximate bytes this content occupies in memory.
+    pub fn resident_size(&self) -> usize {
+        let attributes: usize = self
+            .attributes
+            .iter()
+            .map(|(name, value)| {
+                name.len()
+                    + value.string_value.as_ref().map_or(0, String::len)
+                    + value.binary_value.as_ref().map_or(0, |b| b.0.len())
+                    + 64
+            })
+            .sum();
+        self.body.len() + attributes + 256
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Message {
     pub seq: u64,
-    pub content: Arc<MessageContent>,
+    /// The content when it is resident in memory; `None` when it lives only in the store.
+    pub content: Option<Arc<MessageContent>>,
+    pub group: Option<Arc<str>>,
+    pub sent_millis: u64,
     pub state: MessageState,
     pub visible_at_millis: u64,
     pub receive_count: u32,
@@ -77,6 +131,7 @@ pub struct ReceiveAttempt {
 
 pub struct QueueState {
     pub config: QueueConfig,
+    budget: Arc<BodyBudget>,
     pub tags: std::collections::BTreeMap<String, String>,
     pub created_millis: u64,
     pub last_modified_millis: u64,
@@ -99,9 +154,10 @@ pub struct QueueState {
 }
 
 impl QueueState {
-    pub fn new(config: QueueConfig, created_millis: u64) -> Self {
+    pub fn new(config: QueueConfig, created_millis: u64, budget: Arc<BodyBudget>) -> Self {
         QueueState {
             config,
+            budget,
             tags: Default::default(),
             created_millis,
             last_modified_millis: created_millis,
@@ -134,7 +190,7 @@ impl QueueState {
     }
 
     fn group_key(&self, message: &Message) -> String {
-        message.content.group_id.clone().unwrap_or_default()
+        message.group.as_deref().unwrap_or_default().to_string()
     }
 
     /// A group is scheduled for receives when it has ready messages, and for FIFO queues nothing in flight.
@@ -154,10 +210,15 @@ impl QueueState {
     }
 
     /// Adds a message in the state it carries (recovery and send).
-    pub fn insert(&mut self, message: Message) {
+    pub fn insert(&mut self, mut message: Message) {
         let seq = message.seq;
         let key = self.group_key(&message);
-        self.retention.insert((message.content.sent_millis, seq));
+        if let Some(content) = &message.content {
+            if !self.budget.try_reserve(content.resident_size()) {
+                message.content = None;
+            }
+        }
+        self.retention.insert((message.sent_millis, seq));
         let group = self.groups.entry(key.clone()).or_default();
         match message.state {
             MessageState::Ready => {
@@ -184,7 +245,10 @@ impl QueueState {
     pub fn remove(&mut self, seq: u64) -> Option<Message> {
         let message = self.messages.remove(&seq)?;
         let key = self.group_key(&message);
-        self.retention.remove(&(message.content.sent_millis, seq));
+        if let Some(content) = &message.content {
+            self.budget.release(content.resident_size());
+        }
+        self.retention.remove(&(message.sent_millis, seq));
         match message.state {
             MessageState::Ready => {
                 if let Some(group) = self.groups.get_mut(&key) {
@@ -218,7 +282,7 @@ impl QueueState {
             let Some(message) = self.messages.get_mut(&seq) else {
                 continue;
             };
-            let key = message.content.group_id.clone().unwrap_or_default();
+            let key = message.group.as_deref().unwrap_or_default().to_string();
             match message.state {
                 MessageState::Delayed => self.delayed_count -= 1,
                 MessageState::InFlight => {
@@ -356,10 +420,16 @@ impl QueueState {
 mod tests {
     use super::*;
 
+    fn budget() -> Arc<BodyBudget> {
+        Arc::new(BodyBudget::new(usize::MAX))
+    }
+
     fn message(seq: u64, group: Option<&str>, state: MessageState, visible_at: u64) -> Message {
         Message {
             seq,
-            content: Arc::new(MessageContent {
+            group: group.map(Arc::from),
+            sent_millis: 1000,
+            content: Some(Arc::new(MessageContent {
                 message_id: format!("m{seq}"),
                 body: "b".into(),
                 md5_of_body: String::new(),
@@ -373,7 +443,7 @@ mod tests {
                 deduplication_id: None,
                 sequence_number: None,
                 dead_letter_source_arn: None,
-            }),
+            })),
             state,
             visible_at_millis: visible_at,
             receive_count: 0,
@@ -385,7 +455,7 @@ mod tests {
 
     #[test]
     fn fifo_group_blocks_while_in_flight_and_keeps_order() {
-        let mut state = QueueState::new(QueueConfig::defaults(true), 0);
+        let mut state = QueueState::new(QueueConfig::defaults(true), 0, budget());
         for seq in 1..=3 {
             state.insert(message(seq, Some("g"), MessageState::Ready, 0));
         }
@@ -405,7 +475,7 @@ mod tests {
 
     #[test]
     fn fair_queue_serves_groups_round_robin() {
-        let mut state = QueueState::new(QueueConfig::defaults(false), 0);
+        let mut state = QueueState::new(QueueConfig::defaults(false), 0, budget());
         for seq in 1..=5 {
             state.insert(message(seq, Some("noisy"), MessageState::Ready, 0));
         }
@@ -418,8 +488,20 @@ mod tests {
     }
 
     #[test]
+    fn content_beyond_the_budget_is_not_kept_in_memory() {
+        let budget = Arc::new(BodyBudget::new(300));
+        let mut state = QueueState::new(QueueConfig::defaults(false), 0, budget.clone());
+        state.insert(message(1, None, MessageState::Ready, 0));
+        state.insert(message(2, None, MessageState::Ready, 0));
+        assert!(state.messages[&1].content.is_some());
+        assert!(state.messages[&2].content.is_none());
+        state.remove(1);
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
     fn delayed_messages_become_ready_on_time() {
-        let mut state = QueueState::new(QueueConfig::defaults(false), 0);
+        let mut state = QueueState::new(QueueConfig::defaults(false), 0, budget());
         state.insert(message(1, None, MessageState::Delayed, 500));
         assert!(state.take_ready(1).is_empty());
         state.promote_due(499);

@@ -50,7 +50,7 @@ impl Sqs {
         if let Err(error) = config.apply(&attributes, false) {
             tracing::error!(queue = %record.name, %error, "stored attributes no longer valid; using defaults");
         }
-        let mut state = QueueState::new(config, record.created_millis);
+        let mut state = QueueState::new(config, record.created_millis, self.budget.clone());
         state.tags = record.tags;
         state.last_modified_millis = record.last_modified_millis;
         state.last_purge_millis = record.last_purge_millis;

@@ -343,3 +343,45 @@ async fn restart_recovers_messages_in_flight_and_dedup() {
         .collect();
     assert_eq!(bodies, vec!["m0", "m1", "m2"]);
 }
+
+#[tokio::test]
+async fn content_not_kept_in_memory_is_read_back_from_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(START);
+    let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Never).unwrap();
+    let config = SqsConfig {
+        resident_content_limit: 0,
+        ..SqsConfig::default()
+    };
+    let sqs = Sqs::open(config, Arc::new(clock.clone()), store).unwrap();
+    let dlq = create(&sqs, "spill-dlq", &[]).await;
+    let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:spill-dlq","maxReceiveCount":1}"#;
+    let url = create(
+        &sqs,
+        "spill",
+        &[("RedrivePolicy", policy), ("VisibilityTimeout", "1")],
+    )
+    .await;
+    for i in 0..20 {
+        send(&sqs, &url, &format!("body-{i}"), None, None).await;
+    }
+    assert_eq!(sqs.resident_content_bytes(), 0);
+    let got = receive(&sqs, &url, 10, None).await;
+    assert_eq!(got.len(), 10);
+    assert!(got.iter().all(|m| m.body.starts_with("body-")));
+    clock.advance_secs(1);
+    // the ten received once go to the dead-letter queue on their next receive, with their bodies
+    let mut bodies: Vec<String> = Vec::new();
+    for _ in 0..3 {
+        bodies.extend(
+            receive(&sqs, &url, 10, None)
+                .await
+                .into_iter()
+                .map(|m| m.body),
+        );
+    }
+    assert_eq!(bodies.len(), 10);
+    let moved = receive(&sqs, &dlq, 10, None).await;
+    assert_eq!(moved.len(), 10);
+    assert!(moved.iter().all(|m| m.body.starts_with("body-")));
+}

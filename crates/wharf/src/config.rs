@@ -22,6 +22,8 @@ pub struct FileConfig {
     pub advertised_url: Option<String>,
     pub fsync: Option<String>,
     pub allow_reset: Option<bool>,
+    /// MiB of message content kept in memory (durable mode); the rest is read from disk on receive.
+    pub resident_content_mb: Option<u64>,
     #[serde(default)]
     pub sqs: SqsSection,
 }
@@ -57,6 +59,7 @@ pub struct Settings {
     pub fsync: FsyncPolicy,
     pub fsync_text: String,
     pub allow_reset: bool,
+    pub resident_content_mb: u64,
     pub queues: Vec<QueueDeclaration>,
 }
 
@@ -70,6 +73,7 @@ region = "us-east-1"
 # advertised_url = "http://wharf.internal:4566"   # base of queue URLs handed to clients
 fsync = "always"        # "always" | "interval:10ms" | "never"
 allow_reset = true      # POST /_wharf/reset
+resident_content_mb = 64    # message content kept in RAM; a larger backlog stays on disk until received
 
 # Queues created at start-up (and again after a reset).
 # [[sqs.queues]]

@@ -102,6 +102,7 @@ fn settle(args: ServeArgs) -> anyhow::Result<Settings> {
         fsync: config::parse_fsync(&fsync_text)?,
         fsync_text,
         allow_reset: file.allow_reset.unwrap_or(true),
+        resident_content_mb: file.resident_content_mb.unwrap_or(64),
         queues: file.sqs.queues,
     };
     config::validate_account(&settings.account_id)?;
@@ -164,7 +165,11 @@ impl Admin for Wharf {
             },
             "account_id": self.settings.account_id,
             "region": self.settings.region,
-            "services": {"sqs": {"queues": self.sqs.queue_count(), "messages": self.sqs.message_count()}},
+            "services": {"sqs": {
+                "queues": self.sqs.queue_count(),
+                "messages": self.sqs.message_count(),
+                "resident_content_bytes": self.sqs.resident_content_bytes(),
+            }},
         })
     }
 
@@ -229,6 +234,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .advertised_url
             .clone()
             .unwrap_or_else(|| endpoint.clone()),
+        resident_content_limit: settings.resident_content_mb.saturating_mul(1024 * 1024) as usize,
     };
     let sqs = {
         let store = store.clone();

@@ -165,7 +165,7 @@ impl Sqs {
 
     /// Moves one ready message; `Ok(false)` when the source has none left.
     async fn move_one(&self, source: &Queue, task: &MoveTask) -> Result<bool, String> {
-        let (message, commit_source) = {
+        let message = {
             let mut state = source.state.lock();
             state.promote_due(self.now());
             let Some(seq) = state.take_ready(1).first().copied() else {
@@ -174,22 +174,29 @@ impl Sqs {
             let Some(message) = state.remove(seq) else {
                 return Ok(false);
             };
-            let mut batch = Batch::new();
-            persist::delete_message(&mut batch, source.id, seq);
-            (message, batch)
+            message
+        };
+        let mut batch = Batch::new();
+        persist::delete_message(&mut batch, source.id, message.seq);
+        let Some(content) = self
+            .content_of(source.id, &message)
+            .await
+            .map_err(|e| e.message)?
+        else {
+            // Gone from the store already (deleted concurrently): nothing to move.
+            return Ok(true);
         };
         let destination_arn = task
             .destination_arn
             .clone()
-            .or_else(|| message.content.dead_letter_source_arn.clone())
+            .or_else(|| content.dead_letter_source_arn.clone())
             .ok_or_else(|| {
                 "The message has no dead-letter source queue to return to.".to_string()
             })?;
         let Some(destination) = self.queue_by_arn(&destination_arn) else {
             // Put the message back before failing.
             let mut state = source.state.lock();
-            let mut batch = commit_source;
-            self.insert_moved(source, &mut state, message, None, &mut batch);
+            self.insert_moved(source, &mut state, &content, None, &mut batch);
             drop(self.submit(batch));
             return Err(format!(
                 "Destination queue {destination_arn} does not exist."
@@ -197,8 +204,7 @@ impl Sqs {
         };
         let commit = {
             let mut state = destination.state.lock();
-            let mut batch = commit_source;
-            self.insert_moved(&destination, &mut state, message, None, &mut batch);
+            self.insert_moved(&destination, &mut state, &content, None, &mut batch);
             self.submit(batch)
         };
         destination.notify.notify_one();

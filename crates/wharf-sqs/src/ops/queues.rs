@@ -138,7 +138,7 @@ impl Sqs {
                 *last = (*last + 1).max(now);
                 *last
             };
-            let mut state = QueueState::new(config, now);
+            let mut state = QueueState::new(config, now, self.budget.clone());
             state.tags = input.tags.clone();
             let queue = Arc::new(Queue {
                 id,
@@ -146,7 +146,11 @@ impl Sqs {
                 arn: self.arn_of(name),
                 url: self.url_of(name),
                 fifo,
-                state: Mutex::new(QueueState::new(QueueConfig::defaults(fifo), now)),
+                state: Mutex::new(QueueState::new(
+                    QueueConfig::defaults(fifo),
+                    now,
+                    self.budget.clone(),
+                )),
                 notify: Notify::new(),
                 deleted: AtomicBool::new(false),
             });

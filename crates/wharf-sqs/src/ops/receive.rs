@@ -12,7 +12,7 @@ use crate::limits::*;
 use crate::md5::md5_of_attributes;
 use crate::model::*;
 use crate::persist;
-use crate::queue::{Message, MessageState, ReceiveAttempt};
+use crate::queue::{Message, MessageContent, MessageState, ReceiveAttempt};
 use crate::{await_commit, Queue, Sqs};
 
 /// System attribute names a receive can ask for.
@@ -188,8 +188,8 @@ impl Sqs {
     ) -> SqsResult<(Vec<ReceivedMessage>, Option<u64>)> {
         let now = self.now();
         let mut to_dead_letter = Vec::new();
-        let mut out = Vec::new();
-        let (commit, next_change, dead_letter_arn) = {
+        let mut taken = Vec::new();
+        let (commit, next_change, dead_letter_arn) = 'locked: {
             let mut state = queue.state.lock();
             let mut batch = Batch::new();
             state.promote_due(now);
@@ -205,20 +205,21 @@ impl Sqs {
                         })
                     });
                     if still_held {
-                        for (seq, _) in &attempt.handles {
-                            if let Some(message) = state.messages.get(seq) {
-                                out.push(render(queue.id, message, selection));
-                            }
-                        }
-                        return Ok((out, None));
+                        // A retried receive with the same attempt id gets the same messages and handles.
+                        taken.extend(
+                            attempt
+                                .handles
+                                .iter()
+                                .filter_map(|(seq, _)| state.messages.get(seq).cloned()),
+                        );
+                        break 'locked (self.submit(batch), None, None);
                     }
                 }
             }
             let visibility_millis = visibility.unwrap_or(state.config.visibility_timeout) * 1000;
             let redrive = state.config.redrive_policy.clone();
-            let taken = state.take_ready(max);
             let mut handles = Vec::new();
-            for seq in taken {
+            for seq in state.take_ready(max) {
                 let over_limit = redrive.as_ref().is_some_and(|p| {
                     state
                         .messages
@@ -242,7 +243,7 @@ impl Sqs {
                 state.set_invisible_until(seq, now + visibility_millis, now);
                 if let Some(message) = state.messages.get(&seq) {
                     persist::put_state(&mut batch, queue.id, message);
-                    out.push(render(queue.id, message, selection));
+                    taken.push(message.clone());
                     handles.push((seq, nonce));
                 }
             }
@@ -270,8 +271,26 @@ impl Sqs {
                     .await?;
             }
         }
+        let mut out = Vec::with_capacity(taken.len());
+        for message in &taken {
+            if let Some(content) = self.content_of(queue.id, message).await? {
+                out.push(render(queue.id, message, &content, selection));
+            }
+        }
         await_commit(commit).await?;
         Ok((out, next_change))
+    }
+
+    /// A message's content, from memory or from the store; `None` when the message is gone.
+    pub(crate) async fn content_of(
+        &self,
+        queue_id: u64,
+        message: &Message,
+    ) -> SqsResult<Option<Arc<MessageContent>>> {
+        match &message.content {
+            Some(content) => Ok(Some(content.clone())),
+            None => self.load_content(queue_id, message.seq).await,
+        }
     }
 
     /// Moves messages that exceeded `maxReceiveCount` into the dead-letter queue, keeping id, body,
@@ -282,10 +301,15 @@ impl Sqs {
         arn: &str,
         messages: Vec<Message>,
     ) -> SqsResult<()> {
+        let mut loaded = Vec::with_capacity(messages.len());
+        for message in messages {
+            let content = self.content_of(source.id, &message).await?;
+            loaded.push((message, content));
+        }
         let Some(target) = self.queue_by_arn(arn) else {
             tracing::warn!(queue = %source.name, dead_letter = %arn, "dead-letter queue missing; messages dropped");
             let mut batch = Batch::new();
-            for message in &messages {
+            for (message, _) in &loaded {
                 persist::delete_message(&mut batch, source.id, message.seq);
             }
             return await_commit(self.submit(batch)).await;
@@ -293,15 +317,17 @@ impl Sqs {
         let commit = {
             let mut state = target.state.lock();
             let mut batch = Batch::new();
-            for message in messages {
+            for (message, content) in loaded {
                 persist::delete_message(&mut batch, source.id, message.seq);
-                self.insert_moved(
-                    &target,
-                    &mut state,
-                    message,
-                    Some(source.arn.clone()),
-                    &mut batch,
-                );
+                if let Some(content) = content {
+                    self.insert_moved(
+                        &target,
+                        &mut state,
+                        &content,
+                        Some(source.arn.clone()),
+                        &mut batch,
+                    );
+                }
             }
             self.submit(batch)
         };
@@ -314,24 +340,23 @@ impl Sqs {
         &self,
         target: &Queue,
         state: &mut crate::queue::QueueState,
-        message: Message,
+        content: &MessageContent,
         dead_letter_source: Option<String>,
         batch: &mut Batch,
     ) {
         let now = self.now();
         let seq = state.next_seq(now);
-        let mut content = (*message.content).clone();
+        let mut content = content.clone();
         if dead_letter_source.is_some() {
             content.dead_letter_source_arn = dead_letter_source;
         }
-        if target.fifo {
-            content.sequence_number = Some(crate::queue::sequence_number(seq));
-        } else {
-            content.sequence_number = None;
-        }
+        content.sequence_number = target.fifo.then(|| crate::queue::sequence_number(seq));
+        let content = Arc::new(content);
         let moved = Message {
             seq,
-            content: Arc::new(content),
+            group: content.group_id.as_deref().map(Arc::from),
+            sent_millis: content.sent_millis,
+            content: Some(content.clone()),
             state: MessageState::Ready,
             visible_at_millis: now,
             receive_count: 0,
@@ -339,13 +364,17 @@ impl Sqs {
             last_receive_millis: 0,
             receipt_nonce: 0,
         };
-        persist::put_message(batch, target.id, &moved);
+        persist::put_message(batch, target.id, &moved, &content);
         state.insert(moved);
     }
 }
 
-fn render(queue_id: u64, message: &Message, selection: &Selection) -> ReceivedMessage {
-    let content = &message.content;
+fn render(
+    queue_id: u64,
+    message: &Message,
+    content: &MessageContent,
+    selection: &Selection,
+) -> ReceivedMessage {
     let mut attributes = Attributes::new();
     for name in &selection.system {
         let value = match *name {

@@ -382,9 +382,12 @@ impl Sqs {
             persist::put_dedup(batch, queue.id, &key, &entry);
             state.record_dedup(key, entry);
         }
+        let content = Arc::new(content);
         let message = Message {
             seq,
-            content: Arc::new(content),
+            group: content.group_id.as_deref().map(Arc::from),
+            sent_millis: now,
+            content: Some(content.clone()),
             state: if delay_millis > 0 {
                 MessageState::Delayed
             } else {
@@ -396,7 +399,7 @@ impl Sqs {
             last_receive_millis: 0,
             receipt_nonce: 0,
         };
-        persist::put_message(batch, queue.id, &message);
+        persist::put_message(batch, queue.id, &message, &content);
         state.insert(message);
         Ok(output)
     }
