@@ -110,6 +110,7 @@ impl Sqs {
             move_tasks: Mutex::new(Vec::new()),
         });
         sqs.recover()?;
+        sqs.recover_move_tasks()?;
         Ok(sqs)
     }
 
@@ -236,6 +237,7 @@ impl Sqs {
                 persist::deleted_key(&queue.name),
             );
         }
+        batch.delete_prefix(wharf_store::Keyspace::Meta, b"sqs-move/".to_vec());
         self.deleted_recently.lock().clear();
         for task in self.move_tasks.lock().drain(..) {
             task.cancel();

@@ -385,3 +385,75 @@ async fn content_not_kept_in_memory_is_read_back_from_the_store() {
     assert_eq!(moved.len(), 10);
     assert!(moved.iter().all(|m| m.body.starts_with("body-")));
 }
+
+#[tokio::test]
+async fn move_task_redrives_dead_letters_and_is_remembered_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(START);
+    let open = || {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Never).unwrap();
+        Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store).unwrap()
+    };
+    let sqs = open();
+    let dlq = create(&sqs, "mt-dlq", &[]).await;
+    let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:mt-dlq","maxReceiveCount":1}"#;
+    let url = create(
+        &sqs,
+        "mt-src",
+        &[("RedrivePolicy", policy), ("VisibilityTimeout", "1")],
+    )
+    .await;
+    send(&sqs, &url, "poison", None, None).await;
+    receive(&sqs, &url, 1, None).await;
+    clock.advance_secs(1);
+    assert!(receive(&sqs, &url, 1, None).await.is_empty());
+    assert_eq!(counts(&sqs, &dlq).0, "1");
+    let dlq_arn = "arn:aws:sqs:us-east-1:000000000000:mt-dlq".to_string();
+    let not_a_dlq = sqs
+        .start_message_move_task(StartMessageMoveTaskInput {
+            source_arn: Some("arn:aws:sqs:us-east-1:000000000000:mt-src".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(not_a_dlq.kind, ErrorKind::InvalidParameterValue);
+    let started = sqs
+        .start_message_move_task(StartMessageMoveTaskInput {
+            source_arn: Some(dlq_arn.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(!started.task_handle.is_empty());
+    let list = |sqs: &Sqs| {
+        sqs.list_message_move_tasks(ListMessageMoveTasksInput {
+            source_arn: Some(dlq_arn.clone()),
+            max_results: Some(10),
+        })
+        .unwrap()
+        .results
+    };
+    for _ in 0..200 {
+        if list(&sqs)[0].status == "COMPLETED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let task = &list(&sqs)[0];
+    assert_eq!(
+        (
+            task.status.as_str(),
+            task.approximate_number_of_messages_moved
+        ),
+        ("COMPLETED", 1)
+    );
+    assert_eq!(receive(&sqs, &url, 1, None).await[0].body, "poison");
+    drop(sqs);
+    let sqs = open();
+    let task = &list(&sqs)[0];
+    assert_eq!(
+        (
+            task.status.as_str(),
+            task.approximate_number_of_messages_moved
+        ),
+        ("COMPLETED", 1)
+    );
+}

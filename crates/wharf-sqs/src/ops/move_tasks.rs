@@ -29,7 +29,71 @@ pub struct MoveTask {
     status: Mutex<(&'static str, Option<String>)>,
 }
 
+/// A move task as stored (`Meta` keyspace, key `sqs-move/<handle>`), updated in the same batch as each
+/// message it moves, so its progress survives a restart exactly.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct MoveTaskRecord {
+    v: u32,
+    handle: String,
+    source_arn: String,
+    destination_arn: Option<String>,
+    rate: Option<u64>,
+    started_millis: u64,
+    to_move: u64,
+    moved: u64,
+    status: String,
+    failure: Option<String>,
+}
+
+const MOVE_TASK_PREFIX: &str = "sqs-move/";
+
+fn status_name(status: &str) -> &'static str {
+    match status {
+        "RUNNING" => "RUNNING",
+        "COMPLETED" => "COMPLETED",
+        "CANCELLING" => "CANCELLING",
+        "CANCELLED" => "CANCELLED",
+        _ => "FAILED",
+    }
+}
+
 impl MoveTask {
+    fn record(&self, moved: u64) -> MoveTaskRecord {
+        let (status, failure) = self.status.lock().clone();
+        MoveTaskRecord {
+            v: persist::FORMAT_VERSION,
+            handle: self.handle.clone(),
+            source_arn: self.source_arn.clone(),
+            destination_arn: self.destination_arn.clone(),
+            rate: self.rate,
+            started_millis: self.started_millis,
+            to_move: self.to_move,
+            moved,
+            status: status.to_string(),
+            failure,
+        }
+    }
+
+    fn from_record(record: MoveTaskRecord) -> MoveTask {
+        MoveTask {
+            handle: record.handle,
+            source_arn: record.source_arn,
+            destination_arn: record.destination_arn,
+            rate: record.rate,
+            started_millis: record.started_millis,
+            to_move: record.to_move,
+            moved: AtomicU64::new(record.moved),
+            cancelled: AtomicBool::new(false),
+            status: Mutex::new((status_name(&record.status), record.failure)),
+        }
+    }
+
+    fn put(&self, batch: &mut Batch, moved: u64) {
+        let key = format!("{MOVE_TASK_PREFIX}{}", self.handle).into_bytes();
+        let value = serde_json::to_vec(&self.record(moved)).unwrap_or_default();
+        batch.put(wharf_store::Keyspace::Meta, key, value);
+    }
+
     pub(crate) fn cancel(&self) {
         self.cancelled.store(true, Ordering::Release);
     }
@@ -124,6 +188,9 @@ impl Sqs {
         });
         tasks.push(task.clone());
         drop(tasks);
+        let mut batch = Batch::new();
+        task.put(&mut batch, 0);
+        drop(self.submit(batch));
         let sqs = self.clone();
         let output = StartMessageMoveTaskOutput {
             task_handle: task.handle.clone(),
@@ -132,15 +199,49 @@ impl Sqs {
         Ok(output)
     }
 
+    /// Start-up: reloads move tasks and resumes the ones that were running.
+    pub(crate) fn recover_move_tasks(self: &Arc<Self>) -> SqsResult<()> {
+        let mut records: Vec<MoveTaskRecord> = self
+            .store
+            .scan_prefix(wharf_store::Keyspace::Meta, MOVE_TASK_PREFIX.as_bytes())?
+            .into_iter()
+            .filter_map(|(_, value)| persist::parse(&value))
+            .collect();
+        records.sort_by_key(|r| r.started_millis);
+        for record in records {
+            let task = Arc::new(MoveTask::from_record(record));
+            self.move_tasks.lock().push(task.clone());
+            if task.status() != "RUNNING" && task.status() != "CANCELLING" {
+                continue;
+            }
+            let source = self.queue_by_arn(&task.source_arn);
+            match (source, tokio::runtime::Handle::try_current()) {
+                (Some(source), Ok(runtime)) if task.status() == "RUNNING" => {
+                    let sqs = self.clone();
+                    runtime.spawn(async move { sqs.run_move_task(source, task).await });
+                }
+                _ => self.finish_task(&task, "CANCELLED", None),
+            }
+        }
+        Ok(())
+    }
+
+    fn finish_task(&self, task: &MoveTask, status: &'static str, reason: Option<String>) {
+        task.finish(status, reason);
+        let mut batch = Batch::new();
+        task.put(&mut batch, task.moved.load(Ordering::Acquire));
+        drop(self.submit(batch));
+    }
+
     async fn run_move_task(self: Arc<Self>, source: Arc<Queue>, task: Arc<MoveTask>) {
         let pause = task.rate.map(|r| Duration::from_micros(1_000_000 / r));
         loop {
             if task.cancelled.load(Ordering::Acquire) {
-                task.finish("CANCELLED", None);
+                self.finish_task(&task, "CANCELLED", None);
                 return;
             }
             if task.moved.load(Ordering::Acquire) >= task.to_move || source.is_deleted() {
-                task.finish("COMPLETED", None);
+                self.finish_task(&task, "COMPLETED", None);
                 return;
             }
             match self.move_one(&source, &task).await {
@@ -148,11 +249,11 @@ impl Sqs {
                     task.moved.fetch_add(1, Ordering::AcqRel);
                 }
                 Ok(false) => {
-                    task.finish("COMPLETED", None);
+                    self.finish_task(&task, "COMPLETED", None);
                     return;
                 }
                 Err(reason) => {
-                    task.finish("FAILED", Some(reason));
+                    self.finish_task(&task, "FAILED", Some(reason));
                     return;
                 }
             }
@@ -205,6 +306,7 @@ impl Sqs {
         let commit = {
             let mut state = destination.state.lock();
             self.insert_moved(&destination, &mut state, &content, None, &mut batch);
+            task.put(&mut batch, task.moved.load(Ordering::Acquire) + 1);
             self.submit(batch)
         };
         destination.notify.notify_one();
