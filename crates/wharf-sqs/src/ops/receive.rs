@@ -216,6 +216,21 @@ impl Sqs {
                     }
                 }
             }
+            // In-flight quota: a standard queue answers OverLimit, a FIFO queue simply returns nothing.
+            let in_flight_limit = if queue.fifo {
+                MAX_INFLIGHT_FIFO
+            } else {
+                MAX_INFLIGHT_STANDARD
+            };
+            let max = max.min(in_flight_limit.saturating_sub(state.in_flight_count));
+            if max == 0 && !queue.fifo && state.ready_count > 0 {
+                return Err(SqsError::new(
+                    crate::error::ErrorKind::OverLimit,
+                    format!(
+                        "Maximum number of inflight messages reached: {MAX_INFLIGHT_STANDARD}."
+                    ),
+                ));
+            }
             let visibility_millis = visibility.unwrap_or(state.config.visibility_timeout) * 1000;
             let redrive = state.config.redrive_policy.clone();
             let mut handles = Vec::new();

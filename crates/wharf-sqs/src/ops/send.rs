@@ -339,12 +339,6 @@ impl Sqs {
                 INVALID_FOR_QUEUE_TYPE,
             ));
         }
-        if state.messages.len() >= 10_000_000 {
-            return Err(SqsError::new(
-                ErrorKind::OverLimit,
-                "Too many messages in the queue.",
-            ));
-        }
         let seq = state.next_seq(now);
         let delay_millis = delay.unwrap_or(state.config.delay_seconds) * 1000;
         let sequence_number = queue.fifo.then(|| crate::queue::sequence_number(seq));
