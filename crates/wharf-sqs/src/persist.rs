@@ -3,8 +3,9 @@
 //! | keyspace       | key                         | value (JSON, with `"v":1`)                          |
 //! |----------------|-----------------------------|-----------------------------------------------------|
 //! | `SqsQueues`    | queue name                  | [`QueueRecord`]: id, attributes, tags, timestamps    |
-//! | `SqsMessages`  | queue id (8 B BE) + seq (8 B BE) | [`MessageRecord`]: content fixed at send, first state |
-//! | `SqsState`     | queue id + seq              | [`StateRecord`]: receive count, visibility deadline  |
+//! | `SqsMessages`  | queue id (8 B BE) + seq (8 B BE) | [`MessageRecord`]: content fixed at send        |
+//! | `SqsState`     | queue id + seq              | [`StateRecord`]: the message's index entry (sent time,|
+//! |                |                             | group, receive count, visibility deadline)           |
 //! | `SqsDedup`     | queue id + dedup key        | [`DedupRecord`]: expiry, original id and sequence    |
 //! | `Meta`         | `sqs-deleted/` + name       | deletion time (the 60-second re-create rule)          |
 //!
@@ -55,14 +56,26 @@ pub struct MessageRecord {
     pub visible_at_millis: u64,
 }
 
+/// A message's index entry: everything recovery needs to rebuild the message's place in the queue without
+/// reading its content (which is loaded lazily). Written at send and at every state change. Short keys keep
+/// it small: a million-message backlog recovers from ~100 MB of these.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StateRecord {
     pub v: u32,
+    #[serde(rename = "rc")]
     pub receive_count: u32,
-    pub first_receive_millis: Option<u64>,
+    #[serde(rename = "fr")]
+    pub first_receive_millis: u64,
+    #[serde(rename = "lr")]
     pub last_receive_millis: u64,
+    #[serde(rename = "va")]
     pub visible_at_millis: u64,
+    #[serde(rename = "rn")]
     pub receipt_nonce: u64,
+    #[serde(rename = "s")]
+    pub sent_millis: u64,
+    #[serde(rename = "g", default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,12 +141,10 @@ pub fn put_state(batch: &mut Batch, queue_id: u64, message: &Message) {
         last_receive_millis: message.last_receive_millis,
         visible_at_millis: message.visible_at_millis,
         receipt_nonce: message.receipt_nonce,
+        sent_millis: message.sent_millis,
+        group: message.group.as_deref().map(str::to_string),
     };
-    batch.put(
-        Keyspace::SqsState,
-        message_key(queue_id, message.seq),
-        json(&record),
-    );
+    batch.put(Keyspace::SqsState, message_key(queue_id, message.seq), json(&record));
 }
 
 pub fn delete_message(batch: &mut Batch, queue_id: u64, seq: u64) {
@@ -161,38 +172,23 @@ pub fn delete_dedup(batch: &mut Batch, queue_id: u64, key: &str) {
     batch.delete(Keyspace::SqsDedup, dedup_key(queue_id, key));
 }
 
-/// Rebuilds a message from its records, deciding its state as of `now_millis`.
-pub fn recover_message(
-    seq: u64,
-    record: MessageRecord,
-    state: Option<StateRecord>,
-    now_millis: u64,
-) -> Message {
+/// Rebuilds a message from its index entry, deciding its state as of `now_millis`; its content stays on
+/// disk until the message is received.
+pub fn recover_message(seq: u64, state: StateRecord, now_millis: u64) -> Message {
     let mut message = Message {
         seq,
-        group: record.content.group_id.as_deref().map(Arc::from),
-        sent_millis: record.content.sent_millis,
-        content: Some(Arc::new(record.content)),
+        group: state.group.as_deref().map(Arc::from),
+        sent_millis: state.sent_millis,
+        content: None,
         state: MessageState::Ready,
-        visible_at_millis: record.visible_at_millis,
-        receive_count: 0,
-        first_receive_millis: None,
-        last_receive_millis: 0,
-        receipt_nonce: 0,
+        visible_at_millis: state.visible_at_millis,
+        receive_count: state.receive_count,
+        first_receive_millis: state.first_receive_millis,
+        last_receive_millis: state.last_receive_millis,
+        receipt_nonce: state.receipt_nonce,
     };
-    if let Some(state) = state {
-        message.receive_count = state.receive_count;
-        message.first_receive_millis = state.first_receive_millis;
-        message.last_receive_millis = state.last_receive_millis;
-        message.visible_at_millis = state.visible_at_millis;
-        message.receipt_nonce = state.receipt_nonce;
-    }
     if message.visible_at_millis > now_millis {
-        message.state = if message.receive_count > 0 {
-            MessageState::InFlight
-        } else {
-            MessageState::Delayed
-        };
+        message.state = if message.receive_count > 0 { MessageState::InFlight } else { MessageState::Delayed };
     }
     message
 }

@@ -4,7 +4,7 @@
 //!
 //! All of it sits behind the queue's own mutex; no operation here blocks or does I/O.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -103,7 +103,8 @@ pub struct Message {
     pub state: MessageState,
     pub visible_at_millis: u64,
     pub receive_count: u32,
-    pub first_receive_millis: Option<u64>,
+    /// 0 until the first receive.
+    pub first_receive_millis: u64,
     pub last_receive_millis: u64,
     /// Changes at every receive; part of the receipt handle, so older handles are recognised as stale.
     pub receipt_nonce: u64,
@@ -136,7 +137,8 @@ pub struct QueueState {
     pub created_millis: u64,
     pub last_modified_millis: u64,
     pub last_purge_millis: Option<u64>,
-    pub messages: HashMap<u64, Message>,
+    /// A B-tree rather than a hash map: no power-of-two growth spikes with millions of messages.
+    pub messages: BTreeMap<u64, Message>,
     groups: HashMap<String, Group>,
     schedule: VecDeque<String>,
     /// Delayed and in-flight messages by (visible at, seq).
@@ -162,7 +164,7 @@ impl QueueState {
             created_millis,
             last_modified_millis: created_millis,
             last_purge_millis: None,
-            messages: HashMap::new(),
+            messages: BTreeMap::new(),
             groups: HashMap::new(),
             schedule: VecDeque::new(),
             timeline: BTreeSet::new(),
@@ -447,7 +449,7 @@ mod tests {
             state,
             visible_at_millis: visible_at,
             receive_count: 0,
-            first_receive_millis: None,
+            first_receive_millis: 0,
             last_receive_millis: 0,
             receipt_nonce: 0,
         }

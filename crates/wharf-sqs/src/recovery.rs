@@ -1,6 +1,5 @@
 //! Start-up: rebuilds every queue's in-memory state from the store.
 
-use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -10,7 +9,7 @@ use wharf_store::Keyspace;
 
 use crate::attributes::QueueConfig;
 use crate::error::SqsResult;
-use crate::persist::{self, DedupRecord, MessageRecord, QueueRecord, StateRecord};
+use crate::persist::{self, DedupRecord, QueueRecord, StateRecord};
 use crate::queue::{DedupEntry, QueueState};
 use crate::{Queue, Sqs};
 
@@ -55,25 +54,16 @@ impl Sqs {
         state.last_modified_millis = record.last_modified_millis;
         state.last_purge_millis = record.last_purge_millis;
         let prefix = persist::queue_prefix(record.id);
-        let mut states: HashMap<u64, StateRecord> = HashMap::new();
-        for (key, value) in self.store.scan_prefix(Keyspace::SqsState, &prefix)? {
-            if let (Some(seq), Some(state)) = (persist::seq_of_key(&key), persist::parse(&value)) {
-                states.insert(seq, state);
+        // Only the small index entries are read; message content stays on disk until received.
+        let mut unreadable = 0usize;
+        self.store.visit_prefix(Keyspace::SqsState, &prefix, &mut |key, value| {
+            match (persist::seq_of_key(key), persist::parse::<StateRecord>(value)) {
+                (Some(seq), Some(entry)) => state.insert(persist::recover_message(seq, entry, now)),
+                _ => unreadable += 1,
             }
-        }
-        for (key, value) in self.store.scan_prefix(Keyspace::SqsMessages, &prefix)? {
-            let (Some(seq), Some(message)) = (
-                persist::seq_of_key(&key),
-                persist::parse::<MessageRecord>(&value),
-            ) else {
-                continue;
-            };
-            state.insert(persist::recover_message(
-                seq,
-                message,
-                states.remove(&seq),
-                now,
-            ));
+        })?;
+        if unreadable > 0 {
+            tracing::error!(queue = %record.name, unreadable, "skipped unreadable message index entries");
         }
         for (key, value) in self.store.scan_prefix(Keyspace::SqsDedup, &prefix)? {
             let (Some(dedup_key), Some(entry)) = (

@@ -23,16 +23,34 @@ pub enum Keyspace {
     SqsState,
     /// FIFO deduplication records.
     SqsDedup,
+    /// One record per SNS topic (attributes, tags, policies, counters).
+    SnsTopics,
+    /// One record per SNS subscription (attributes, token, confirmation state).
+    SnsSubscriptions,
+    /// SNS odds and ends: FIFO dedup entries, outbox, platform applications and endpoints, SMS settings.
+    SnsMeta,
+    /// Pending SNS deliveries (HTTP/S notifications and retried SQS sends) with their retry state.
+    SnsDeliveries,
+    /// One record per Kinesis stream (shards, settings, tags, consumers).
+    KinesisStreams,
+    /// Kinesis data records, keyed by stream id + shard index + sequence number (big-endian).
+    KinesisRecords,
 }
 
 impl Keyspace {
     /// Every keyspace, in a fixed order (the order of [`Keyspace::index`]).
-    pub const ALL: [Keyspace; 5] = [
+    pub const ALL: [Keyspace; 11] = [
         Keyspace::Meta,
         Keyspace::SqsQueues,
         Keyspace::SqsMessages,
         Keyspace::SqsState,
         Keyspace::SqsDedup,
+        Keyspace::SnsTopics,
+        Keyspace::SnsSubscriptions,
+        Keyspace::SnsMeta,
+        Keyspace::SnsDeliveries,
+        Keyspace::KinesisStreams,
+        Keyspace::KinesisRecords,
     ];
 
     /// Number of keyspaces.
@@ -46,6 +64,12 @@ impl Keyspace {
             Keyspace::SqsMessages => "sqs_messages",
             Keyspace::SqsState => "sqs_state",
             Keyspace::SqsDedup => "sqs_dedup",
+            Keyspace::SnsTopics => "sns_topics",
+            Keyspace::SnsSubscriptions => "sns_subscriptions",
+            Keyspace::SnsMeta => "sns_meta",
+            Keyspace::SnsDeliveries => "sns_deliveries",
+            Keyspace::KinesisStreams => "kinesis_streams",
+            Keyspace::KinesisRecords => "kinesis_records",
         }
     }
 
@@ -57,6 +81,12 @@ impl Keyspace {
             Keyspace::SqsMessages => 2,
             Keyspace::SqsState => 3,
             Keyspace::SqsDedup => 4,
+            Keyspace::SnsTopics => 5,
+            Keyspace::SnsSubscriptions => 6,
+            Keyspace::SnsMeta => 7,
+            Keyspace::SnsDeliveries => 8,
+            Keyspace::KinesisStreams => 9,
+            Keyspace::KinesisRecords => 10,
         }
     }
 }

@@ -57,6 +57,11 @@ impl Shared {
     }
 }
 
+/// Per-keyspace memtable size (fjall's default is 64 MiB).
+const MAX_MEMTABLE_BYTES: u64 = 16 * 1024 * 1024;
+/// Journal size beyond which fjall flushes memtables (fjall's default is 512 MiB).
+const MAX_JOURNAL_BYTES: u64 = 128 * 1024 * 1024;
+
 pub(crate) struct DiskStore {
     tx: Option<mpsc::Sender<Msg>>,
     writer: Option<JoinHandle<()>>,
@@ -71,10 +76,18 @@ impl DiskStore {
     pub(crate) fn open(path: &Path, policy: FsyncPolicy) -> Result<DiskStore, StoreError> {
         let lock = dir::lock(path)?;
         dir::check_format(path)?;
-        let db = Database::builder(path.join(dir::ENGINE_DIR)).open()?;
+        // Bounded memory: small memtables and a bounded journal keep a large backlog on disk (an
+        // unflushed journal is replayed into memtables at start-up).
+        let db = Database::builder(path.join(dir::ENGINE_DIR))
+            .max_journaling_size(MAX_JOURNAL_BYTES)
+            .open()?;
         let keyspaces = Keyspace::ALL
             .iter()
-            .map(|ks| db.keyspace(ks.name(), KeyspaceCreateOptions::default))
+            .map(|ks| {
+                db.keyspace(ks.name(), || {
+                    KeyspaceCreateOptions::default().max_memtable_size(MAX_MEMTABLE_BYTES)
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let shared = Arc::new(Shared {
             poisoned: AtomicBool::new(false),
@@ -154,6 +167,48 @@ impl DiskStore {
         for guard in snapshot.prefix(self.keyspace(ks), prefix) {
             let (k, v) = guard.into_inner()?;
             out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn visit_prefix(
+        &self,
+        ks: Keyspace,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> Result<(), StoreError> {
+        if prefix.len() > crate::batch::MAX_KEY_LEN {
+            return Ok(());
+        }
+        let snapshot = self.db.snapshot();
+        for guard in snapshot.prefix(self.keyspace(ks), prefix) {
+            let (k, v) = guard.into_inner()?;
+            visit(&k, &v);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn scan_range(
+        &self,
+        ks: Keyspace,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+        reverse: bool,
+    ) -> Result<KvPairs, StoreError> {
+        let snapshot = self.db.snapshot();
+        let iter = snapshot.range(self.keyspace(ks), start..end);
+        let mut out = Vec::new();
+        if reverse {
+            for guard in iter.rev().take(limit) {
+                let (k, v) = guard.into_inner()?;
+                out.push((k.to_vec(), v.to_vec()));
+            }
+        } else {
+            for guard in iter.take(limit) {
+                let (k, v) = guard.into_inner()?;
+                out.push((k.to_vec(), v.to_vec()));
+            }
         }
         Ok(out)
     }

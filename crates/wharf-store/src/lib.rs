@@ -16,7 +16,8 @@
 //! dir/LOCK     exclusive advisory lock held while the store is open (contains the holder's pid)
 //! dir/FORMAT   on-disk format version as ASCII decimal (currently `1`)
 //! dir/fjall/   fjall 3 database: write-ahead journal + one LSM-tree per keyspace
-//!              (fjall keyspaces "meta", "sqs_queues", "sqs_messages", "sqs_state", "sqs_dedup")
+//!              (fjall keyspaces "meta", "sqs_queues", "sqs_messages", "sqs_state", "sqs_dedup",
+//!              "sns_topics", "sns_subscriptions", "sns_meta", "sns_deliveries")
 //! ```
 //!
 //! A second `open` of a locked directory fails with [`StoreError::Locked`]; a
@@ -169,6 +170,43 @@ impl Store {
         match &*self.inner {
             Backend::Disk(disk) => disk.scan_prefix(ks, prefix),
             Backend::Memory(mem) => Ok(mem.scan_prefix(ks, prefix)),
+        }
+    }
+
+    /// Calls `visit` with every `(key, value)` of `ks` whose key starts with `prefix`, in key order, without
+    /// collecting them (start-up recovery of large keyspaces). Blocking.
+    pub fn visit_prefix(
+        &self,
+        ks: Keyspace,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> Result<(), StoreError> {
+        match &*self.inner {
+            Backend::Disk(disk) => disk.visit_prefix(ks, prefix, visit),
+            Backend::Memory(mem) => {
+                mem.visit_prefix(ks, prefix, visit);
+                Ok(())
+            }
+        }
+    }
+
+    /// Up to `limit` pairs of `ks` with `start <= key < end`, in key order
+    /// (`reverse`: in descending key order, i.e. the last `limit` of the
+    /// range). Blocking; sees every batch whose `Commit` has resolved.
+    pub fn scan_range(
+        &self,
+        ks: Keyspace,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+        reverse: bool,
+    ) -> Result<KvPairs, StoreError> {
+        if start >= end || limit == 0 {
+            return Ok(Vec::new());
+        }
+        match &*self.inner {
+            Backend::Disk(disk) => disk.scan_range(ks, start, end, limit, reverse),
+            Backend::Memory(mem) => Ok(mem.scan_range(ks, start, end, limit, reverse)),
         }
     }
 

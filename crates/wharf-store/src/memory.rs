@@ -72,6 +72,31 @@ impl MemoryStore {
             .collect()
     }
 
+    pub(crate) fn visit_prefix(&self, ks: Keyspace, prefix: &[u8], visit: &mut dyn FnMut(&[u8], &[u8])) {
+        let maps = self.maps.read();
+        for (k, v) in maps[ks.index()].range(prefix.to_vec()..).take_while(|(k, _)| k.starts_with(prefix)) {
+            visit(k, v);
+        }
+    }
+
+    pub(crate) fn scan_range(
+        &self,
+        ks: Keyspace,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+        reverse: bool,
+    ) -> KvPairs {
+        let maps = self.maps.read();
+        let range = maps[ks.index()].range(start.to_vec()..end.to_vec());
+        let pair = |(k, v): (&Vec<u8>, &Vec<u8>)| (k.clone(), v.clone());
+        if reverse {
+            range.rev().take(limit).map(pair).collect()
+        } else {
+            range.take(limit).map(pair).collect()
+        }
+    }
+
     pub(crate) fn stats(&self) -> StoreStats {
         StoreStats {
             batches: self.batches.load(Ordering::Relaxed),

@@ -420,3 +420,44 @@ fn failed_write_poisons_the_store() {
         pairs(&[("before", "1")])
     );
 }
+
+/// `scan_range` on both backends: half-open bounds, limit, reverse order.
+fn range_scans(store: &Store) {
+    let mut b = Batch::new();
+    for key in ["a", "b", "c", "d", "e"] {
+        b.put(Keyspace::KinesisRecords, key, key.to_uppercase());
+    }
+    store.submit(b).wait().unwrap();
+    let ks = Keyspace::KinesisRecords;
+    assert_eq!(
+        store.scan_range(ks, b"b", b"e", 10, false).unwrap(),
+        pairs(&[("b", "B"), ("c", "C"), ("d", "D")])
+    );
+    assert_eq!(
+        store.scan_range(ks, b"b", b"e", 2, false).unwrap(),
+        pairs(&[("b", "B"), ("c", "C")])
+    );
+    assert_eq!(
+        store.scan_range(ks, b"a", b"z", 2, true).unwrap(),
+        pairs(&[("e", "E"), ("d", "D")])
+    );
+    assert!(store
+        .scan_range(ks, b"e", b"b", 10, false)
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .scan_range(ks, b"a", b"z", 0, false)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn range_scans_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    range_scans(&disk(&dir));
+}
+
+#[test]
+fn range_scans_memory() {
+    range_scans(&Store::in_memory());
+}

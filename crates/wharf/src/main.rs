@@ -1,6 +1,7 @@
 //! The `wharf` binary: command line, configuration, wiring of wire layer, engines and store, start-up and
 //! shutdown.
 
+mod bench;
 mod config;
 
 use std::path::PathBuf;
@@ -32,6 +33,8 @@ struct Cli {
 enum Command {
     /// Start the server.
     Serve(ServeArgs),
+    /// Load generator: benchmark an SQS endpoint (or a Wharf it starts) and the machine's HTTP ceiling.
+    Bench(bench::BenchArgs),
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -303,6 +306,7 @@ fn run() -> anyhow::Result<()> {
                 .build()?;
             runtime.block_on(serve(args))
         }
+        Command::Bench(args) => bench::run(args),
         Command::Config {
             command: ConfigCommand::Default,
         } => {

@@ -251,7 +251,9 @@ impl Sqs {
                 let nonce = state.next_nonce();
                 if let Some(message) = state.messages.get_mut(&seq) {
                     message.receive_count += 1;
-                    message.first_receive_millis.get_or_insert(now);
+                    if message.first_receive_millis == 0 {
+                        message.first_receive_millis = now;
+                    }
                     message.last_receive_millis = now;
                     message.receipt_nonce = nonce;
                 }
@@ -375,11 +377,12 @@ impl Sqs {
             state: MessageState::Ready,
             visible_at_millis: now,
             receive_count: 0,
-            first_receive_millis: None,
+            first_receive_millis: 0,
             last_receive_millis: 0,
             receipt_nonce: 0,
         };
         persist::put_message(batch, target.id, &moved, &content);
+        persist::put_state(batch, target.id, &moved);
         state.insert(moved);
     }
 }
@@ -397,7 +400,7 @@ fn render(
             "SentTimestamp" => Some(content.sent_millis.to_string()),
             "ApproximateReceiveCount" => Some(message.receive_count.to_string()),
             "ApproximateFirstReceiveTimestamp" => {
-                message.first_receive_millis.map(|t| t.to_string())
+                (message.first_receive_millis > 0).then(|| message.first_receive_millis.to_string())
             }
             "SequenceNumber" => content.sequence_number.clone(),
             "MessageDeduplicationId" => content.deduplication_id.clone(),

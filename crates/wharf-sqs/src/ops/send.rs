@@ -389,11 +389,12 @@ impl Sqs {
             },
             visible_at_millis: now + delay_millis,
             receive_count: 0,
-            first_receive_millis: None,
+            first_receive_millis: 0,
             last_receive_millis: 0,
             receipt_nonce: 0,
         };
         persist::put_message(batch, queue.id, &message, &content);
+        persist::put_state(batch, queue.id, &message);
         state.insert(message);
         Ok(output)
     }
