@@ -81,7 +81,7 @@ pub struct Sqs {
     clock: Arc<dyn Clock>,
     store: Store,
     /// Whether records are written at all (`false` for `--in-memory`: the engine's state is the only copy).
-    durable: bool,
+    pub(crate) durable: bool,
     pub(crate) budget: Arc<BodyBudget>,
     queues: RwLock<BTreeMap<String, Arc<Queue>>>,
     deleted_recently: Mutex<HashMap<String, u64>>,

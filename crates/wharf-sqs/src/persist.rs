@@ -121,9 +121,16 @@ pub fn purge_messages(batch: &mut Batch, queue_id: u64) {
 
 /// Writes a message's record; `content` is the message's full content (it may not be resident).
 pub fn put_message(batch: &mut Batch, queue_id: u64, message: &Message, content: &MessageContent) {
-    let record = MessageRecord {
+    // Serialized by reference: the body is not copied on its way to the store.
+    #[derive(Serialize)]
+    struct MessageRecordRef<'a> {
+        v: u32,
+        content: &'a MessageContent,
+        visible_at_millis: u64,
+    }
+    let record = MessageRecordRef {
         v: FORMAT_VERSION,
-        content: content.clone(),
+        content,
         visible_at_millis: message.visible_at_millis,
     };
     batch.put(
@@ -144,7 +151,11 @@ pub fn put_state(batch: &mut Batch, queue_id: u64, message: &Message) {
         sent_millis: message.sent_millis,
         group: message.group.as_deref().map(str::to_string),
     };
-    batch.put(Keyspace::SqsState, message_key(queue_id, message.seq), json(&record));
+    batch.put(
+        Keyspace::SqsState,
+        message_key(queue_id, message.seq),
+        json(&record),
+    );
 }
 
 pub fn delete_message(batch: &mut Batch, queue_id: u64, seq: u64) {
@@ -188,7 +199,11 @@ pub fn recover_message(seq: u64, state: StateRecord, now_millis: u64) -> Message
         receipt_nonce: state.receipt_nonce,
     };
     if message.visible_at_millis > now_millis {
-        message.state = if message.receive_count > 0 { MessageState::InFlight } else { MessageState::Delayed };
+        message.state = if message.receive_count > 0 {
+            MessageState::InFlight
+        } else {
+            MessageState::Delayed
+        };
     }
     message
 }

@@ -155,6 +155,19 @@ pub struct QueueState {
     pub attempts: HashMap<String, ReceiveAttempt>,
 }
 
+impl Drop for QueueState {
+    /// A deleted queue gives its resident content back to the shared budget.
+    fn drop(&mut self) {
+        let resident: usize = self
+            .messages
+            .values()
+            .filter_map(|m| m.content.as_ref())
+            .map(|c| c.resident_size())
+            .sum();
+        self.budget.release(resident);
+    }
+}
+
 impl QueueState {
     pub fn new(config: QueueConfig, created_millis: u64, budget: Arc<BodyBudget>) -> Self {
         QueueState {
@@ -499,6 +512,10 @@ mod tests {
         assert!(state.messages[&2].content.is_none());
         state.remove(1);
         assert_eq!(budget.used(), 0);
+        state.insert(message(3, None, MessageState::Ready, 0));
+        assert!(budget.used() > 0);
+        drop(state);
+        assert_eq!(budget.used(), 0, "a dropped queue releases its content");
     }
 
     #[test]

@@ -56,12 +56,14 @@ impl Sqs {
         let prefix = persist::queue_prefix(record.id);
         // Only the small index entries are read; message content stays on disk until received.
         let mut unreadable = 0usize;
-        self.store.visit_prefix(Keyspace::SqsState, &prefix, &mut |key, value| {
-            match (persist::seq_of_key(key), persist::parse::<StateRecord>(value)) {
+        self.store
+            .visit_prefix(Keyspace::SqsState, &prefix, &mut |key, value| match (
+                persist::seq_of_key(key),
+                persist::parse::<StateRecord>(value),
+            ) {
                 (Some(seq), Some(entry)) => state.insert(persist::recover_message(seq, entry, now)),
                 _ => unreadable += 1,
-            }
-        })?;
+            })?;
         if unreadable > 0 {
             tracing::error!(queue = %record.name, unreadable, "skipped unreadable message index entries");
         }

@@ -8,6 +8,7 @@
 pub mod query;
 pub mod router;
 pub mod server;
+pub mod sns;
 pub mod sqs;
 pub mod xml;
 

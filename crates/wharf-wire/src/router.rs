@@ -32,6 +32,7 @@ pub trait Admin: Send + Sync {
 /// Everything a request may reach.
 pub struct App {
     pub sqs: Arc<Sqs>,
+    pub sns: Arc<wharf_sns::Sns>,
     pub admin: Arc<dyn Admin>,
 }
 
@@ -118,6 +119,9 @@ impl App {
             .find(|(k, _)| k == "Action")
             .map(|(_, v)| v.clone());
         match action {
+            Some(action) if self.is_sns(&parts.headers, &action, &params) => {
+                self.handle_sns(&action, &params).await
+            }
             Some(action) => self.handle_query(&action, path, params).await,
             None => {
                 let id = request_id();
@@ -129,6 +133,30 @@ impl App {
                     &id,
                 );
                 respond(status, "text/xml", body, &id)
+            }
+        }
+    }
+
+    /// SQS and SNS share the Query protocol and even some action names: the SigV4 credential scope decides,
+    /// then the action and its parameters (e.g. a `TopicArn`).
+    fn is_sns(&self, headers: &http::HeaderMap, action: &str, params: &[(String, String)]) -> bool {
+        match credential_service(headers, params).as_deref() {
+            Some("sns") => true,
+            Some("sqs") => false,
+            _ => crate::sns::is_sns_request(action, params),
+        }
+    }
+
+    async fn handle_sns(&self, action: &str, params: &[(String, String)]) -> Response<Body> {
+        let id = request_id();
+        let span = tracing::debug_span!("request", service = "sns", action, protocol = "query");
+        let _entered = span.enter();
+        match crate::sns::dispatch_with_request_id(&self.sns, action, params, &id).await {
+            Ok(xml) => respond(StatusCode::OK, "text/xml", xml, &id),
+            Err(error) => {
+                let status = StatusCode::from_u16(error.kind.http_status())
+                    .unwrap_or(StatusCode::BAD_REQUEST);
+                respond(status, "text/xml", crate::sns::error_xml(&error, &id), &id)
             }
         }
     }
@@ -187,6 +215,28 @@ impl App {
             }
         }
     }
+}
+
+/// The service named in the request's SigV4 credential scope (`AKID/date/region/<service>/aws4_request`),
+/// from the `Authorization` header or a presigned URL's `X-Amz-Credential`.
+fn credential_service(headers: &http::HeaderMap, params: &[(String, String)]) -> Option<String> {
+    let from_header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split("Credential=").nth(1))
+        .map(|rest| {
+            rest.split([',', ' '])
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        });
+    let credential = from_header.or_else(|| {
+        params
+            .iter()
+            .find(|(k, _)| k == "X-Amz-Credential")
+            .map(|(_, v)| v.clone())
+    })?;
+    credential.split('/').nth(3).map(str::to_string)
 }
 
 fn status_of(error: &SqsError) -> StatusCode {

@@ -114,6 +114,7 @@ fn settle(args: ServeArgs) -> anyhow::Result<Settings> {
 
 struct Wharf {
     sqs: Arc<Sqs>,
+    sns: Arc<wharf_sns::Sns>,
     store: Store,
     settings: Settings,
     started: Instant,
@@ -172,6 +173,11 @@ impl Admin for Wharf {
                 "queues": self.sqs.queue_count(),
                 "messages": self.sqs.message_count(),
                 "resident_content_bytes": self.sqs.resident_content_bytes(),
+            },
+            "sns": {
+                "topics": self.sns.topic_count(),
+                "subscriptions": self.sns.subscription_count(),
+                "pending_deliveries": self.sns.pending_delivery_count(),
             }},
         })
     }
@@ -179,6 +185,7 @@ impl Admin for Wharf {
     fn reset(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
             self.sqs.reset().await.map_err(|e| e.to_string())?;
+            self.sns.reset().await.map_err(|e| e.to_string())?;
             self.create_declared_queues(&self.settings.queues)
                 .await
                 .map_err(|e| format!("{e:#}"))
@@ -245,8 +252,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .await?
             .map_err(|e| anyhow::anyhow!("recovering SQS state: {e}"))?
     };
+    let sns_config = wharf_sns::SnsConfig {
+        account_id: settings.account_id.clone(),
+        region: settings.region.clone(),
+        base_url: sqs.config().base_url.clone(),
+        https_accept_invalid_certs: false,
+    };
+    let sns = {
+        let (store, sqs) = (store.clone(), sqs.clone());
+        tokio::task::spawn_blocking(move || {
+            wharf_sns::Sns::open(sns_config, Arc::new(SystemClock), store, sqs)
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!("recovering SNS state: {e}"))?
+    };
+    // The delivery worker (HTTP/S retries) runs for the server's lifetime.
+    let _deliveries = sns.start();
     let wharf = Arc::new(Wharf {
         sqs: sqs.clone(),
+        sns: sns.clone(),
         store: store.clone(),
         settings: settings.clone(),
         started,
@@ -254,6 +278,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     wharf.create_declared_queues(&settings.queues).await?;
     let app = Arc::new(App {
         sqs,
+        sns,
         admin: wharf.clone(),
     });
     let storage = if settings.in_memory {

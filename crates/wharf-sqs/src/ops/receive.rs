@@ -259,7 +259,9 @@ impl Sqs {
                 }
                 state.set_invisible_until(seq, now + visibility_millis, now);
                 if let Some(message) = state.messages.get(&seq) {
-                    persist::put_state(&mut batch, queue.id, message);
+                    if self.durable {
+                        persist::put_state(&mut batch, queue.id, message);
+                    }
                     taken.push(message.clone());
                     handles.push((seq, nonce));
                 }

@@ -373,7 +373,9 @@ impl Sqs {
                 message_id: content.message_id.clone(),
                 sequence_number,
             };
-            persist::put_dedup(batch, queue.id, &key, &entry);
+            if self.durable {
+                persist::put_dedup(batch, queue.id, &key, &entry);
+            }
             state.record_dedup(key, entry);
         }
         let content = Arc::new(content);
@@ -393,8 +395,10 @@ impl Sqs {
             last_receive_millis: 0,
             receipt_nonce: 0,
         };
-        persist::put_message(batch, queue.id, &message, &content);
-        persist::put_state(batch, queue.id, &message);
+        if self.durable {
+            persist::put_message(batch, queue.id, &message, &content);
+            persist::put_state(batch, queue.id, &message);
+        }
         state.insert(message);
         Ok(output)
     }

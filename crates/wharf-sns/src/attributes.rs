@@ -1,0 +1,717 @@
+//! Topic and subscription attributes: which exist, which may be set, how they are validated, and the
+//! documents SNS derives from them (default access policy, effective delivery policy, retry policies).
+
+use serde_json::{Map, Value};
+
+use crate::error::{SnsError, SnsResult};
+use crate::filter::{FilterPolicy, FilterScope};
+
+/// Topic attributes a caller may set (CreateTopic `Attributes`, SetTopicAttributes).
+pub const SETTABLE_TOPIC_ATTRIBUTES: &[&str] = &[
+    "DeliveryPolicy",
+    "DisplayName",
+    "Policy",
+    "KmsMasterKeyId",
+    "SignatureVersion",
+    "TracingConfig",
+    "ContentBasedDeduplication",
+    "FifoThroughputScope",
+    "ArchivePolicy",
+    "ApplicationSuccessFeedbackRoleArn",
+    "ApplicationSuccessFeedbackSampleRate",
+    "ApplicationFailureFeedbackRoleArn",
+    "HTTPSuccessFeedbackRoleArn",
+    "HTTPSuccessFeedbackSampleRate",
+    "HTTPFailureFeedbackRoleArn",
+    "LambdaSuccessFeedbackRoleArn",
+    "LambdaSuccessFeedbackSampleRate",
+    "LambdaFailureFeedbackRoleArn",
+    "SQSSuccessFeedbackRoleArn",
+    "SQSSuccessFeedbackSampleRate",
+    "SQSFailureFeedbackRoleArn",
+    "FirehoseSuccessFeedbackRoleArn",
+    "FirehoseSuccessFeedbackSampleRate",
+    "FirehoseFailureFeedbackRoleArn",
+];
+
+/// Subscription attributes a caller may set (Subscribe `Attributes`, SetSubscriptionAttributes).
+pub const SETTABLE_SUBSCRIPTION_ATTRIBUTES: &[&str] = &[
+    "DeliveryPolicy",
+    "FilterPolicy",
+    "FilterPolicyScope",
+    "RawMessageDelivery",
+    "RedrivePolicy",
+    "SubscriptionRoleArn",
+    "ReplayPolicy",
+];
+
+const BOOLEAN: &[&str] = &["true", "false"];
+
+/// The access policy every topic starts with.
+pub fn default_topic_policy(topic_arn: &str, account: &str) -> String {
+    format!(
+        concat!(
+            r#"{{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{{"Sid":"__default_statement_ID","#,
+            r#""Effect":"Allow","Principal":{{"AWS":"*"}},"Action":["SNS:GetTopicAttributes","SNS:SetTopicAttributes","#,
+            r#""SNS:AddPermission","SNS:RemovePermission","SNS:DeleteTopic","SNS:Subscribe","SNS:ListSubscriptionsByTopic","#,
+            r#""SNS:Publish"],"Resource":"{arn}","Condition":{{"StringEquals":{{"AWS:SourceOwner":"{account}"}}}}}}]}}"#
+        ),
+        arn = topic_arn,
+        account = account
+    )
+}
+
+/// Validates one topic attribute for a topic of the given kind (`creating`: FifoTopic is allowed).
+pub fn validate_topic_attribute(
+    name: &str,
+    value: &str,
+    fifo: bool,
+    creating: bool,
+) -> SnsResult<()> {
+    match name {
+        "FifoTopic" if creating => {
+            if !BOOLEAN.contains(&value.to_ascii_lowercase().as_str()) {
+                return Err(SnsError::invalid_reason(
+                    "Attributes",
+                    "FifoTopic: Invalid value [".to_string() + value + "]. Must be true or false.",
+                ));
+            }
+        }
+        "ContentBasedDeduplication" => {
+            if !fifo {
+                return Err(SnsError::invalid_reason(
+                    "ContentBasedDeduplication",
+                    "Content based deduplication can only be set for FIFO topics",
+                ));
+            }
+            if !BOOLEAN.contains(&value.to_ascii_lowercase().as_str()) {
+                return Err(SnsError::invalid_reason(
+                    "ContentBasedDeduplication",
+                    format!("Invalid value [{value}]. Must be true or false."),
+                ));
+            }
+        }
+        "FifoThroughputScope" => {
+            if !fifo {
+                return Err(SnsError::invalid_reason(
+                    "FifoThroughputScope",
+                    "FifoThroughputScope can only be set for FIFO topics",
+                ));
+            }
+            if !matches!(value, "Topic" | "MessageGroup") {
+                return Err(SnsError::invalid_reason(
+                    "FifoThroughputScope",
+                    format!("Invalid value [{value}]. Must be Topic or MessageGroup."),
+                ));
+            }
+        }
+        "ArchivePolicy" => {
+            if !fifo {
+                return Err(SnsError::invalid_reason(
+                    "ArchivePolicy",
+                    "The archive policy can only be set for FIFO topics",
+                ));
+            }
+            json_object(value, "ArchivePolicy")?;
+        }
+        "SignatureVersion" => {
+            if !matches!(value, "1" | "2") {
+                return Err(SnsError::invalid_reason(
+                    "SignatureVersion",
+                    "SignatureVersion must be 1 or 2",
+                ));
+            }
+        }
+        "TracingConfig" => {
+            if !matches!(value, "PassThrough" | "Active") {
+                return Err(SnsError::invalid_reason(
+                    "TracingConfig",
+                    "TracingConfig must be PassThrough or Active",
+                ));
+            }
+        }
+        "DisplayName" => {
+            if value.chars().count() > 100 {
+                return Err(SnsError::invalid_reason(
+                    "DisplayName",
+                    "DisplayName must be at most 100 characters",
+                ));
+            }
+        }
+        "Policy" => {
+            let policy = json_object(value, "Policy")?;
+            if !policy.contains_key("Statement") {
+                return Err(SnsError::invalid("Policy Error: null".to_string()));
+            }
+        }
+        "DeliveryPolicy" => validate_topic_delivery_policy(value)?,
+        name if name.ends_with("SampleRate") => {
+            if !value.parse::<u32>().is_ok_and(|v| v <= 100) {
+                return Err(SnsError::invalid_reason(
+                    name,
+                    "Sample rate must be an integer between 0 and 100",
+                ));
+            }
+        }
+        name if SETTABLE_TOPIC_ATTRIBUTES.contains(&name) => {}
+        _ => return Err(SnsError::invalid("AttributeName")),
+    }
+    Ok(())
+}
+
+fn json_object(text: &str, parameter: &str) -> SnsResult<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(SnsError::invalid(format!(
+            "{parameter}: failed to parse JSON"
+        ))),
+    }
+}
+
+/// How the delay between retries grows in the backoff phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backoff {
+    Linear,
+    Arithmetic,
+    Geometric,
+    Exponential,
+}
+
+impl Backoff {
+    fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "linear" => Some(Backoff::Linear),
+            "arithmetic" => Some(Backoff::Arithmetic),
+            "geometric" => Some(Backoff::Geometric),
+            "exponential" => Some(Backoff::Exponential),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Backoff::Linear => "linear",
+            Backoff::Arithmetic => "arithmetic",
+            Backoff::Geometric => "geometric",
+            Backoff::Exponential => "exponential",
+        }
+    }
+}
+
+/// An HTTP/S retry policy (`healthyRetryPolicy`): the four phases of AWS's delivery policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub min_delay_target: u32,
+    pub max_delay_target: u32,
+    pub num_retries: u32,
+    pub num_no_delay_retries: u32,
+    pub num_min_delay_retries: u32,
+    pub num_max_delay_retries: u32,
+    pub backoff: Backoff,
+}
+
+impl Default for RetryPolicy {
+    /// AWS's default for HTTP/S: three retries, 20 seconds apart.
+    fn default() -> Self {
+        RetryPolicy {
+            min_delay_target: 20,
+            max_delay_target: 20,
+            num_retries: 3,
+            num_no_delay_retries: 0,
+            num_min_delay_retries: 0,
+            num_max_delay_retries: 0,
+            backoff: Backoff::Linear,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Seconds to wait before retry number `retry` (1-based), or `None` when the policy is exhausted.
+    ///
+    /// Phases, in order: `numNoDelayRetries` immediate retries; `numMinDelayRetries` retries
+    /// `minDelayTarget` apart; the backoff phase (the remaining `numRetries - noDelay - minDelay - maxDelay`
+    /// retries), whose delays grow from just above `minDelayTarget` to `maxDelayTarget` along the backoff
+    /// function; then `numMaxDelayRetries` retries `maxDelayTarget` apart. With `n` backoff retries and
+    /// `j = 1..n`, `min`/`max` the targets:
+    /// linear `min + (max-min)·j/n`, arithmetic `min + (max-min)·j(j+1)/(n(n+1))`,
+    /// geometric `min·(max/min)^(j/n)`, exponential `min + (max-min)·(2^j-1)/(2^n-1)`.
+    pub fn delay_before_retry(&self, retry: u32) -> Option<f64> {
+        if retry == 0 || retry > self.num_retries {
+            return None;
+        }
+        let min = f64::from(self.min_delay_target);
+        let max = f64::from(self.max_delay_target);
+        let no_delay = self.num_no_delay_retries;
+        let min_phase = no_delay + self.num_min_delay_retries;
+        let backoff_count = self
+            .num_retries
+            .saturating_sub(min_phase + self.num_max_delay_retries);
+        if retry <= no_delay {
+            return Some(0.0);
+        }
+        if retry <= min_phase {
+            return Some(min);
+        }
+        if retry <= min_phase + backoff_count {
+            let j = f64::from(retry - min_phase);
+            let n = f64::from(backoff_count);
+            let delay = match self.backoff {
+                Backoff::Linear => min + (max - min) * j / n,
+                Backoff::Arithmetic => min + (max - min) * j * (j + 1.0) / (n * (n + 1.0)),
+                Backoff::Geometric => min * (max / min).powf(j / n),
+                Backoff::Exponential => {
+                    min + (max - min) * (2f64.powf(j) - 1.0) / (2f64.powf(n) - 1.0)
+                }
+            };
+            return Some(delay.clamp(min, max));
+        }
+        Some(max)
+    }
+
+    /// Total seconds of waiting the policy allows (AWS caps it at 3,600).
+    pub fn total_seconds(&self) -> f64 {
+        (1..=self.num_retries)
+            .filter_map(|r| self.delay_before_retry(r))
+            .sum()
+    }
+
+    /// The policy as JSON, keys in the order AWS prints them.
+    pub fn to_json_string(&self) -> String {
+        format!(
+            r#"{{"minDelayTarget":{},"maxDelayTarget":{},"numRetries":{},"numMaxDelayRetries":{},"numNoDelayRetries":{},"numMinDelayRetries":{},"backoffFunction":"{}"}}"#,
+            self.min_delay_target,
+            self.max_delay_target,
+            self.num_retries,
+            self.num_max_delay_retries,
+            self.num_no_delay_retries,
+            self.num_min_delay_retries,
+            self.backoff.as_str()
+        )
+    }
+
+    fn parse(value: &Value, context: &str) -> SnsResult<RetryPolicy> {
+        let Value::Object(map) = value else {
+            return Err(delivery_error(format!("{context} must be an object")));
+        };
+        let mut policy = RetryPolicy::default();
+        let field = |name: &str, default: u32, max: u32| -> SnsResult<u32> {
+            match map.get(name) {
+                None | Some(Value::Null) => Ok(default),
+                Some(v) => v
+                    .as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    .filter(|n| *n <= u64::from(max))
+                    .map(|n| n as u32)
+                    .ok_or_else(|| {
+                        delivery_error(format!(
+                            "{context}.{name} must be an integer between 0 and {max}"
+                        ))
+                    }),
+            }
+        };
+        policy.min_delay_target = field("minDelayTarget", 20, 3600)?;
+        policy.max_delay_target = field("maxDelayTarget", 20, 3600)?;
+        policy.num_retries = field("numRetries", 3, 100)?;
+        policy.num_no_delay_retries = field("numNoDelayRetries", 0, 100)?;
+        policy.num_min_delay_retries = field("numMinDelayRetries", 0, 100)?;
+        policy.num_max_delay_retries = field("numMaxDelayRetries", 0, 100)?;
+        if let Some(f) = map.get("backoffFunction").filter(|v| !v.is_null()) {
+            policy.backoff = f.as_str().and_then(Backoff::parse).ok_or_else(|| {
+                delivery_error(format!(
+                    "{context}.backoffFunction must be one of arithmetic, exponential, geometric, linear"
+                ))
+            })?;
+        }
+        if policy.min_delay_target < 1 {
+            return Err(delivery_error(format!(
+                "{context}.minDelayTarget must be at least 1"
+            )));
+        }
+        if policy.min_delay_target > policy.max_delay_target {
+            return Err(delivery_error(format!(
+                "{context}.minDelayTarget must be less than or equal to maxDelayTarget"
+            )));
+        }
+        if policy.num_no_delay_retries + policy.num_min_delay_retries + policy.num_max_delay_retries
+            > policy.num_retries
+        {
+            return Err(delivery_error(format!(
+                "{context}.numRetries must be greater than or equal to the sum of numNoDelayRetries, numMinDelayRetries and numMaxDelayRetries"
+            )));
+        }
+        if policy.total_seconds() > 3600.0 {
+            return Err(delivery_error(format!(
+                "{context}: the total retry time must not exceed 3600 seconds"
+            )));
+        }
+        Ok(policy)
+    }
+}
+
+fn delivery_error(detail: String) -> SnsError {
+    SnsError::invalid(format!("DeliveryPolicy: {detail}"))
+}
+
+fn validate_throttle(value: &Value, context: &str) -> SnsResult<()> {
+    match value {
+        Value::Null => Ok(()),
+        Value::Object(map) => match map.get("maxReceivesPerSecond") {
+            None | Some(Value::Null) => Ok(()),
+            Some(v) if v.as_u64().is_some_and(|n| n >= 1) => Ok(()),
+            Some(_) => Err(delivery_error(format!(
+                "{context}.maxReceivesPerSecond must be an integer greater than or equal to 1"
+            ))),
+        },
+        _ => Err(delivery_error(format!("{context} must be an object"))),
+    }
+}
+
+fn validate_request_policy(value: &Value, context: &str) -> SnsResult<()> {
+    match value {
+        Value::Null => Ok(()),
+        Value::Object(map) => match map.get("headerContentType") {
+            None | Some(Value::Null) => Ok(()),
+            Some(Value::String(s)) if s.contains('/') => Ok(()),
+            Some(_) => Err(delivery_error(format!(
+                "{context}.headerContentType must be a content type"
+            ))),
+        },
+        _ => Err(delivery_error(format!("{context} must be an object"))),
+    }
+}
+
+/// A topic's `DeliveryPolicy`: `{"http": {"defaultHealthyRetryPolicy", "defaultThrottlePolicy",
+/// "defaultRequestPolicy", "disableSubscriptionOverrides"}}`.
+pub fn validate_topic_delivery_policy(text: &str) -> SnsResult<()> {
+    let map = json_object(text, "DeliveryPolicy")?;
+    for (protocol, section) in &map {
+        let Value::Object(section) = section else {
+            return Err(delivery_error(format!("{protocol} must be an object")));
+        };
+        if let Some(p) = section.get("defaultHealthyRetryPolicy") {
+            RetryPolicy::parse(p, "defaultHealthyRetryPolicy")?;
+        }
+        if let Some(p) = section
+            .get("defaultSicklyRetryPolicy")
+            .filter(|v| !v.is_null())
+        {
+            RetryPolicy::parse(p, "defaultSicklyRetryPolicy")?;
+        }
+        if let Some(p) = section.get("defaultThrottlePolicy") {
+            validate_throttle(p, "defaultThrottlePolicy")?;
+        }
+        if let Some(p) = section.get("defaultRequestPolicy") {
+            validate_request_policy(p, "defaultRequestPolicy")?;
+        }
+        if let Some(v) = section.get("disableSubscriptionOverrides") {
+            if !v.is_boolean() {
+                return Err(delivery_error(
+                    "disableSubscriptionOverrides must be a boolean".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A subscription's `DeliveryPolicy`: `{"healthyRetryPolicy", "throttlePolicy", "requestPolicy"}`.
+pub fn validate_subscription_delivery_policy(text: &str) -> SnsResult<()> {
+    let map = json_object(text, "DeliveryPolicy")?;
+    if let Some(p) = map.get("healthyRetryPolicy").filter(|v| !v.is_null()) {
+        RetryPolicy::parse(p, "healthyRetryPolicy")?;
+    }
+    if let Some(p) = map.get("sicklyRetryPolicy").filter(|v| !v.is_null()) {
+        RetryPolicy::parse(p, "sicklyRetryPolicy")?;
+    }
+    if let Some(p) = map.get("throttlePolicy") {
+        validate_throttle(p, "throttlePolicy")?;
+    }
+    if let Some(p) = map.get("requestPolicy") {
+        validate_request_policy(p, "requestPolicy")?;
+    }
+    Ok(())
+}
+
+/// The delivery settings in force for one HTTP/S subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectiveDelivery {
+    pub retry: RetryPolicy,
+    pub content_type: String,
+    pub max_receives_per_second: Option<u64>,
+}
+
+/// Resolves the subscription's policy over the topic's (unless the topic disables overrides) over AWS's
+/// defaults.
+pub fn effective_delivery(
+    topic_policy: Option<&str>,
+    subscription_policy: Option<&str>,
+) -> EffectiveDelivery {
+    let parse = |text: Option<&str>| {
+        text.and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .unwrap_or(Value::Null)
+    };
+    let topic = parse(topic_policy);
+    let topic_http = topic.get("http").cloned().unwrap_or(Value::Null);
+    let subscription = parse(subscription_policy);
+    let overrides_allowed = topic_http
+        .get("disableSubscriptionOverrides")
+        .and_then(Value::as_bool)
+        != Some(true);
+    let pick = |sub_key: &str, topic_key: &str| -> Option<Value> {
+        let from_sub = subscription.get(sub_key).filter(|v| !v.is_null()).cloned();
+        let from_topic = topic_http.get(topic_key).filter(|v| !v.is_null()).cloned();
+        if overrides_allowed {
+            from_sub.or(from_topic)
+        } else {
+            from_topic
+        }
+    };
+    let retry = pick("healthyRetryPolicy", "defaultHealthyRetryPolicy")
+        .and_then(|v| RetryPolicy::parse(&v, "healthyRetryPolicy").ok())
+        .unwrap_or_default();
+    let content_type = pick("requestPolicy", "defaultRequestPolicy")
+        .and_then(|v| {
+            v.get("headerContentType")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "text/plain; charset=UTF-8".to_string());
+    let max_receives_per_second = pick("throttlePolicy", "defaultThrottlePolicy")
+        .and_then(|v| v.get("maxReceivesPerSecond").and_then(Value::as_u64));
+    EffectiveDelivery {
+        retry,
+        content_type,
+        max_receives_per_second,
+    }
+}
+
+/// The topic's `EffectiveDeliveryPolicy` attribute.
+pub fn topic_effective_delivery_policy(topic_policy: Option<&str>) -> String {
+    let effective = effective_delivery(topic_policy, None);
+    let topic = topic_policy
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        .unwrap_or(Value::Null);
+    let http = topic.get("http").cloned().unwrap_or(Value::Null);
+    let throttle = http
+        .get("defaultThrottlePolicy")
+        .filter(|v| !v.is_null())
+        .map(|v| format!(r#""defaultThrottlePolicy":{v},"#))
+        .unwrap_or_default();
+    let disable = http
+        .get("disableSubscriptionOverrides")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    format!(
+        r#"{{"http":{{"defaultHealthyRetryPolicy":{},{throttle}"disableSubscriptionOverrides":{disable},"defaultRequestPolicy":{{"headerContentType":{}}}}}}}"#,
+        effective.retry.to_json_string(),
+        Value::String(effective.content_type)
+    )
+}
+
+/// An HTTP/S subscription's `EffectiveDeliveryPolicy` attribute.
+pub fn subscription_effective_delivery_policy(
+    topic_policy: Option<&str>,
+    subscription_policy: Option<&str>,
+) -> String {
+    let effective = effective_delivery(topic_policy, subscription_policy);
+    let throttle = effective
+        .max_receives_per_second
+        .map(|n| format!(r#"{{"maxReceivesPerSecond":{n}}}"#))
+        .unwrap_or_else(|| "null".to_string());
+    format!(
+        r#"{{"healthyRetryPolicy":{},"sicklyRetryPolicy":null,"throttlePolicy":{throttle},"requestPolicy":{{"headerContentType":{}}},"guaranteed":false}}"#,
+        effective.retry.to_json_string(),
+        Value::String(effective.content_type)
+    )
+}
+
+/// A subscription's `RedrivePolicy`: `{"deadLetterTargetArn": "arn:aws:sqs:..."}`; returns the queue ARN.
+pub fn parse_redrive_policy(text: &str) -> SnsResult<Option<String>> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let invalid = |reason: &str| SnsError::invalid(format!("RedrivePolicy: {reason}"));
+    let map = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => map,
+        _ => return Err(invalid("failed to parse JSON")),
+    };
+    let arn = map
+        .get("deadLetterTargetArn")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("deadLetterTargetArn is missing"))?;
+    if crate::util::parse_arn(arn, "sqs").is_none() {
+        return Err(invalid("deadLetterTargetArn is an invalid arn"));
+    }
+    Ok(Some(arn.to_string()))
+}
+
+/// Validates one subscription attribute for a subscription of `protocol` on a topic of the given kind;
+/// returns the compiled filter policy when `name` touches it.
+pub fn validate_subscription_attribute(name: &str, value: &str, protocol: &str) -> SnsResult<()> {
+    match name {
+        "RawMessageDelivery" => {
+            if !BOOLEAN.contains(&value.to_ascii_lowercase().as_str()) {
+                return Err(SnsError::invalid_reason(
+                    "RawMessageDelivery",
+                    format!("Invalid value [{value}]. Must be true or false."),
+                ));
+            }
+            // AWS refuses the attribute itself (even "false") on other protocols.
+            if !matches!(protocol, "sqs" | "http" | "https" | "firehose") {
+                return Err(SnsError::invalid(format!(
+                    "Delivery protocol [{protocol}] does not support raw message delivery."
+                )));
+            }
+        }
+        "FilterPolicyScope" => {
+            if FilterScope::parse(value).is_none() {
+                return Err(SnsError::invalid(
+                    "FilterPolicyScope: Invalid filter policy scope, valid values are: [MessageAttributes, MessageBody]",
+                ));
+            }
+        }
+        "FilterPolicy" => {}
+        "RedrivePolicy" => {
+            parse_redrive_policy(value)?;
+        }
+        "DeliveryPolicy" => {
+            if !value.trim().is_empty() {
+                validate_subscription_delivery_policy(value)?;
+            }
+        }
+        "SubscriptionRoleArn" => {
+            if !value.is_empty() && crate::util::parse_arn(value, "iam").is_none() {
+                return Err(SnsError::invalid_reason(
+                    "SubscriptionRoleArn",
+                    "Invalid role arn",
+                ));
+            }
+        }
+        "ReplayPolicy" => {
+            if !value.trim().is_empty() {
+                json_object(value, "ReplayPolicy")?;
+            }
+        }
+        _ => return Err(SnsError::invalid("AttributeName")),
+    }
+    Ok(())
+}
+
+/// Compiles a subscription's filter policy from its attributes (`None` when it has none).
+pub fn compile_filter(
+    attributes: &crate::model::Attributes,
+) -> SnsResult<Option<std::sync::Arc<FilterPolicy>>> {
+    let Some(text) = attributes
+        .get("FilterPolicy")
+        .filter(|t| !t.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let scope = attributes
+        .get("FilterPolicyScope")
+        .and_then(|s| FilterScope::parse(s))
+        .unwrap_or(FilterScope::MessageAttributes);
+    FilterPolicy::compile(text, scope)
+        .map(|p| Some(std::sync::Arc::new(p)))
+        .map_err(|e| SnsError::invalid(e.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_retry_schedule_is_three_retries_twenty_seconds_apart() {
+        let p = RetryPolicy::default();
+        let delays: Vec<f64> = (1..=4).filter_map(|r| p.delay_before_retry(r)).collect();
+        assert_eq!(delays, vec![20.0, 20.0, 20.0]);
+    }
+
+    #[test]
+    fn four_phases() {
+        let p = RetryPolicy {
+            min_delay_target: 1,
+            max_delay_target: 60,
+            num_retries: 10,
+            num_no_delay_retries: 2,
+            num_min_delay_retries: 2,
+            num_max_delay_retries: 2,
+            backoff: Backoff::Exponential,
+        };
+        let delays: Vec<f64> = (1..=11).filter_map(|r| p.delay_before_retry(r)).collect();
+        assert_eq!(delays.len(), 10);
+        assert_eq!(&delays[..4], &[0.0, 0.0, 1.0, 1.0]);
+        assert_eq!(delays[7], 60.0); // the backoff phase ends at the maximum
+        assert!(delays[4] < delays[5] && delays[5] < delays[6] && delays[6] < delays[7]);
+        assert_eq!(&delays[8..], &[60.0, 60.0]);
+        for backoff in [Backoff::Linear, Backoff::Arithmetic, Backoff::Geometric] {
+            let q = RetryPolicy { backoff, ..p };
+            let d: Vec<f64> = (5..=8).filter_map(|r| q.delay_before_retry(r)).collect();
+            assert!(d.windows(2).all(|w| w[0] <= w[1]), "{backoff:?}: {d:?}");
+            assert_eq!(d[3], 60.0);
+        }
+    }
+
+    #[test]
+    fn delivery_policy_validation() {
+        assert!(validate_subscription_delivery_policy(
+            r#"{"healthyRetryPolicy":{"minDelayTarget":5,"maxDelayTarget":10,"numRetries":6,"backoffFunction":"exponential"},"throttlePolicy":{"maxReceivesPerSecond":10},"requestPolicy":{"headerContentType":"application/json"}}"#
+        )
+        .is_ok());
+        assert!(validate_subscription_delivery_policy(
+            r#"{"healthyRetryPolicy":{"minDelayTarget":30,"maxDelayTarget":10}}"#
+        )
+        .is_err());
+        assert!(validate_subscription_delivery_policy(
+            r#"{"healthyRetryPolicy":{"numRetries":100,"minDelayTarget":3600,"maxDelayTarget":3600}}"#
+        )
+        .is_err());
+        assert!(validate_subscription_delivery_policy(
+            r#"{"healthyRetryPolicy":{"backoffFunction":"random"}}"#
+        )
+        .is_err());
+        assert!(validate_topic_delivery_policy(
+            r#"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3},"disableSubscriptionOverrides":false}}"#
+        )
+        .is_ok());
+        assert!(validate_topic_delivery_policy("nope").is_err());
+    }
+
+    #[test]
+    fn effective_policy_layers() {
+        let topic = r#"{"http":{"defaultHealthyRetryPolicy":{"numRetries":5,"minDelayTarget":2,"maxDelayTarget":2}}}"#;
+        let sub = r#"{"healthyRetryPolicy":{"numRetries":1,"minDelayTarget":1,"maxDelayTarget":1},"requestPolicy":{"headerContentType":"application/json"}}"#;
+        assert_eq!(effective_delivery(None, None).retry, RetryPolicy::default());
+        assert_eq!(effective_delivery(Some(topic), None).retry.num_retries, 5);
+        let e = effective_delivery(Some(topic), Some(sub));
+        assert_eq!(e.retry.num_retries, 1);
+        assert_eq!(e.content_type, "application/json");
+        let locked = r#"{"http":{"defaultHealthyRetryPolicy":{"numRetries":5},"disableSubscriptionOverrides":true}}"#;
+        assert_eq!(
+            effective_delivery(Some(locked), Some(sub))
+                .retry
+                .num_retries,
+            5
+        );
+        assert_eq!(
+            topic_effective_delivery_policy(None),
+            r#"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}"#
+        );
+    }
+
+    #[test]
+    fn redrive_and_raw() {
+        assert_eq!(
+            parse_redrive_policy(
+                r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq"}"#
+            )
+            .unwrap()
+            .as_deref(),
+            Some("arn:aws:sqs:us-east-1:000000000000:dlq")
+        );
+        assert!(parse_redrive_policy(r#"{"deadLetterTargetArn":"nope"}"#).is_err());
+        assert!(validate_subscription_attribute("RawMessageDelivery", "true", "email").is_err());
+        assert!(validate_subscription_attribute("RawMessageDelivery", "true", "sqs").is_ok());
+        assert!(validate_subscription_attribute("Bogus", "x", "sqs").is_err());
+    }
+}

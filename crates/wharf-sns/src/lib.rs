@@ -1,0 +1,263 @@
+//! Wharf's SNS engine: topics, subscriptions, filter policies and delivery behind typed inputs and outputs;
+//! it knows nothing of HTTP requests (it does make HTTP requests, to deliver to http/https subscribers).
+//!
+//! Layout:
+//! - [`Sns`] owns the registry (topics, subscriptions, platform applications) behind one lock, the store and
+//!   the SQS engine that queue subscriptions deliver to; `ops/` holds one file per group of actions.
+//! - Subscriptions are immutable values (`Arc<Subscription>`), replaced whole on change, so Publish takes the
+//!   registry's read lock only long enough to clone the topic's subscriber list. A subscription's filter
+//!   policy is compiled once, when it is set ([`filter`]).
+//! - [`persist`] is the record format; every mutation is submitted to the store while the registry lock is
+//!   held (so records apply in order) and awaited after it is released (group commit).
+//! - [`delivery`] is the durable HTTP/S delivery queue with AWS's retry policies and the subscription DLQ.
+//! - [`envelope`] renders the JSON that SQS and HTTP subscribers receive.
+//!
+//! Wiring: `Sns::open(config, clock, store, sqs)` (blocking: it reads the store) recovers everything, then
+//! [`Sns::start`] (inside a Tokio runtime) spawns the delivery worker. Email, SMS, mobile push, Lambda and
+//! Firehose deliveries are recorded in an outbox ([`Sns::outbox`]) instead of being sent.
+//!
+//! Known gaps: signatures are digests, not RSA signatures, and `SigningCertURL` is not served (see
+//! [`envelope`]); `throttlePolicy.maxReceivesPerSecond` is validated and reported but not enforced; pending
+//! subscriptions and their tokens do not expire after three days.
+
+pub mod attributes;
+pub mod delivery;
+pub mod envelope;
+pub mod error;
+pub mod filter;
+pub mod model;
+pub mod persist;
+pub mod util;
+
+mod ops;
+mod recovery;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+use wharf_sqs::{Clock, Sqs};
+use wharf_store::{Batch, Store};
+
+pub use error::{ErrorKind, SnsError, SnsResult};
+pub use ops::platform::OutboxEntry;
+
+use model::Attributes;
+
+/// Identity of this SNS endpoint.
+#[derive(Debug, Clone)]
+pub struct SnsConfig {
+    pub account_id: String,
+    pub region: String,
+    /// Base URL of this server as clients reach it, e.g. `http://localhost:4566`: the `SubscribeURL`,
+    /// `UnsubscribeURL` and `SigningCertURL` handed to subscribers start with it.
+    pub base_url: String,
+    /// Deliver to `https` endpoints whatever their certificate (self-signed development endpoints).
+    pub https_accept_invalid_certs: bool,
+}
+
+impl Default for SnsConfig {
+    fn default() -> Self {
+        SnsConfig {
+            account_id: "000000000000".into(),
+            region: "us-east-1".into(),
+            base_url: "http://localhost:4566".into(),
+            https_accept_invalid_certs: false,
+        }
+    }
+}
+
+/// A topic's identity and its publish-path state (FIFO dedup window and sequence numbers).
+pub struct Topic {
+    pub name: String,
+    pub arn: String,
+    pub fifo: bool,
+    pub(crate) publish: Mutex<PublishState>,
+    /// Held across a FIFO publish's fan-out so that deliveries keep the order of sequence numbers.
+    pub(crate) gate: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+pub(crate) struct PublishState {
+    pub dedup: std::collections::HashMap<String, DedupEntry>,
+    pub last_seq: u64,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct DedupEntry {
+    pub expires_millis: u64,
+    pub message_id: String,
+    pub sequence_number: Option<String>,
+}
+
+/// A topic's configuration, kept in the registry.
+pub(crate) struct TopicEntry {
+    pub topic: Arc<Topic>,
+    /// The attributes the caller set (defaults are filled in when read).
+    pub attributes: Attributes,
+    pub tags: BTreeMap<String, String>,
+    pub data_protection_policy: Option<String>,
+    /// Subscription ARNs in creation order.
+    pub subscriptions: Vec<String>,
+    pub subscriptions_deleted: u64,
+    pub created_millis: u64,
+}
+
+/// One subscription, immutable: a change replaces the whole value.
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub arn: String,
+    pub topic_arn: String,
+    pub topic_name: String,
+    pub protocol: String,
+    pub endpoint: String,
+    pub owner: String,
+    /// The attributes the caller set (RawMessageDelivery, FilterPolicy, FilterPolicyScope, RedrivePolicy,
+    /// DeliveryPolicy, SubscriptionRoleArn, ReplayPolicy).
+    pub attributes: Attributes,
+    pub filter: Option<Arc<filter::FilterPolicy>>,
+    pub confirmed: bool,
+    pub token: String,
+    pub authenticated: bool,
+    pub created_millis: u64,
+}
+
+impl Subscription {
+    pub fn raw(&self) -> bool {
+        self.attributes
+            .get("RawMessageDelivery")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Registry {
+    pub topics: BTreeMap<String, TopicEntry>,
+    pub subscriptions: BTreeMap<String, Arc<Subscription>>,
+    pub platform: ops::platform::PlatformState,
+}
+
+/// The SNS service.
+pub struct Sns {
+    config: SnsConfig,
+    clock: Arc<dyn Clock>,
+    store: Store,
+    sqs: Arc<Sqs>,
+    pub(crate) registry: RwLock<Registry>,
+    pub(crate) deliveries: delivery::Deliveries,
+    pub(crate) outbox: Mutex<std::collections::VecDeque<OutboxEntry>>,
+    outbox_seq: AtomicU64,
+}
+
+impl Sns {
+    /// Opens the service over `store`, recovering topics, subscriptions, FIFO dedup windows, the outbox and
+    /// pending deliveries. Blocking (reads the store). Call [`Sns::start`] from within a Tokio runtime
+    /// afterwards to run the delivery worker.
+    pub fn open(
+        config: SnsConfig,
+        clock: Arc<dyn Clock>,
+        store: Store,
+        sqs: Arc<Sqs>,
+    ) -> SnsResult<Arc<Sns>> {
+        let deliveries = delivery::Deliveries::new(config.https_accept_invalid_certs);
+        let sns = Arc::new(Sns {
+            config,
+            clock,
+            store,
+            sqs,
+            registry: RwLock::new(Registry::default()),
+            deliveries,
+            outbox: Mutex::new(std::collections::VecDeque::new()),
+            outbox_seq: AtomicU64::new(0),
+        });
+        sns.recover()?;
+        Ok(sns)
+    }
+
+    /// Spawns the background worker that makes HTTP/S deliveries and retries (on the current Tokio
+    /// runtime). Returns its handle; the worker runs until the handle is aborted or the runtime stops.
+    pub fn start(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let sns = Arc::clone(self);
+        tokio::spawn(async move { sns.run_deliveries().await })
+    }
+
+    pub fn config(&self) -> &SnsConfig {
+        &self.config
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now_millis()
+    }
+
+    pub(crate) fn sqs(&self) -> &Arc<Sqs> {
+        &self.sqs
+    }
+
+    pub fn topic_count(&self) -> usize {
+        self.registry.read().topics.len()
+    }
+
+    pub fn subscription_count(&self) -> usize {
+        self.registry.read().subscriptions.len()
+    }
+
+    /// Deliveries waiting for an attempt or a retry.
+    pub fn pending_delivery_count(&self) -> usize {
+        self.deliveries.len()
+    }
+
+    pub(crate) fn topic_arn_of(&self, name: &str) -> String {
+        format!(
+            "arn:aws:sns:{}:{}:{}",
+            self.config.region, self.config.account_id, name
+        )
+    }
+
+    pub(crate) fn base_url(&self) -> &str {
+        self.config.base_url.trim_end_matches('/')
+    }
+
+    /// Submits `batch` (call while holding the lock that ordered the change) and returns the commit to
+    /// await once the lock is released.
+    pub(crate) fn submit(&self, batch: Batch) -> Option<wharf_store::Commit> {
+        (!batch.is_empty()).then(|| self.store.submit(batch))
+    }
+
+    pub(crate) fn next_outbox_seq(&self) -> u64 {
+        self.outbox_seq.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub(crate) fn set_outbox_seq(&self, last: u64) {
+        self.outbox_seq.fetch_max(last, Ordering::Relaxed);
+    }
+
+    /// Wipes every topic, subscription, platform application, outbox entry and pending delivery (the admin
+    /// reset endpoint), durably.
+    pub async fn reset(&self) -> SnsResult<()> {
+        let commit = {
+            let mut registry = self.registry.write();
+            *registry = Registry::default();
+            self.deliveries.clear();
+            self.outbox.lock().clear();
+            let mut batch = Batch::new();
+            for ks in [
+                wharf_store::Keyspace::SnsTopics,
+                wharf_store::Keyspace::SnsSubscriptions,
+                wharf_store::Keyspace::SnsMeta,
+                wharf_store::Keyspace::SnsDeliveries,
+            ] {
+                batch.delete_prefix(ks, Vec::new());
+            }
+            self.submit(batch)
+        };
+        await_commit(commit).await
+    }
+}
+
+pub(crate) async fn await_commit(commit: Option<wharf_store::Commit>) -> SnsResult<()> {
+    if let Some(commit) = commit {
+        commit.await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,736 @@
+//! Publish and PublishBatch: validation, FIFO sequencing and deduplication, filtering and fan-out.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use sha2::Digest;
+use wharf_store::Batch;
+
+use super::required;
+use crate::delivery::{is_transient, DeliveryRecord, Target};
+use crate::envelope::{self, Notification};
+use crate::error::{ErrorKind, SnsError, SnsResult};
+use crate::filter::MessageView;
+use crate::model::*;
+use crate::ops::platform::OutboxEntry;
+use crate::util::parse_arn;
+use crate::{await_commit, persist, DedupEntry, Sns, Subscription, Topic};
+
+/// Largest message (body plus attributes) a topic accepts.
+pub const MAX_MESSAGE_BYTES: usize = 262_144;
+pub const DEDUP_WINDOW_MILLIS: u64 = 5 * 60 * 1000;
+const MAX_BATCH_ENTRIES: usize = 10;
+
+fn attribute_error(message: impl Into<String>) -> SnsError {
+    SnsError::new(ErrorKind::InvalidParameterValue, message)
+}
+
+/// Validates message attributes as SNS does (AWS answers `ParameterValueInvalid`) and returns their size
+/// in bytes (names, types and values).
+pub(crate) fn validate_message_attributes(attributes: &MessageAttributes) -> SnsResult<usize> {
+    let mut size = 0;
+    for (name, value) in attributes {
+        if name.len() >= 256 {
+            return Err(attribute_error(
+                "Length of message attribute name must be less than 256 bytes.",
+            ));
+        }
+        if let Some(c) = name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        {
+            return Err(attribute_error(format!(
+                "Invalid non-alphanumeric character '#x{:X}' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.",
+                c as u32
+            )));
+        }
+        if name.is_empty() || name.starts_with('.') || name.ends_with('.') {
+            return Err(attribute_error(
+                "Invalid message attribute name starting or ending with dot",
+            ));
+        }
+        if name.contains("..") {
+            return Err(attribute_error(
+                "Message attribute name can not have successive '.' character.",
+            ));
+        }
+        let lower = name.to_ascii_lowercase();
+        if (lower.starts_with("aws.") || lower.starts_with("amazon."))
+            && !(name.starts_with("AWS.SNS.") || name.starts_with("AWS.MM."))
+        {
+            return Err(attribute_error(format!(
+                "The message attribute name '{name}' is reserved for use by AWS."
+            )));
+        }
+        let data_type = value.data_type.as_deref().unwrap_or_default();
+        let base = data_type.split('.').next().unwrap_or_default();
+        if !matches!(base, "String" | "Number" | "Binary") || data_type.len() > 256 {
+            return Err(attribute_error(format!(
+                "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
+            )));
+        }
+        let field = if base == "Binary" { "Binary" } else { "String" };
+        let value_size = if base == "Binary" {
+            match &value.binary_value {
+                None => {
+                    return Err(attribute_error(format!(
+                        "The message attribute '{name}' with type '{data_type}' must use field '{field}'."
+                    )))
+                }
+                Some(blob) if blob.0.is_empty() => {
+                    return Err(attribute_error(format!(
+                        "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{data_type}'."
+                    )))
+                }
+                Some(blob) => blob.0.len(),
+            }
+        } else {
+            let Some(text) = value.string_value.as_deref() else {
+                return Err(attribute_error(format!(
+                    "The message attribute '{name}' with type '{data_type}' must use field '{field}'."
+                )));
+            };
+            if text.is_empty() {
+                return Err(attribute_error(format!(
+                    "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{data_type}'."
+                )));
+            }
+            if base == "Number"
+                && !text
+                    .trim()
+                    .parse::<f64>()
+                    .is_ok_and(|n| n.is_finite() && n.abs() <= 1e126)
+            {
+                return Err(attribute_error(format!(
+                    "Could not cast message attribute '{name}' value to number."
+                )));
+            }
+            if data_type == "String.Array" {
+                let valid = match serde_json::from_str::<Value>(text) {
+                    Ok(Value::Array(items)) => items
+                        .iter()
+                        .all(|i| !matches!(i, Value::Object(_) | Value::Array(_))),
+                    _ => false,
+                };
+                if !valid {
+                    return Err(attribute_error(format!(
+                        "The message attribute '{name}' with type 'String.Array' has an invalid value: it must be a JSON array of strings, numbers, true, false or null."
+                    )));
+                }
+            }
+            text.len()
+        };
+        size += name.len() + data_type.len() + value_size;
+    }
+    Ok(size)
+}
+
+/// FIFO ids: 1..128 characters, alphanumeric and punctuation.
+fn validate_fifo_id(name: &str, value: &str) -> SnsResult<()> {
+    let ok = !value.is_empty()
+        && value.chars().count() <= 128
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c.is_ascii_punctuation());
+    if ok {
+        Ok(())
+    } else {
+        Err(SnsError::invalid_reason(
+            name,
+            format!("{name} can only include alphanumeric and punctuation characters. 1 to 128 in length."),
+        ))
+    }
+}
+
+/// A validated message, ready to fan out.
+pub(crate) struct Outgoing {
+    pub message: String,
+    pub subject: Option<String>,
+    /// Per-protocol messages of `MessageStructure=json`.
+    pub structure: Option<Map<String, Value>>,
+    pub attributes: MessageAttributes,
+    pub group_id: Option<String>,
+    pub dedup_id: Option<String>,
+}
+
+impl Outgoing {
+    /// The message for one protocol: its key in a JSON structure, else `default`.
+    pub fn message_for(&self, protocol: &str) -> &str {
+        match &self.structure {
+            Some(map) => map
+                .get(protocol)
+                .and_then(Value::as_str)
+                .or_else(|| map.get("default").and_then(Value::as_str))
+                .unwrap_or(&self.message),
+            None => &self.message,
+        }
+    }
+}
+
+pub(crate) fn prepare(
+    message: Option<&str>,
+    subject: Option<&str>,
+    structure: Option<&str>,
+    attributes: &MessageAttributes,
+    group_id: Option<&str>,
+    dedup_id: Option<&str>,
+) -> SnsResult<Outgoing> {
+    let message = message
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| SnsError::invalid("Empty message"))?;
+    if let Some(subject) = subject {
+        let valid = !subject.is_empty()
+            && subject.chars().count() <= 100
+            && subject
+                .chars()
+                .all(|c| c.is_ascii() && !c.is_ascii_control());
+        if !valid {
+            return Err(SnsError::invalid("Subject"));
+        }
+    }
+    let structure = match structure {
+        None | Some("") => None,
+        Some("json") => {
+            let map = match serde_json::from_str::<Value>(message) {
+                Ok(Value::Object(map)) => map,
+                _ => {
+                    return Err(SnsError::invalid(
+                        "Message Structure - JSON message body failed to parse",
+                    ))
+                }
+            };
+            if !map.get("default").is_some_and(Value::is_string) {
+                return Err(SnsError::invalid(
+                    "Message Structure - No default entry in JSON message body",
+                ));
+            }
+            Some(map)
+        }
+        Some(_) => return Err(SnsError::invalid("MessageStructure")),
+    };
+    let attributes_size = validate_message_attributes(attributes)?;
+    if message.len() + attributes_size > MAX_MESSAGE_BYTES {
+        return Err(SnsError::invalid("Message too long"));
+    }
+    if let Some(group) = group_id {
+        validate_fifo_id("MessageGroupId", group)?;
+    }
+    if let Some(dedup) = dedup_id {
+        validate_fifo_id("MessageDeduplicationId", dedup)?;
+    }
+    Ok(Outgoing {
+        message: message.to_string(),
+        subject: subject.map(str::to_string),
+        structure,
+        attributes: attributes.clone(),
+        group_id: group_id.map(str::to_string),
+        dedup_id: dedup_id.map(str::to_string),
+    })
+}
+
+/// What the fan-out needs to know about the topic, read under the registry lock.
+struct TopicSnapshot {
+    topic: Arc<Topic>,
+    content_based_dedup: bool,
+    group_scoped_dedup: bool,
+    signature_version: String,
+    subscriptions: Vec<Arc<Subscription>>,
+}
+
+impl Sns {
+    fn topic_snapshot(&self, name: &str) -> SnsResult<TopicSnapshot> {
+        let registry = self.registry.read();
+        let entry = registry
+            .topics
+            .get(name)
+            .ok_or_else(SnsError::topic_not_found)?;
+        let attribute = |k: &str| entry.attributes.get(k).map(String::as_str);
+        Ok(TopicSnapshot {
+            topic: Arc::clone(&entry.topic),
+            content_based_dedup: attribute("ContentBasedDeduplication") == Some("true"),
+            group_scoped_dedup: attribute("FifoThroughputScope") == Some("MessageGroup"),
+            signature_version: attribute("SignatureVersion").unwrap_or("1").to_string(),
+            subscriptions: entry
+                .subscriptions
+                .iter()
+                .filter_map(|arn| registry.subscriptions.get(arn))
+                .filter(|s| s.confirmed)
+                .cloned()
+                .collect(),
+        })
+    }
+
+    pub async fn publish(&self, input: PublishInput) -> SnsResult<PublishOutput> {
+        let targets = [&input.topic_arn, &input.target_arn, &input.phone_number]
+            .iter()
+            .filter(|t| t.as_deref().is_some_and(|t| !t.is_empty()))
+            .count();
+        if targets == 0 {
+            return Err(SnsError::invalid_reason(
+                "TopicArn or TargetArn",
+                "no value for required parameter",
+            ));
+        }
+        if targets > 1 {
+            return Err(SnsError::invalid_reason(
+                "TopicArn",
+                "Only one of TopicArn, TargetArn or PhoneNumber may be specified",
+            ));
+        }
+        let outgoing = prepare(
+            input.message.as_deref(),
+            input.subject.as_deref(),
+            input.message_structure.as_deref(),
+            &input.message_attributes,
+            input.message_group_id.as_deref(),
+            input.message_deduplication_id.as_deref(),
+        )?;
+        if let Some(phone) = input.phone_number.as_deref().filter(|p| !p.is_empty()) {
+            return self.publish_sms(phone, &outgoing).await;
+        }
+        let arn = input
+            .topic_arn
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .or(input.target_arn.as_deref())
+            .unwrap_or_default();
+        let is_endpoint = input.topic_arn.is_none()
+            && parse_arn(arn, "sns").is_some_and(|p| p.resource.starts_with("endpoint/"));
+        if is_endpoint {
+            return self.publish_to_endpoint(arn, &outgoing).await;
+        }
+        let parameter = if input.topic_arn.is_some() {
+            "TopicArn"
+        } else {
+            "TargetArn"
+        };
+        let name = self.topic_name_of(arn, parameter)?;
+        self.publish_to_topic(name, outgoing).await
+    }
+
+    pub async fn publish_batch(&self, input: PublishBatchInput) -> SnsResult<PublishBatchOutput> {
+        let arn = required(&input.topic_arn, "TopicArn")?;
+        let name = self.topic_name_of(arn, "TopicArn")?;
+        self.topic_snapshot(name)?;
+        let entries = &input.publish_batch_request_entries;
+        if entries.is_empty() {
+            return Err(SnsError::new(
+                ErrorKind::EmptyBatchRequest,
+                "The batch request doesn't contain any entries.",
+            ));
+        }
+        if entries.len() > MAX_BATCH_ENTRIES {
+            return Err(SnsError::new(
+                ErrorKind::TooManyEntriesInBatchRequest,
+                "The batch request contains more entries than permissible.",
+            ));
+        }
+        let mut seen = HashSet::new();
+        for entry in entries {
+            let id = entry.id.as_deref().unwrap_or_default();
+            let valid = !id.is_empty()
+                && id.len() <= 80
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid {
+                return Err(SnsError::new(
+                    ErrorKind::InvalidBatchEntryId,
+                    "The Id of a batch entry in a batch request doesn't abide by the specification.",
+                ));
+            }
+            if !seen.insert(id) {
+                return Err(SnsError::new(
+                    ErrorKind::BatchEntryIdsNotDistinct,
+                    "Two or more batch entries in the request have the same Id.",
+                ));
+            }
+        }
+        let total: usize = entries
+            .iter()
+            .map(|e| {
+                e.message.as_deref().map_or(0, str::len)
+                    + validate_message_attributes(&e.message_attributes).unwrap_or(0)
+            })
+            .sum();
+        if total > MAX_MESSAGE_BYTES {
+            return Err(SnsError::new(
+                ErrorKind::BatchRequestTooLong,
+                "The length of all the messages put together is more than the limit.",
+            ));
+        }
+        let mut output = PublishBatchOutput::default();
+        for entry in entries {
+            let id = entry.id.clone().unwrap_or_default();
+            let result = match prepare(
+                entry.message.as_deref(),
+                entry.subject.as_deref(),
+                entry.message_structure.as_deref(),
+                &entry.message_attributes,
+                entry.message_group_id.as_deref(),
+                entry.message_deduplication_id.as_deref(),
+            ) {
+                Ok(outgoing) => self.publish_to_topic(name, outgoing).await,
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(published) => output.successful.push(PublishBatchResultEntry {
+                    id,
+                    message_id: published.message_id,
+                    sequence_number: published.sequence_number,
+                }),
+                Err(error) if error.kind == ErrorKind::ServiceUnavailable => return Err(error),
+                Err(error) => output.failed.push(BatchResultErrorEntry {
+                    id,
+                    code: error.kind.query_code().to_string(),
+                    message: error.message,
+                    sender_fault: error.kind.sender_fault(),
+                }),
+            }
+        }
+        Ok(output)
+    }
+
+    pub(crate) async fn publish_to_topic(
+        &self,
+        name: &str,
+        outgoing: Outgoing,
+    ) -> SnsResult<PublishOutput> {
+        let snapshot = self.topic_snapshot(name)?;
+        let topic = Arc::clone(&snapshot.topic);
+        let dedup_id = if topic.fifo {
+            let group = outgoing.group_id.as_deref().ok_or_else(|| {
+                SnsError::invalid("The MessageGroupId parameter is required for FIFO topics")
+            })?;
+            let dedup = match outgoing.dedup_id.clone() {
+                Some(id) => id,
+                None if snapshot.content_based_dedup => {
+                    let digest = sha2::Sha256::digest(outgoing.message.as_bytes());
+                    digest.iter().map(|b| format!("{b:02x}")).collect()
+                }
+                None => {
+                    return Err(SnsError::invalid(
+                        "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+                    ))
+                }
+            };
+            let key = if snapshot.group_scoped_dedup {
+                format!("{group}\u{0}{dedup}")
+            } else {
+                dedup.clone()
+            };
+            Some((key, dedup))
+        } else {
+            if outgoing.dedup_id.is_some() {
+                return Err(SnsError::invalid_reason(
+                    "MessageDeduplicationId",
+                    "The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+                ));
+            }
+            None
+        };
+        // FIFO: deliveries leave in sequence-number order.
+        let _gate = if topic.fifo {
+            Some(topic.gate.lock().await)
+        } else {
+            None
+        };
+        let now = self.now();
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let mut sequence_number = None;
+        if let Some((key, _)) = &dedup_id {
+            let commit = {
+                let mut state = topic.publish.lock();
+                let mut batch = Batch::new();
+                let expired: Vec<String> = state
+                    .dedup
+                    .iter()
+                    .filter(|(_, e)| e.expires_millis <= now)
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for old in expired {
+                    state.dedup.remove(&old);
+                    persist::delete_dedup(&mut batch, &topic.name, &old);
+                }
+                if let Some(original) = state.dedup.get(key) {
+                    // A duplicate within the window is accepted and not delivered again.
+                    return Ok(PublishOutput {
+                        message_id: original.message_id.clone(),
+                        sequence_number: original.sequence_number.clone(),
+                    });
+                }
+                let seq = (state.last_seq + 1).max(now << 16);
+                state.last_seq = seq;
+                let seq_text = format!("{seq:020}");
+                let entry = DedupEntry {
+                    expires_millis: now + DEDUP_WINDOW_MILLIS,
+                    message_id: message_id.clone(),
+                    sequence_number: Some(seq_text.clone()),
+                };
+                persist::put_dedup(&mut batch, &topic.name, key, &entry);
+                state.dedup.insert(key.clone(), entry);
+                sequence_number = Some(seq_text);
+                self.submit(batch)
+            };
+            await_commit(commit).await?;
+        }
+        let published = Published {
+            topic: &topic,
+            message_id: &message_id,
+            sequence_number: sequence_number.as_deref(),
+            dedup_id: dedup_id.as_ref().map(|(_, d)| d.as_str()),
+            timestamp: now,
+            signature_version: &snapshot.signature_version,
+            outgoing: &outgoing,
+        };
+        self.fan_out(&published, &snapshot.subscriptions).await?;
+        Ok(PublishOutput {
+            message_id,
+            sequence_number,
+        })
+    }
+
+    async fn fan_out(
+        &self,
+        published: &Published<'_>,
+        subscriptions: &[Arc<Subscription>],
+    ) -> SnsResult<()> {
+        let outgoing = published.outgoing;
+        let mut batch = Batch::new();
+        let mut queued_http = false;
+        for sub in subscriptions {
+            let message = outgoing.message_for(&sub.protocol);
+            if let Some(filter) = &sub.filter {
+                if !filter.matches(&MessageView::new(&outgoing.attributes, message)) {
+                    continue;
+                }
+            }
+            let raw = sub.raw();
+            let body = if raw {
+                message.to_string()
+            } else {
+                envelope::notification(
+                    self.base_url(),
+                    &Notification {
+                        message_id: published.message_id,
+                        topic_arn: &published.topic.arn,
+                        subject: outgoing.subject.as_deref(),
+                        message,
+                        timestamp_millis: published.timestamp,
+                        sequence_number: published.sequence_number,
+                        subscription_arn: &sub.arn,
+                        attributes: &outgoing.attributes,
+                        signature_version: published.signature_version,
+                    },
+                )
+            };
+            match sub.protocol.as_str() {
+                "sqs" => {
+                    let queue_fifo = sub.endpoint.ends_with(".fifo");
+                    let (group_id, dedup_id) = if queue_fifo {
+                        (
+                            outgoing.group_id.clone(),
+                            published.dedup_id.map(str::to_string),
+                        )
+                    } else {
+                        (outgoing.group_id.clone(), None)
+                    };
+                    let attributes = if raw {
+                        outgoing.attributes.clone()
+                    } else {
+                        MessageAttributes::new()
+                    };
+                    if let Err(error) = self
+                        .send_sqs(&sub.endpoint, &body, &attributes, &group_id, &dedup_id)
+                        .await
+                    {
+                        let target = Target::Sqs {
+                            queue_arn: sub.endpoint.clone(),
+                            group_id,
+                            dedup_id,
+                            attributes,
+                        };
+                        let record = DeliveryRecord::new(
+                            &sub.arn,
+                            &published.topic.arn,
+                            "Notification",
+                            published.message_id,
+                            body,
+                            raw,
+                            target,
+                            published.timestamp,
+                        );
+                        if is_transient(&error) {
+                            tracing::warn!(%error, subscription = %sub.arn, "queue delivery failed; will retry");
+                            self.enqueue_delivery(&mut batch, record);
+                            queued_http = true;
+                        } else {
+                            tracing::warn!(%error, subscription = %sub.arn, "queue delivery failed");
+                            self.dead_letter(&record, Some(sub)).await;
+                        }
+                    }
+                }
+                "http" | "https" => {
+                    let record = DeliveryRecord::new(
+                        &sub.arn,
+                        &published.topic.arn,
+                        "Notification",
+                        published.message_id,
+                        body,
+                        raw,
+                        Target::Http {
+                            url: sub.endpoint.clone(),
+                        },
+                        published.timestamp,
+                    );
+                    self.enqueue_delivery(&mut batch, record);
+                    queued_http = true;
+                }
+                protocol => {
+                    let entry = OutboxEntry {
+                        seq: 0,
+                        kind: protocol.to_string(),
+                        target: sub.endpoint.clone(),
+                        topic_arn: Some(published.topic.arn.clone()),
+                        subscription_arn: Some(sub.arn.clone()),
+                        message_id: published.message_id.to_string(),
+                        subject: outgoing.subject.clone(),
+                        message: if protocol == "email" {
+                            message.to_string()
+                        } else {
+                            body
+                        },
+                        attributes: outgoing.attributes.clone(),
+                        timestamp_millis: published.timestamp,
+                    };
+                    self.outbox_put(&mut batch, entry);
+                }
+            }
+        }
+        let commit = self.submit(batch);
+        if queued_http {
+            self.wake_deliveries();
+        }
+        await_commit(commit).await
+    }
+}
+
+/// One accepted publish, as the fan-out sees it.
+struct Published<'a> {
+    topic: &'a Topic,
+    message_id: &'a str,
+    sequence_number: Option<&'a str>,
+    dedup_id: Option<&'a str>,
+    timestamp: u64,
+    signature_version: &'a str,
+    outgoing: &'a Outgoing,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attr(data_type: &str, value: &str) -> MessageAttributes {
+        let mut out = MessageAttributes::new();
+        out.insert(
+            "a".into(),
+            MessageAttributeValue {
+                data_type: Some(data_type.into()),
+                string_value: Some(value.into()),
+                binary_value: None,
+            },
+        );
+        out
+    }
+
+    #[test]
+    fn attribute_validation() {
+        assert_eq!(
+            validate_message_attributes(&attr("String", "xy")).unwrap(),
+            1 + 6 + 2
+        );
+        assert!(validate_message_attributes(&attr("Number", "12.5")).is_ok());
+        assert!(validate_message_attributes(&attr("Number", "twelve")).is_err());
+        assert!(validate_message_attributes(&attr("String.Array", r#"["a",1,true,null]"#)).is_ok());
+        assert!(validate_message_attributes(&attr("String.Array", r#"{"a":1}"#)).is_err());
+        assert!(validate_message_attributes(&attr("String.custom", "x")).is_ok());
+        assert!(validate_message_attributes(&attr("Text", "x")).is_err());
+        assert!(validate_message_attributes(&attr("String", "")).is_err());
+        let mut bad_name = attr("String", "x");
+        let v = bad_name.remove("a").unwrap();
+        bad_name.insert("AWS.internal".into(), v.clone());
+        assert!(validate_message_attributes(&bad_name).is_err());
+        let mut sms = MessageAttributes::new();
+        sms.insert("AWS.SNS.SMS.SenderID".into(), v);
+        assert!(validate_message_attributes(&sms).is_ok());
+    }
+
+    #[test]
+    fn message_structure() {
+        let empty = MessageAttributes::new();
+        let out = prepare(
+            Some(r#"{"default":"d","sqs":"q"}"#),
+            None,
+            Some("json"),
+            &empty,
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(out.message_for("sqs"), "q");
+        assert_eq!(out.message_for("http"), "d");
+        let err = prepare(
+            Some(r#"{"sqs":"q"}"#),
+            None,
+            Some("json"),
+            &empty,
+            None,
+            None,
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            err.message,
+            "Invalid parameter: Message Structure - No default entry in JSON message body"
+        );
+        let err = prepare(Some("nope"), None, Some("json"), &empty, None, None)
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.message,
+            "Invalid parameter: Message Structure - JSON message body failed to parse"
+        );
+        assert_eq!(
+            prepare(Some(""), None, None, &empty, None, None)
+                .err()
+                .unwrap()
+                .message,
+            "Invalid parameter: Empty message"
+        );
+        assert_eq!(
+            prepare(
+                Some(&"x".repeat(MAX_MESSAGE_BYTES + 1)),
+                None,
+                None,
+                &empty,
+                None,
+                None
+            )
+            .err()
+            .unwrap()
+            .message,
+            "Invalid parameter: Message too long"
+        );
+        assert!(prepare(Some("m"), Some("line\nbreak"), None, &empty, None, None).is_err());
+        assert!(prepare(
+            Some("m"),
+            None,
+            None,
+            &empty,
+            Some("g"),
+            Some("bad id with spaces")
+        )
+        .is_err());
+    }
+}

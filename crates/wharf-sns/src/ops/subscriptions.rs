@@ -1,0 +1,558 @@
+//! Subscribe, ConfirmSubscription, Unsubscribe, ListSubscriptions(ByTopic), Get/SetSubscriptionAttributes.
+
+use std::sync::Arc;
+
+use wharf_store::Batch;
+
+use super::required;
+use crate::attributes::{
+    compile_filter, subscription_effective_delivery_policy, validate_subscription_attribute,
+    SETTABLE_SUBSCRIPTION_ATTRIBUTES,
+};
+use crate::delivery::{DeliveryRecord, Target};
+use crate::envelope;
+use crate::error::{SnsError, SnsResult};
+use crate::model::*;
+use crate::ops::platform::OutboxEntry;
+use crate::util::{page, parse_arn, random_hex, PAGE_SIZE};
+use crate::{await_commit, persist, Registry, Sns, Subscription};
+
+pub const PROTOCOLS: &[&str] = &[
+    "http",
+    "https",
+    "email",
+    "email-json",
+    "sms",
+    "sqs",
+    "application",
+    "lambda",
+    "firehose",
+];
+
+/// Protocols whose subscriptions are confirmed at once (AWS confirms these on its own side).
+fn confirmed_at_once(protocol: &str) -> bool {
+    matches!(
+        protocol,
+        "sqs" | "lambda" | "firehose" | "application" | "sms"
+    )
+}
+
+fn validate_endpoint(protocol: &str, endpoint: &str, attributes: &Attributes) -> SnsResult<()> {
+    let ok = match protocol {
+        "sqs" => parse_arn(endpoint, "sqs").is_some_and(|p| !p.resource.contains(':')),
+        "http" => has_host(endpoint, "http://"),
+        "https" => has_host(endpoint, "https://"),
+        "email" | "email-json" => endpoint
+            .split_once('@')
+            .is_some_and(|(user, domain)| !user.is_empty() && !domain.is_empty()),
+        "sms" => {
+            let digits: String = endpoint
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+                .collect();
+            let digits = digits.strip_prefix('+').unwrap_or(&digits);
+            (1..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+        "lambda" => {
+            parse_arn(endpoint, "lambda").is_some_and(|p| p.resource.starts_with("function:"))
+        }
+        "firehose" => parse_arn(endpoint, "firehose")
+            .is_some_and(|p| p.resource.starts_with("deliverystream/")),
+        "application" => {
+            parse_arn(endpoint, "sns").is_some_and(|p| p.resource.starts_with("endpoint/"))
+        }
+        _ => false,
+    };
+    if !ok {
+        return Err(SnsError::invalid(match protocol {
+            "sqs" => "SQS endpoint ARN".to_string(),
+            "http" | "https" => "Endpoint must match the specified protocol".to_string(),
+            "email" | "email-json" => "Email address".to_string(),
+            "sms" => "Invalid SMS endpoint".to_string(),
+            "lambda" => "Lambda endpoint ARN".to_string(),
+            "firehose" => "Firehose endpoint ARN".to_string(),
+            _ => format!("Application endpoint arn invalid:{endpoint}"),
+        }));
+    }
+    if protocol == "firehose"
+        && attributes
+            .get("SubscriptionRoleArn")
+            .is_none_or(|r| r.is_empty())
+    {
+        return Err(SnsError::invalid_reason(
+            "Attributes",
+            "SubscriptionRoleArn must be set for the firehose protocol",
+        ));
+    }
+    Ok(())
+}
+
+fn has_host(endpoint: &str, scheme: &str) -> bool {
+    endpoint.len() > scheme.len()
+        && endpoint[..scheme.len()].eq_ignore_ascii_case(scheme)
+        && endpoint[scheme.len()..]
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|host| !host.is_empty())
+        && endpoint.parse::<http::Uri>().is_ok()
+}
+
+impl Sns {
+    /// The subscription with this ARN, checking the ARN's form.
+    fn subscription(&self, registry: &Registry, arn: &str) -> SnsResult<Arc<Subscription>> {
+        self.check_subscription_arn(arn)?;
+        registry
+            .subscriptions
+            .get(arn)
+            .cloned()
+            .ok_or_else(SnsError::subscription_not_found)
+    }
+
+    fn check_subscription_arn(&self, arn: &str) -> SnsResult<()> {
+        let valid = parse_arn(arn, "sns").is_some_and(|p| {
+            p.resource
+                .split_once(':')
+                .is_some_and(|(topic, id)| !topic.is_empty() && !id.is_empty() && !id.contains(':'))
+        });
+        if valid {
+            Ok(())
+        } else {
+            Err(SnsError::invalid("SubscriptionArn"))
+        }
+    }
+
+    pub async fn subscribe(&self, input: SubscribeInput) -> SnsResult<SubscriptionArnOutput> {
+        let topic_arn = required(&input.topic_arn, "TopicArn")?;
+        let name = self.topic_name_of(topic_arn, "TopicArn")?;
+        let protocol = required(&input.protocol, "Protocol")?.to_ascii_lowercase();
+        if !PROTOCOLS.contains(&protocol.as_str()) {
+            return Err(SnsError::invalid(format!(
+                "Amazon SNS does not support this protocol string: {protocol}"
+            )));
+        }
+        let endpoint = input.endpoint.clone().unwrap_or_default();
+        let mut attributes = Attributes::new();
+        for (key, value) in &input.attributes {
+            if !SETTABLE_SUBSCRIPTION_ATTRIBUTES.contains(&key.as_str()) {
+                return Err(SnsError::invalid_reason(
+                    "Attributes",
+                    format!("Unknown attribute {key}"),
+                ));
+            }
+            validate_subscription_attribute(key, value, &protocol)?;
+            let value = if key == "RawMessageDelivery" {
+                value.to_ascii_lowercase()
+            } else {
+                value.clone()
+            };
+            attributes.insert(key.clone(), value);
+        }
+        validate_endpoint(&protocol, &endpoint, &attributes)?;
+        let filter = compile_filter(&attributes)?;
+        let now = self.now();
+        let (subscription, created, commit) = {
+            let mut registry = self.registry.write();
+            let entry = registry
+                .topics
+                .get(name)
+                .ok_or_else(SnsError::topic_not_found)?;
+            if entry.topic.fifo && protocol != "sqs" {
+                return Err(SnsError::invalid(format!(
+                    "Invalid protocol type: {protocol}"
+                )));
+            }
+            if !entry.topic.fifo && protocol == "sqs" && endpoint.ends_with(".fifo") {
+                return Err(SnsError::invalid_reason(
+                    "Invalid parameter: Endpoint",
+                    "FIFO SQS Queues can not be subscribed to standard SNS topics",
+                ));
+            }
+            let existing = entry
+                .subscriptions
+                .iter()
+                .filter_map(|arn| registry.subscriptions.get(arn))
+                .find(|s| s.protocol == protocol && s.endpoint == endpoint)
+                .cloned();
+            if let Some(existing) = existing {
+                let same = attributes
+                    .iter()
+                    .all(|(k, v)| existing.attributes.get(k) == Some(v));
+                if !same {
+                    return Err(SnsError::invalid_reason(
+                        "Attributes",
+                        "Subscription already exists with different attributes",
+                    ));
+                }
+                (existing, false, None)
+            } else {
+                let subscription = Arc::new(Subscription {
+                    arn: format!("{topic_arn}:{}", uuid::Uuid::new_v4()),
+                    topic_arn: topic_arn.to_string(),
+                    topic_name: name.to_string(),
+                    confirmed: confirmed_at_once(&protocol),
+                    protocol: protocol.clone(),
+                    endpoint: endpoint.clone(),
+                    owner: self.config().account_id.clone(),
+                    attributes,
+                    filter,
+                    token: random_hex(128),
+                    authenticated: confirmed_at_once(&protocol),
+                    created_millis: now,
+                });
+                let signature_version = entry
+                    .attributes
+                    .get("SignatureVersion")
+                    .cloned()
+                    .unwrap_or_else(|| "1".into());
+                let mut batch = Batch::new();
+                persist::put_subscription(&mut batch, &subscription);
+                if !subscription.confirmed {
+                    self.send_confirmation(
+                        &mut batch,
+                        &subscription,
+                        "SubscriptionConfirmation",
+                        &signature_version,
+                        now,
+                    );
+                }
+                if let Some(entry) = registry.topics.get_mut(name) {
+                    entry.subscriptions.push(subscription.arn.clone());
+                }
+                registry
+                    .subscriptions
+                    .insert(subscription.arn.clone(), Arc::clone(&subscription));
+                (subscription, true, self.submit(batch))
+            }
+        };
+        await_commit(commit).await?;
+        if created && !subscription.confirmed {
+            self.wake_deliveries();
+        }
+        let subscription_arn = if subscription.confirmed || input.return_subscription_arn {
+            subscription.arn.clone()
+        } else {
+            "pending confirmation".to_string()
+        };
+        Ok(SubscriptionArnOutput { subscription_arn })
+    }
+
+    /// Queues a (Un)SubscriptionConfirmation: an HTTP POST, or an outbox entry for email.
+    fn send_confirmation(
+        &self,
+        batch: &mut Batch,
+        sub: &Subscription,
+        kind: &str,
+        signature_version: &str,
+        now: u64,
+    ) {
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let body = envelope::confirmation(
+            self.base_url(),
+            kind,
+            &message_id,
+            &sub.token,
+            &sub.topic_arn,
+            now,
+            signature_version,
+        );
+        match sub.protocol.as_str() {
+            "http" | "https" => {
+                let record = DeliveryRecord::new(
+                    &sub.arn,
+                    &sub.topic_arn,
+                    kind,
+                    &message_id,
+                    body,
+                    false,
+                    Target::Http {
+                        url: sub.endpoint.clone(),
+                    },
+                    now,
+                );
+                self.enqueue_delivery(batch, record);
+            }
+            "email" | "email-json" if kind == "SubscriptionConfirmation" => {
+                let subject = "AWS Notification - Subscription Confirmation".to_string();
+                let message = if sub.protocol == "email" {
+                    format!(
+                        "You have chosen to subscribe to the topic:\n{}\n\nTo confirm this subscription, click or visit the link below (If this was in error no action is necessary):\n{}",
+                        sub.topic_arn,
+                        envelope::subscribe_url(self.base_url(), &sub.topic_arn, &sub.token)
+                    )
+                } else {
+                    body
+                };
+                self.outbox_put(
+                    batch,
+                    OutboxEntry {
+                        seq: 0,
+                        kind: sub.protocol.clone(),
+                        target: sub.endpoint.clone(),
+                        topic_arn: Some(sub.topic_arn.clone()),
+                        subscription_arn: Some(sub.arn.clone()),
+                        message_id,
+                        subject: Some(subject),
+                        message,
+                        attributes: MessageAttributes::new(),
+                        timestamp_millis: now,
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    pub async fn confirm_subscription(
+        &self,
+        input: ConfirmSubscriptionInput,
+    ) -> SnsResult<SubscriptionArnOutput> {
+        let topic_arn = required(&input.topic_arn, "TopicArn")?;
+        let name = self.topic_name_of(topic_arn, "TopicArn")?;
+        let token = required(&input.token, "Token")?;
+        let authenticate = input
+            .authenticate_on_unsubscribe
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+        let (arn, commit) = {
+            let mut registry = self.registry.write();
+            let entry = registry
+                .topics
+                .get(name)
+                .ok_or_else(SnsError::topic_not_found)?;
+            let found = entry
+                .subscriptions
+                .iter()
+                .filter_map(|arn| registry.subscriptions.get(arn))
+                .find(|s| s.token == token)
+                .cloned()
+                .ok_or_else(|| SnsError::invalid("Token"))?;
+            if found.confirmed {
+                (found.arn.clone(), None)
+            } else {
+                let mut confirmed = (*found).clone();
+                confirmed.confirmed = true;
+                confirmed.authenticated = authenticate;
+                let mut batch = Batch::new();
+                persist::put_subscription(&mut batch, &confirmed);
+                registry
+                    .subscriptions
+                    .insert(confirmed.arn.clone(), Arc::new(confirmed));
+                (found.arn.clone(), self.submit(batch))
+            }
+        };
+        await_commit(commit).await?;
+        Ok(SubscriptionArnOutput {
+            subscription_arn: arn,
+        })
+    }
+
+    /// Deletes a subscription. Unsubscribing one that does not exist (any more) succeeds.
+    pub async fn unsubscribe(&self, input: SubscriptionArnInput) -> SnsResult<Empty> {
+        let arn = required(&input.subscription_arn, "SubscriptionArn")?;
+        self.check_subscription_arn(arn)?;
+        let (notify, commit) = {
+            let mut registry = self.registry.write();
+            let Some(sub) = registry.subscriptions.remove(arn) else {
+                return Ok(Empty {});
+            };
+            let mut batch = Batch::new();
+            persist::delete_subscription(&mut batch, arn);
+            let mut signature_version = "1".to_string();
+            if let Some(entry) = registry.topics.get_mut(&sub.topic_name) {
+                entry.subscriptions.retain(|s| s != arn);
+                entry.subscriptions_deleted += 1;
+                if let Some(v) = entry.attributes.get("SignatureVersion") {
+                    signature_version = v.clone();
+                }
+                persist::put_topic(&mut batch, entry);
+            }
+            let notify = sub.confirmed && matches!(sub.protocol.as_str(), "http" | "https");
+            if notify {
+                self.send_confirmation(
+                    &mut batch,
+                    &sub,
+                    "UnsubscribeConfirmation",
+                    &signature_version,
+                    self.now(),
+                );
+            }
+            (notify, self.submit(batch))
+        };
+        await_commit(commit).await?;
+        if notify {
+            self.wake_deliveries();
+        }
+        Ok(Empty {})
+    }
+
+    fn summary(sub: &Subscription) -> SubscriptionItem {
+        SubscriptionItem {
+            subscription_arn: if sub.confirmed {
+                sub.arn.clone()
+            } else {
+                "PendingConfirmation".into()
+            },
+            owner: sub.owner.clone(),
+            protocol: sub.protocol.clone(),
+            endpoint: sub.endpoint.clone(),
+            topic_arn: sub.topic_arn.clone(),
+        }
+    }
+
+    pub fn list_subscriptions(&self, input: NextTokenInput) -> SnsResult<ListSubscriptionsOutput> {
+        let registry = self.registry.read();
+        let items = registry
+            .subscriptions
+            .iter()
+            .map(|(arn, sub)| (arn.clone(), Self::summary(sub)));
+        let (subscriptions, next_token) = page(items, input.next_token.as_deref(), PAGE_SIZE)?;
+        Ok(ListSubscriptionsOutput {
+            subscriptions,
+            next_token,
+        })
+    }
+
+    pub fn list_subscriptions_by_topic(
+        &self,
+        input: ListSubscriptionsByTopicInput,
+    ) -> SnsResult<ListSubscriptionsOutput> {
+        let arn = required(&input.topic_arn, "TopicArn")?;
+        let name = self.topic_name_of(arn, "TopicArn")?;
+        let registry = self.registry.read();
+        let entry = registry
+            .topics
+            .get(name)
+            .ok_or_else(SnsError::topic_not_found)?;
+        let mut items: Vec<(String, SubscriptionItem)> = entry
+            .subscriptions
+            .iter()
+            .filter_map(|arn| registry.subscriptions.get(arn))
+            .map(|sub| (sub.arn.clone(), Self::summary(sub)))
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        let (subscriptions, next_token) = page(items, input.next_token.as_deref(), PAGE_SIZE)?;
+        Ok(ListSubscriptionsOutput {
+            subscriptions,
+            next_token,
+        })
+    }
+
+    pub fn get_subscription_attributes(
+        &self,
+        input: SubscriptionArnInput,
+    ) -> SnsResult<AttributesOutput> {
+        let arn = required(&input.subscription_arn, "SubscriptionArn")?;
+        let registry = self.registry.read();
+        let sub = self.subscription(&registry, arn)?;
+        let mut attributes = Attributes::new();
+        attributes.insert("SubscriptionArn".into(), sub.arn.clone());
+        attributes.insert("TopicArn".into(), sub.topic_arn.clone());
+        attributes.insert("Owner".into(), sub.owner.clone());
+        attributes.insert("Protocol".into(), sub.protocol.clone());
+        attributes.insert("Endpoint".into(), sub.endpoint.clone());
+        attributes.insert("PendingConfirmation".into(), (!sub.confirmed).to_string());
+        attributes.insert(
+            "ConfirmationWasAuthenticated".into(),
+            sub.authenticated.to_string(),
+        );
+        attributes.insert("RawMessageDelivery".into(), sub.raw().to_string());
+        attributes.insert(
+            "SubscriptionPrincipal".into(),
+            format!("arn:aws:iam::{}:root", self.config().account_id),
+        );
+        if matches!(sub.protocol.as_str(), "http" | "https") {
+            let topic_policy = registry
+                .topics
+                .get(&sub.topic_name)
+                .and_then(|t| t.attributes.get("DeliveryPolicy"))
+                .map(String::as_str);
+            attributes.insert(
+                "EffectiveDeliveryPolicy".into(),
+                subscription_effective_delivery_policy(
+                    topic_policy,
+                    sub.attributes.get("DeliveryPolicy").map(String::as_str),
+                ),
+            );
+        }
+        for (k, v) in &sub.attributes {
+            attributes.insert(k.clone(), v.clone());
+        }
+        if attributes.contains_key("FilterPolicy") {
+            attributes
+                .entry("FilterPolicyScope".into())
+                .or_insert_with(|| "MessageAttributes".into());
+        }
+        Ok(AttributesOutput { attributes })
+    }
+
+    pub async fn set_subscription_attributes(
+        &self,
+        input: SetSubscriptionAttributesInput,
+    ) -> SnsResult<Empty> {
+        let arn = required(&input.subscription_arn, "SubscriptionArn")?;
+        let name = required(&input.attribute_name, "AttributeName")?;
+        if !SETTABLE_SUBSCRIPTION_ATTRIBUTES.contains(&name) {
+            return Err(SnsError::invalid("AttributeName"));
+        }
+        let value = input.attribute_value.clone().unwrap_or_default();
+        let commit = {
+            let mut registry = self.registry.write();
+            let current = self.subscription(&registry, arn)?;
+            validate_subscription_attribute(name, &value, &current.protocol)?;
+            let mut updated = (*current).clone();
+            if value.is_empty() && name != "RawMessageDelivery" {
+                updated.attributes.remove(name);
+            } else if name == "RawMessageDelivery" {
+                updated
+                    .attributes
+                    .insert(name.to_string(), value.to_ascii_lowercase());
+            } else {
+                updated.attributes.insert(name.to_string(), value);
+            }
+            updated.filter = compile_filter(&updated.attributes)?;
+            let mut batch = Batch::new();
+            persist::put_subscription(&mut batch, &updated);
+            registry
+                .subscriptions
+                .insert(updated.arn.clone(), Arc::new(updated));
+            self.submit(batch)
+        };
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints() {
+        let none = Attributes::new();
+        assert!(validate_endpoint("sqs", "arn:aws:sqs:us-east-1:000000000000:q", &none).is_ok());
+        assert_eq!(
+            validate_endpoint("sqs", "http://x/q", &none)
+                .unwrap_err()
+                .message,
+            "Invalid parameter: SQS endpoint ARN"
+        );
+        assert!(validate_endpoint("http", "http://127.0.0.1:8080/hook", &none).is_ok());
+        assert!(validate_endpoint("http", "https://h/", &none).is_err());
+        assert!(validate_endpoint("https", "https://h/", &none).is_ok());
+        assert!(validate_endpoint("email", "a@b.c", &none).is_ok());
+        assert!(validate_endpoint("email", "nobody", &none).is_err());
+        assert!(validate_endpoint("sms", "+1 555-0100", &none).is_ok());
+        assert!(validate_endpoint(
+            "lambda",
+            "arn:aws:lambda:us-east-1:000000000000:function:f",
+            &none
+        )
+        .is_ok());
+        assert!(validate_endpoint(
+            "firehose",
+            "arn:aws:firehose:us-east-1:000000000000:deliverystream/s",
+            &none
+        )
+        .is_err());
+    }
+}
