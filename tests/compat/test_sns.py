@@ -14,6 +14,10 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from sqs_helpers import ACCESS_KEY, REGION, SECRET_KEY, unique_name
 
@@ -501,6 +505,66 @@ def test_subscribe_url_confirms_over_get(sns, make_topic, hook, endpoint):
         assert resp.status == 200
         assert b"ConfirmSubscriptionResult" in resp.read()
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsConfirmed"] == "1"
+
+
+def string_to_sign(message):
+    """AWS's string to sign: the documented members of the message type, in this order, each as
+    ``Name\\nvalue\\n``; ``Subject`` only when present."""
+    if message["Type"] == "Notification":
+        names = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+    else:
+        names = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+    return "".join(f"{name}\n{message[name]}\n" for name in names if name in message).encode()
+
+
+def verify_signature(message):
+    """Verifies ``message`` as an SNS subscriber does: fetch SigningCertURL, check Signature with its key."""
+    with urllib.request.urlopen(message["SigningCertURL"], timeout=5) as resp:
+        assert resp.status == 200
+        certificate = x509.load_pem_x509_certificate(resp.read())
+    digest = {"1": hashes.SHA1(), "2": hashes.SHA256()}[message["SignatureVersion"]]
+    certificate.public_key().verify(
+        base64.b64decode(message["Signature"]), string_to_sign(message), padding.PKCS1v15(), digest
+    )
+
+
+def test_messages_are_signed_with_the_served_certificate(sns, make_topic, hook, endpoint):
+    url, received = hook
+    topic = make_topic("signed")
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=url)
+    wait_for(received, 1)
+    confirmation = json.loads(received[0][1])
+    assert confirmation["SigningCertURL"] == endpoint + "/_wharf/sns/SimpleNotificationService.pem"
+    assert confirmation["SignatureVersion"] == "1"
+    verify_signature(confirmation)
+    with urllib.request.urlopen(confirmation["SubscribeURL"], timeout=5) as resp:
+        assert resp.status == 200
+
+    # SignatureVersion 1 (the default): SHA1withRSA, with a Subject in the string to sign.
+    message_id = sns.publish(TopicArn=topic, Message="signed\nmessage \u00e9", Subject="Greetings")["MessageId"]
+    wait_for(received, 2)
+    notification = json.loads(received[1][1])
+    assert notification["Type"] == "Notification"
+    assert notification["MessageId"] == message_id
+    assert notification["SignatureVersion"] == "1"
+    verify_signature(notification)
+    with urllib.request.urlopen(notification["SigningCertURL"], timeout=5) as resp:
+        key = x509.load_pem_x509_certificate(resp.read()).public_key()
+    assert isinstance(key, rsa.RSAPublicKey) and key.key_size == 2048
+    # Any change to a signed member breaks the signature.
+    with pytest.raises(InvalidSignature):
+        verify_signature(dict(notification, Message="tampered"))
+
+    # SignatureVersion 2: SHA256withRSA; no Subject, so none in the string to sign.
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
+    sns.publish(TopicArn=topic, Message="version two")
+    wait_for(received, 3)
+    notification = json.loads(received[2][1])
+    assert notification["SignatureVersion"] == "2"
+    assert "Subject" not in notification
+    verify_signature(notification)
+    with pytest.raises(InvalidSignature):
+        verify_signature(dict(notification, SignatureVersion="1"))
 
 
 # ---------------------------------------------------------------- SMS and mobile push (recorded only)

@@ -2,16 +2,16 @@
 //! receive unless raw delivery is on), `SubscriptionConfirmation` and `UnsubscribeConfirmation`, laid out
 //! as AWS lays them out (`"Key" : value`, two-space indent, AWS's member order).
 //!
-//! Signatures: `SignatureVersion` is the topic's (`1` = SHA1withRSA, `2` = SHA256withRSA). Wharf does not yet
-//! sign with an RSA key: `Signature` carries a base64 SHA-1/SHA-256 digest of AWS's canonical string to
-//! sign (see [`string_to_sign`]), and `SigningCertURL` points at `<base>/_wharf/sns/SimpleNotificationService.pem`,
-//! which is not served. Consumers that verify SNS signatures must skip verification against Wharf.
+//! Signatures: `SignatureVersion` is the topic's (`1` = SHA1withRSA, `2` = SHA256withRSA); `Signature` is
+//! the server key's signature ([`crate::signing`]) of AWS's canonical string to sign ([`string_to_sign`]:
+//! the members AWS documents for each message type, in that order, each as `Name\nvalue\n`), and
+//! `SigningCertURL` (`<base>/_wharf/sns/SimpleNotificationService.pem`) serves the certificate of its key.
 
 use base64::Engine as _;
 use serde_json::Value;
-use sha2::Digest;
 
 use crate::model::MessageAttributes;
+use crate::signing::Signer;
 use crate::util::{iso8601, url_encode};
 
 /// One published message as one subscription sees it.
@@ -61,15 +61,18 @@ pub fn string_to_sign(fields: &[(&str, Option<&str>)]) -> String {
     out
 }
 
-/// The placeholder signature (a digest, not an RSA signature; see the module docs).
-pub fn signature(canonical: &str, version: &str) -> String {
-    let digest: Vec<u8> = if version == "2" {
-        sha2::Sha256::digest(canonical.as_bytes()).to_vec()
-    } else {
-        // Without a SHA-1 implementation at hand, version 1 uses the first 20 bytes of SHA-512.
-        sha2::Sha512::digest(canonical.as_bytes())[..20].to_vec()
-    };
-    base64::engine::general_purpose::STANDARD.encode(digest)
+/// The string to sign of a `Notification`: `Message`, `MessageId`, `Subject` (only when present),
+/// `Timestamp`, `TopicArn`, `Type`. It does not depend on the subscription, so one signature serves every
+/// subscriber that receives the same message text.
+pub fn notification_string_to_sign(n: &Notification<'_>) -> String {
+    string_to_sign(&[
+        ("Message", Some(n.message)),
+        ("MessageId", Some(n.message_id)),
+        ("Subject", n.subject),
+        ("Timestamp", Some(&iso8601(n.timestamp_millis))),
+        ("TopicArn", Some(n.topic_arn)),
+        ("Type", Some("Notification")),
+    ])
 }
 
 fn quote(text: &str) -> String {
@@ -125,17 +128,10 @@ fn attributes_json(attributes: &MessageAttributes) -> String {
     out
 }
 
-/// The `Notification` envelope.
-pub fn notification(base_url: &str, n: &Notification<'_>) -> String {
+/// The `Notification` envelope, with `signature` (the base64 signature of
+/// [`notification_string_to_sign`] by the version `n.signature_version` names; see [`Signer::sign`]).
+pub fn notification(base_url: &str, n: &Notification<'_>, signature: &str) -> String {
     let timestamp = iso8601(n.timestamp_millis);
-    let canonical = string_to_sign(&[
-        ("Message", Some(n.message)),
-        ("MessageId", Some(n.message_id)),
-        ("Subject", n.subject),
-        ("Timestamp", Some(&timestamp)),
-        ("TopicArn", Some(n.topic_arn)),
-        ("Type", Some("Notification")),
-    ]);
     let mut doc = Doc::new();
     doc.text("Type", "Notification");
     doc.text("MessageId", n.message_id);
@@ -149,7 +145,7 @@ pub fn notification(base_url: &str, n: &Notification<'_>) -> String {
     doc.text("Message", n.message);
     doc.text("Timestamp", &timestamp);
     doc.text("SignatureVersion", n.signature_version);
-    doc.text("Signature", &signature(&canonical, n.signature_version));
+    doc.text("Signature", signature);
     doc.text("SigningCertURL", &signing_cert_url(base_url));
     doc.text(
         "UnsubscribeURL",
@@ -161,10 +157,12 @@ pub fn notification(base_url: &str, n: &Notification<'_>) -> String {
     doc.finish()
 }
 
-/// A `SubscriptionConfirmation` or `UnsubscribeConfirmation` message.
+/// A `SubscriptionConfirmation` or `UnsubscribeConfirmation` message, signed by `signer`. Its string to
+/// sign is `Message`, `MessageId`, `SubscribeURL`, `Timestamp`, `Token`, `TopicArn`, `Type`.
 #[allow(clippy::too_many_arguments)]
 pub fn confirmation(
     base_url: &str,
+    signer: &Signer,
     kind: &str,
     message_id: &str,
     token: &str,
@@ -197,7 +195,7 @@ pub fn confirmation(
     doc.text("SubscribeURL", &url);
     doc.text("Timestamp", &timestamp);
     doc.text("SignatureVersion", signature_version);
-    doc.text("Signature", &signature(&canonical, signature_version));
+    doc.text("Signature", &signer.sign(&canonical, signature_version));
     doc.text("SigningCertURL", &signing_cert_url(base_url));
     doc.finish()
 }
@@ -226,27 +224,33 @@ mod tests {
                 binary_value: Some(Blob(vec![0, 1, 2])),
             },
         );
-        let text = notification(
-            "http://localhost:4566",
-            &Notification {
-                message_id: "m-1",
-                topic_arn: "arn:aws:sns:us-east-1:000000000000:t",
-                subject: Some("Hi \"there\""),
-                message: "line1\nline2",
-                timestamp_millis: 1_335_920_046_655,
-                sequence_number: None,
-                subscription_arn: "arn:aws:sns:us-east-1:000000000000:t:abc",
-                attributes: &attributes,
-                signature_version: "1",
-            },
+        let n = Notification {
+            message_id: "m-1",
+            topic_arn: "arn:aws:sns:us-east-1:000000000000:t",
+            subject: Some("Hi \"there\""),
+            message: "line1\nline2",
+            timestamp_millis: 1_335_920_046_655,
+            sequence_number: None,
+            subscription_arn: "arn:aws:sns:us-east-1:000000000000:t:abc",
+            attributes: &attributes,
+            signature_version: "1",
+        };
+        assert_eq!(
+            notification_string_to_sign(&n),
+            "Message\nline1\nline2\nMessageId\nm-1\nSubject\nHi \"there\"\nTimestamp\n2012-05-02T00:54:06.655Z\nTopicArn\narn:aws:sns:us-east-1:000000000000:t\nType\nNotification\n"
         );
+        let text = notification("http://localhost:4566", &n, "c2ln");
         assert!(text.starts_with("{\n  \"Type\" : \"Notification\",\n  \"MessageId\" : \"m-1\",\n"));
         let value: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["Subject"], "Hi \"there\"");
         assert_eq!(value["Message"], "line1\nline2");
         assert_eq!(value["Timestamp"], "2012-05-02T00:54:06.655Z");
         assert_eq!(value["SignatureVersion"], "1");
-        assert!(!value["Signature"].as_str().unwrap().is_empty());
+        assert_eq!(value["Signature"], "c2ln");
+        assert_eq!(
+            value["SigningCertURL"],
+            "http://localhost:4566/_wharf/sns/SimpleNotificationService.pem"
+        );
         assert_eq!(
             value["UnsubscribeURL"],
             "http://localhost:4566/?Action=Unsubscribe&SubscriptionArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At%3Aabc"
@@ -265,8 +269,10 @@ mod tests {
 
     #[test]
     fn confirmation_carries_token_and_subscribe_url() {
+        let signer = Signer::generate(0).unwrap();
         let text = confirmation(
             "http://h:1",
+            &signer,
             "SubscriptionConfirmation",
             "id",
             "tok",
@@ -281,6 +287,17 @@ mod tests {
             value["SubscribeURL"],
             "http://h:1/?Action=ConfirmSubscription&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At&Token=tok"
         );
+        // Signed over Message, MessageId, SubscribeURL, Timestamp, Token, TopicArn, Type.
+        let canonical = string_to_sign(&[
+            ("Message", value["Message"].as_str()),
+            ("MessageId", Some("id")),
+            ("SubscribeURL", value["SubscribeURL"].as_str()),
+            ("Timestamp", Some("1970-01-01T00:00:00.000Z")),
+            ("Token", Some("tok")),
+            ("TopicArn", Some("arn:aws:sns:us-east-1:000000000000:t")),
+            ("Type", Some("SubscriptionConfirmation")),
+        ]);
+        assert_eq!(value["Signature"], signer.sign(&canonical, "1"));
     }
 
     #[test]

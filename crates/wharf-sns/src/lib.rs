@@ -16,8 +16,10 @@
 //! [`Sns::start`] (inside a Tokio runtime) spawns the delivery worker. Email, SMS, mobile push, Lambda and
 //! Firehose deliveries are recorded in an outbox ([`Sns::outbox`]) instead of being sent.
 //!
-//! Known gaps: signatures are digests, not RSA signatures, and `SigningCertURL` is not served (see
-//! [`envelope`]); `throttlePolicy.maxReceivesPerSecond` is validated and reported but not enforced; pending
+//! Messages are signed with RSA like Amazon SNS's ([`signing`]): the key pair is generated on the first
+//! start and kept in the store; its certificate is what `SigningCertURL` serves.
+//!
+//! Known gaps: `throttlePolicy.maxReceivesPerSecond` is validated and reported but not enforced; pending
 //! subscriptions and their tokens do not expire after three days.
 
 pub mod attributes;
@@ -27,6 +29,7 @@ pub mod error;
 pub mod filter;
 pub mod model;
 pub mod persist;
+pub mod signing;
 pub mod util;
 
 mod ops;
@@ -148,12 +151,14 @@ pub struct Sns {
     pub(crate) deliveries: delivery::Deliveries,
     pub(crate) outbox: Mutex<std::collections::VecDeque<OutboxEntry>>,
     outbox_seq: AtomicU64,
+    signer: signing::Signer,
 }
 
 impl Sns {
-    /// Opens the service over `store`, recovering topics, subscriptions, FIFO dedup windows, the outbox and
-    /// pending deliveries. Blocking (reads the store). Call [`Sns::start`] from within a Tokio runtime
-    /// afterwards to run the delivery worker.
+    /// Opens the service over `store`, recovering topics, subscriptions, FIFO dedup windows, the outbox,
+    /// pending deliveries and the signing key (generated and persisted on the first start). Blocking (reads
+    /// the store, may generate an RSA key). Call [`Sns::start`] from within a Tokio runtime afterwards to run
+    /// the delivery worker.
     pub fn open(
         config: SnsConfig,
         clock: Arc<dyn Clock>,
@@ -161,6 +166,7 @@ impl Sns {
         sqs: Arc<Sqs>,
     ) -> SnsResult<Arc<Sns>> {
         let deliveries = delivery::Deliveries::new(config.https_accept_invalid_certs);
+        let signer = signing::load_or_create(&store, clock.now_millis())?;
         let sns = Arc::new(Sns {
             config,
             clock,
@@ -170,6 +176,7 @@ impl Sns {
             deliveries,
             outbox: Mutex::new(std::collections::VecDeque::new()),
             outbox_seq: AtomicU64::new(0),
+            signer,
         });
         sns.recover()?;
         Ok(sns)
@@ -184,6 +191,16 @@ impl Sns {
 
     pub fn config(&self) -> &SnsConfig {
         &self.config
+    }
+
+    /// The PEM certificate served at `SigningCertURL` (`GET /_wharf/sns/SimpleNotificationService.pem`):
+    /// subscribers verify message signatures with its public key.
+    pub fn signing_certificate_pem(&self) -> &str {
+        self.signer.certificate_pem()
+    }
+
+    pub(crate) fn signer(&self) -> &signing::Signer {
+        &self.signer
     }
 
     pub(crate) fn now(&self) -> u64 {

@@ -9,6 +9,7 @@
 //! | `SnsMeta`          | `app/<arn>`, `endpoint/<arn>`    | platform applications and endpoints             |
 //! | `SnsMeta`          | `sms-attributes`, `sandbox/<number>` | SMS settings and sandbox numbers            |
 //! | `SnsDeliveries`    | delivery id (8 B big-endian)     | [`crate::delivery::DeliveryRecord`]: pending HTTP/S or retried SQS delivery |
+//! | `Meta`             | `sns/signing-key`                | [`crate::signing::KeyRecord`]: the signing key (PKCS#8 PEM) and certificate |
 
 use std::collections::BTreeMap;
 

@@ -901,10 +901,25 @@ async fn http_subscriptions_confirm_deliver_retry_and_dead_letter() {
 }
 
 #[tokio::test]
+async fn the_signing_key_is_kept_in_the_store_and_survives_a_reset() {
+    let store = Store::in_memory();
+    let w = world_on(store.clone(), ManualClock::new(START));
+    let certificate = w.sns.signing_certificate_pem().to_string();
+    assert!(certificate.starts_with("-----BEGIN CERTIFICATE-----\n"));
+    w.sns.reset().await.unwrap();
+    assert_eq!(w.sns.signing_certificate_pem(), certificate);
+    // A second engine over the same store finds the key instead of generating one.
+    let again = world_on(store, ManualClock::new(START));
+    assert_eq!(again.sns.signing_certificate_pem(), certificate);
+    // A different store gets a different key.
+    assert_ne!(world().sns.signing_certificate_pem(), certificate);
+}
+
+#[tokio::test]
 async fn state_and_pending_deliveries_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
-    let (topic, sub, fifo_topic, original) = {
+    let (topic, sub, fifo_topic, original, certificate) = {
         let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
         let w = world_on(store, clock.clone());
         let topic = w.topic("durable", &[("DisplayName", "D")]).await;
@@ -944,10 +959,14 @@ async fn state_and_pending_deliveries_survive_a_restart() {
         .await
         .unwrap();
         assert_eq!(w.sns.pending_delivery_count(), 1);
-        (topic, sub, fifo_topic, original)
+        let certificate = w.sns.signing_certificate_pem().to_string();
+        assert!(certificate.starts_with("-----BEGIN CERTIFICATE-----"));
+        (topic, sub, fifo_topic, original, certificate)
     };
     let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
     let w = world_on(store, clock);
+    // The signing key pair survived: the same certificate is served.
+    assert_eq!(w.sns.signing_certificate_pem(), certificate);
     let attributes = w
         .sns
         .get_topic_attributes(TopicArnInput {

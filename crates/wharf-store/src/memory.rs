@@ -72,9 +72,17 @@ impl MemoryStore {
             .collect()
     }
 
-    pub(crate) fn visit_prefix(&self, ks: Keyspace, prefix: &[u8], visit: &mut dyn FnMut(&[u8], &[u8])) {
+    pub(crate) fn visit_prefix(
+        &self,
+        ks: Keyspace,
+        prefix: &[u8],
+        visit: &mut dyn FnMut(&[u8], &[u8]),
+    ) {
         let maps = self.maps.read();
-        for (k, v) in maps[ks.index()].range(prefix.to_vec()..).take_while(|(k, _)| k.starts_with(prefix)) {
+        for (k, v) in maps[ks.index()]
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+        {
             visit(k, v);
         }
     }

@@ -5,6 +5,7 @@
 //! Layout: [`server`] accepts connections and shuts down gracefully; [`router`] picks the protocol and the
 //! service; [`query`] and [`xml`] are the Query codec; [`sqs`] maps SQS actions onto the engine.
 
+pub mod kinesis;
 pub mod query;
 pub mod router;
 pub mod server;

@@ -6,16 +6,18 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::Value;
+use std::convert::Infallible;
 use wharf_sqs::{Sqs, SqsError};
 
 use crate::sqs::{dispatch, Input};
 use crate::{query, xml};
 
 /// Largest request body accepted (a 1 MiB message plus encoding overhead, with room for batches).
-const MAX_BODY: usize = 8 * 1024 * 1024;
+const MAX_BODY: usize = 16 * 1024 * 1024;
 const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -33,10 +35,29 @@ pub trait Admin: Send + Sync {
 pub struct App {
     pub sqs: Arc<Sqs>,
     pub sns: Arc<wharf_sns::Sns>,
+    pub kinesis: Arc<wharf_kinesis::Kinesis>,
     pub admin: Arc<dyn Admin>,
 }
 
-pub type Body = Full<Bytes>;
+/// Response bodies: whole (most responses) or streamed (Kinesis SubscribeToShard event streams).
+pub type Body = BoxBody<Bytes, Infallible>;
+
+/// A body fed by a channel of already-encoded chunks; it ends when the sender is dropped.
+struct ChannelBody(tokio::sync::mpsc::Receiver<Bytes>);
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|bytes| Ok(hyper::body::Frame::data(bytes))))
+    }
+}
 
 fn request_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -48,7 +69,7 @@ fn respond(
     body: impl Into<Bytes>,
     request_id: &str,
 ) -> Response<Body> {
-    let mut response = Response::new(Full::new(body.into()));
+    let mut response = Response::new(Full::new(body.into()).boxed());
     *response.status_mut() = status;
     response
         .headers_mut()
@@ -83,6 +104,10 @@ impl App {
                 return plain_json(StatusCode::OK, serde_json::json!({"status": "ok"}))
             }
             (&Method::GET, "/_wharf/info") => return plain_json(StatusCode::OK, self.admin.info()),
+            (&Method::GET, "/_wharf/sns/SimpleNotificationService.pem") => {
+                let pem = self.sns.signing_certificate_pem().to_string();
+                return respond(StatusCode::OK, "application/x-pem-file", pem, &request_id());
+            }
             (&Method::POST, "/_wharf/reset") => {
                 if !self.admin.reset_enabled() {
                     return plain_json(
@@ -105,6 +130,14 @@ impl App {
             .get("x-amz-target")
             .and_then(|v| v.to_str().ok())
         {
+            if let Some(operation) = target.strip_prefix("Kinesis_20131202.") {
+                let content_type = parts
+                    .headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("application/x-amz-json-1.1");
+                return self.handle_kinesis(operation, content_type, &body).await;
+            }
             return self.handle_json(target, &body).await;
         }
         let mut params: Vec<(String, String)> = Vec::new();
@@ -159,6 +192,39 @@ impl App {
                 respond(status, "text/xml", crate::sns::error_xml(&error, &id), &id)
             }
         }
+    }
+
+    async fn handle_kinesis(
+        &self,
+        operation: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Response<Body> {
+        let id = request_id();
+        let span = tracing::debug_span!("request", service = "kinesis", action = operation);
+        let _entered = span.enter();
+        let answer = |r: crate::kinesis::KinesisResponse| {
+            let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
+            respond(status, r.content_type, r.body, &id)
+        };
+        if operation == "SubscribeToShard" {
+            return match crate::kinesis::subscribe_to_shard(&self.kinesis, content_type, body).await
+            {
+                Ok(stream) => {
+                    let mut response = Response::new(BodyExt::boxed(ChannelBody(stream.frames)));
+                    response.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static(stream.content_type),
+                    );
+                    if let Ok(value) = HeaderValue::from_str(&id) {
+                        response.headers_mut().insert("x-amzn-requestid", value);
+                    }
+                    response
+                }
+                Err(refused) => answer(refused),
+            };
+        }
+        answer(crate::kinesis::dispatch(&self.kinesis, operation, content_type, body).await)
     }
 
     async fn handle_json(&self, target: &str, body: &[u8]) -> Response<Body> {

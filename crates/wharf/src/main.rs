@@ -115,6 +115,7 @@ fn settle(args: ServeArgs) -> anyhow::Result<Settings> {
 struct Wharf {
     sqs: Arc<Sqs>,
     sns: Arc<wharf_sns::Sns>,
+    kinesis: Arc<wharf_kinesis::Kinesis>,
     store: Store,
     settings: Settings,
     started: Instant,
@@ -178,7 +179,8 @@ impl Admin for Wharf {
                 "topics": self.sns.topic_count(),
                 "subscriptions": self.sns.subscription_count(),
                 "pending_deliveries": self.sns.pending_delivery_count(),
-            }},
+            },
+            "kinesis": {"streams": self.kinesis.stream_count()}},
         })
     }
 
@@ -186,6 +188,7 @@ impl Admin for Wharf {
         Box::pin(async move {
             self.sqs.reset().await.map_err(|e| e.to_string())?;
             self.sns.reset().await.map_err(|e| e.to_string())?;
+            self.kinesis.reset().await.map_err(|e| e.to_string())?;
             self.create_declared_queues(&self.settings.queues)
                 .await
                 .map_err(|e| format!("{e:#}"))
@@ -268,9 +271,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     // The delivery worker (HTTP/S retries) runs for the server's lifetime.
     let _deliveries = sns.start();
+    let kinesis_config =
+        wharf_kinesis::KinesisConfig::new(settings.account_id.clone(), settings.region.clone());
+    let kinesis = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            wharf_kinesis::Kinesis::open(kinesis_config, Arc::new(SystemClock), store)
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!("recovering Kinesis state: {e}"))?
+    };
+    // Retention: records older than a stream's retention period are removed in the background.
+    let retention = kinesis.spawn_maintenance(std::time::Duration::from_secs(10));
     let wharf = Arc::new(Wharf {
         sqs: sqs.clone(),
         sns: sns.clone(),
+        kinesis: kinesis.clone(),
         store: store.clone(),
         settings: settings.clone(),
         started,
@@ -279,6 +295,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let app = Arc::new(App {
         sqs,
         sns,
+        kinesis,
         admin: wharf.clone(),
     });
     let storage = if settings.in_memory {
@@ -298,6 +315,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         started.elapsed().as_millis()
     );
     wharf_wire::serve(listener, app, shutdown_signal()).await;
+    retention.abort();
     tracing::info!("shutting down: flushing the store");
     tokio::task::spawn_blocking(move || store.flush())
         .await?

@@ -499,6 +499,7 @@ impl Sns {
         let outgoing = published.outgoing;
         let mut batch = Batch::new();
         let mut queued_http = false;
+        let mut signatures: Vec<(&str, String)> = Vec::new();
         for sub in subscriptions {
             let message = outgoing.message_for(&sub.protocol);
             if let Some(filter) = &sub.filter {
@@ -510,20 +511,31 @@ impl Sns {
             let body = if raw {
                 message.to_string()
             } else {
-                envelope::notification(
-                    self.base_url(),
-                    &Notification {
-                        message_id: published.message_id,
-                        topic_arn: &published.topic.arn,
-                        subject: outgoing.subject.as_deref(),
-                        message,
-                        timestamp_millis: published.timestamp,
-                        sequence_number: published.sequence_number,
-                        subscription_arn: &sub.arn,
-                        attributes: &outgoing.attributes,
-                        signature_version: published.signature_version,
-                    },
-                )
+                let notification = Notification {
+                    message_id: published.message_id,
+                    topic_arn: &published.topic.arn,
+                    subject: outgoing.subject.as_deref(),
+                    message,
+                    timestamp_millis: published.timestamp,
+                    sequence_number: published.sequence_number,
+                    subscription_arn: &sub.arn,
+                    attributes: &outgoing.attributes,
+                    signature_version: published.signature_version,
+                };
+                // The signature covers the message text but not the subscription: sign each distinct text
+                // (one per protocol at most) once.
+                let signature = match signatures.iter().find(|(text, _)| *text == message) {
+                    Some((_, signature)) => signature.clone(),
+                    None => {
+                        let signature = self.signer().sign(
+                            &envelope::notification_string_to_sign(&notification),
+                            published.signature_version,
+                        );
+                        signatures.push((message, signature.clone()));
+                        signature
+                    }
+                };
+                envelope::notification(self.base_url(), &notification, &signature)
             };
             match sub.protocol.as_str() {
                 "sqs" => {

@@ -248,6 +248,7 @@ impl Sns {
         let message_id = uuid::Uuid::new_v4().to_string();
         let body = envelope::confirmation(
             self.base_url(),
+            self.signer(),
             kind,
             &message_id,
             &sub.token,

@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests: start the real `wharf` binary on a free port, build an
-//! `aws_sdk_sqs::Client` pointed at it, and a small MD5 for checking the MD5s SQS returns.
+//! `aws_sdk_sqs::Client` or `aws_sdk_sns::Client` pointed at it, and a small MD5 for checking the MD5s SQS
+//! returns.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
@@ -170,6 +171,11 @@ impl Server {
         client(&self.endpoint)
     }
 
+    /// An SNS SDK client for this server.
+    pub fn sns_client(&self) -> aws_sdk_sns::Client {
+        sns_client(&self.endpoint)
+    }
+
     /// What the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
@@ -231,13 +237,18 @@ fn parse_ready_line(line: &str) -> Option<String> {
         .then(|| endpoint.to_string())
 }
 
-/// An SQS client for `endpoint`, built without aws-config.
-pub fn client(endpoint: &str) -> aws_sdk_sqs::Client {
-    let http_client = aws_smithy_http_client::Builder::new()
+/// The HTTP client of the SDK clients (rustls with ring, no aws-lc).
+fn http_client() -> aws_sdk_sqs::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
             tls::rustls_provider::CryptoMode::Ring,
         ))
-        .build_https();
+        .build_https()
+}
+
+/// An SQS client for `endpoint`, built without aws-config.
+pub fn client(endpoint: &str) -> aws_sdk_sqs::Client {
+    let http_client = http_client();
     let config = aws_sdk_sqs::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
@@ -246,6 +257,48 @@ pub fn client(endpoint: &str) -> aws_sdk_sqs::Client {
         .http_client(http_client)
         .build();
     aws_sdk_sqs::Client::from_conf(config)
+}
+
+/// An SNS client for `endpoint`, built like [`client`].
+pub fn sns_client(endpoint: &str) -> aws_sdk_sns::Client {
+    let config = aws_sdk_sns::Config::builder()
+        .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+        .region(aws_sdk_sns::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sns::config::Credentials::new(
+            "AKID", "secret", None, None, "test",
+        ))
+        .endpoint_url(endpoint)
+        .http_client(http_client())
+        .build();
+    aws_sdk_sns::Client::from_conf(config)
+}
+
+/// `GET url` (plain `http://host:port/path`) over a fresh connection: the status code and the body.
+pub fn http_get(url: &str) -> (u16, String) {
+    use std::io::Write;
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let mut stream = std::net::TcpStream::connect(authority).expect("connecting");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("reading the response");
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status code");
+    (status, body.to_string())
 }
 
 /// A queue name unique within this process run (and across concurrent runs).

@@ -1,0 +1,334 @@
+//! Wharf's Kinesis Data Streams engine: streams, shards and records behind typed inputs and outputs; it
+//! knows nothing of HTTP, JSON 1.1 or CBOR.
+//!
+//! Layout:
+//! - [`Kinesis`] owns the registry of streams and the store; `ops/` holds one file per group of actions.
+//! - [`stream`] is one stream's settings (behind a `RwLock`) and its shards, each with its own mutex over
+//!   the shard's hot state: sequence counter, a bounded tail of recent records, throttles.
+//! - Records live in the store ([`persist`]): a put assigns sequence numbers and **submits** the batch while
+//!   holding the shard's lock (so records apply in order), releases it and **awaits** the group commit
+//!   before answering; only then do the records become visible to readers. Reads are served from the
+//!   shard's tail when it covers the position, otherwise from a range scan of the store.
+//! - [`seq`] is the sequence-number format, [`iterator`] the shard-iterator codec, [`hash`] the hash-key
+//!   space, [`throttle`] the per-shard throughput limits; time is injected through [`Clock`].
+//! - State transitions (CREATING → ACTIVE, UPDATING → ACTIVE, DELETING → gone) are computed from
+//!   timestamps, so they need no timer; [`Kinesis::run_maintenance`] enforces retention and must be
+//!   spawned by the binary.
+
+pub mod error;
+pub mod hash;
+pub mod iterator;
+pub mod model;
+pub mod persist;
+pub mod seq;
+pub mod stream;
+pub mod throttle;
+pub mod time;
+
+mod ops;
+mod recovery;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+use wharf_store::Batch;
+
+pub use error::{ErrorKind, KinesisError, KinesisResult};
+pub use ops::consumers::Subscription;
+pub use wharf_sqs::{Clock, ManualClock, SystemClock};
+pub use wharf_store::Store;
+
+use model::StreamRef;
+use stream::{Stream, STATUS_ACTIVE, STATUS_UPDATING};
+
+/// Identity and tunables of this Kinesis endpoint.
+#[derive(Debug, Clone)]
+pub struct KinesisConfig {
+    pub account_id: String,
+    pub region: String,
+    /// How long a stream stays CREATING / UPDATING / DELETING (and a consumer CREATING) after a change.
+    pub transition_delay_millis: u64,
+    /// Enforce the per-shard write (1 MiB/s, 1,000 records/s) and read (5 calls/s, 2 MiB/s) limits.
+    pub throughput_limits: bool,
+    /// DescribeLimits' `ShardLimit`: open shards across all streams.
+    pub shard_limit: u32,
+    /// DescribeLimits' `OnDemandStreamCountLimit`.
+    pub on_demand_stream_limit: u32,
+    /// Per-shard budget of the in-memory tail of recent records.
+    pub tail_cache_bytes: usize,
+    pub tail_cache_records: usize,
+}
+
+impl Default for KinesisConfig {
+    fn default() -> Self {
+        KinesisConfig {
+            account_id: "000000000000".into(),
+            region: "us-east-1".into(),
+            transition_delay_millis: 0,
+            throughput_limits: true,
+            shard_limit: limits::DEFAULT_SHARD_LIMIT,
+            on_demand_stream_limit: limits::DEFAULT_ON_DEMAND_STREAM_LIMIT,
+            tail_cache_bytes: 4 * 1024 * 1024,
+            tail_cache_records: 10_000,
+        }
+    }
+}
+
+impl KinesisConfig {
+    pub fn new(account_id: impl Into<String>, region: impl Into<String>) -> Self {
+        KinesisConfig {
+            account_id: account_id.into(),
+            region: region.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// AWS's limits and defaults (<https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html>).
+pub mod limits {
+    pub const DEFAULT_SHARD_LIMIT: u32 = 20_000;
+    pub const DEFAULT_ON_DEMAND_STREAM_LIMIT: u32 = 50;
+    pub const ON_DEMAND_DEFAULT_SHARDS: u32 = 4;
+    pub const MIN_RETENTION_HOURS: i64 = 24;
+    pub const MAX_RETENTION_HOURS: i64 = 8760;
+    pub const DEFAULT_MAX_RECORD_SIZE_KIB: u32 = 1024;
+    pub const MIN_MAX_RECORD_SIZE_KIB: i64 = 1024;
+    pub const MAX_MAX_RECORD_SIZE_KIB: i64 = 10240;
+    /// Largest `Data` blob the API model accepts.
+    pub const MAX_DATA_BYTES: usize = 10 * 1024 * 1024;
+    pub const PUT_RECORDS_MAX_ENTRIES: usize = 500;
+    /// Whole PutRecords request, data and partition keys (raised to the stream's maximum record size
+    /// when that is larger, so one large record still fits).
+    pub const PUT_RECORDS_MAX_BYTES: usize = 5 * 1024 * 1024;
+    pub const GET_RECORDS_MAX_LIMIT: i64 = 10_000;
+    pub const GET_RECORDS_MAX_BYTES: usize = 10 * 1024 * 1024;
+    pub const ITERATOR_LIFETIME_MILLIS: u64 = 300_000;
+    pub const MAX_TAGS: usize = 50;
+    pub const MAX_CONSUMERS: usize = 20;
+    pub const LIST_SHARDS_MAX: i64 = 10_000;
+    pub const NEXT_TOKEN_LIFETIME_MILLIS: u64 = 300_000;
+}
+
+/// The Kinesis service.
+pub struct Kinesis {
+    config: KinesisConfig,
+    clock: Arc<dyn Clock>,
+    store: Store,
+    streams: RwLock<BTreeMap<String, Arc<Stream>>>,
+    by_id: RwLock<HashMap<u64, Arc<Stream>>>,
+    last_stream_id: Mutex<u64>,
+    account_settings: Mutex<Option<model::MinimumThroughputBillingCommitmentOutput>>,
+}
+
+impl Kinesis {
+    /// Opens the service over `store`, recovering every stream it holds.
+    pub fn open(
+        config: KinesisConfig,
+        clock: Arc<dyn Clock>,
+        store: Store,
+    ) -> KinesisResult<Arc<Kinesis>> {
+        let kinesis = Arc::new(Kinesis {
+            config,
+            clock,
+            store,
+            streams: RwLock::new(BTreeMap::new()),
+            by_id: RwLock::new(HashMap::new()),
+            last_stream_id: Mutex::new(0),
+            account_settings: Mutex::new(None),
+        });
+        kinesis.recover()?;
+        Ok(kinesis)
+    }
+
+    pub fn config(&self) -> &KinesisConfig {
+        &self.config
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now_millis()
+    }
+
+    /// Number of streams (for `/_wharf/info`).
+    pub fn stream_count(&self) -> usize {
+        self.streams.read().len()
+    }
+
+    pub(crate) fn stream_arn(&self, name: &str) -> String {
+        format!(
+            "arn:aws:kinesis:{}:{}:stream/{}",
+            self.config.region, self.config.account_id, name
+        )
+    }
+
+    pub(crate) fn not_found(&self, name: &str) -> KinesisError {
+        KinesisError::not_found(format!(
+            "Stream {name} under account {} not found.",
+            self.config.account_id
+        ))
+    }
+
+    pub(crate) fn not_active(&self, name: &str, status: &str) -> KinesisError {
+        KinesisError::in_use(format!(
+            "Stream {name} under account {} not ACTIVE, instead in state {status}",
+            self.config.account_id
+        ))
+    }
+
+    /// The stream name an ARN designates, if it is a stream ARN of this account (and region).
+    pub(crate) fn name_from_arn(&self, arn: &str) -> Option<String> {
+        let mut parts = arn.splitn(6, ':');
+        let (
+            Some("arn"),
+            Some(_partition),
+            Some("kinesis"),
+            Some(region),
+            Some(account),
+            Some(rest),
+        ) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        )
+        else {
+            return None;
+        };
+        if account != self.config.account_id || region != self.config.region {
+            return None;
+        }
+        let name = rest.strip_prefix("stream/")?;
+        let name = name.split('/').next()?;
+        Some(name.to_string())
+    }
+
+    /// Resolves `StreamName` / `StreamARN` to the stream's name (both given: they must agree).
+    pub(crate) fn name_of(&self, stream: &StreamRef) -> KinesisResult<String> {
+        match (&stream.stream_name, &stream.stream_arn) {
+            (Some(name), None) => Ok(name.clone()),
+            (name, Some(arn)) => {
+                let Some(from_arn) = self.name_from_arn(arn) else {
+                    let shown = arn.rsplit('/').next().unwrap_or(arn);
+                    return Err(self.not_found(shown));
+                };
+                if let Some(name) = name {
+                    if *name != from_arn {
+                        return Err(KinesisError::invalid_argument(format!(
+                            "StreamARN {arn} and StreamName {name} do not refer to the same stream."
+                        )));
+                    }
+                }
+                Ok(from_arn)
+            }
+            (None, None) => Err(KinesisError::invalid_argument(
+                "Either StreamName or StreamARN must be provided.",
+            )),
+        }
+    }
+
+    /// The stream, whatever its state (DELETING included); gone streams are swept on the way.
+    pub(crate) fn lookup(&self, name: &str) -> KinesisResult<Arc<Stream>> {
+        let stream = self.streams.read().get(name).cloned();
+        let Some(stream) = stream else {
+            return Err(self.not_found(name));
+        };
+        let deleting_until = stream.meta.read().deleting_until_millis;
+        if let Some(until) = deleting_until {
+            if self.now() >= until {
+                self.sweep_deleted();
+                return Err(self.not_found(name));
+            }
+        }
+        Ok(stream)
+    }
+
+    /// The stream, unless it is being deleted.
+    pub(crate) fn stream(&self, stream: &StreamRef) -> KinesisResult<Arc<Stream>> {
+        let name = self.name_of(stream)?;
+        let stream = self.lookup(&name)?;
+        if stream.is_deleted() {
+            return Err(self.not_found(&name));
+        }
+        Ok(stream)
+    }
+
+    /// The stream, which must be ACTIVE (control-plane changes).
+    pub(crate) fn active_stream(&self, stream: &StreamRef) -> KinesisResult<Arc<Stream>> {
+        let stream = self.stream(stream)?;
+        let status = stream.meta.read().status(self.now());
+        if status != STATUS_ACTIVE {
+            return Err(self.not_active(&stream.name, status));
+        }
+        Ok(stream)
+    }
+
+    /// The stream, which must accept data (ACTIVE or UPDATING): a CREATING stream is "not found".
+    pub(crate) fn writable_stream(&self, stream: &StreamRef) -> KinesisResult<Arc<Stream>> {
+        let stream = self.stream(stream)?;
+        let status = stream.meta.read().status(self.now());
+        if status != STATUS_ACTIVE && status != STATUS_UPDATING {
+            return Err(self.not_found(&stream.name));
+        }
+        Ok(stream)
+    }
+
+    /// Removes streams whose DELETING period is over.
+    pub(crate) fn sweep_deleted(&self) {
+        let now = self.now();
+        self.streams.write().retain(|_, stream| {
+            stream
+                .meta
+                .read()
+                .deleting_until_millis
+                .is_none_or(|until| now < until)
+        });
+    }
+
+    /// Submits `batch` (call while holding the lock that orders it) and returns the commit to await once
+    /// the lock is released.
+    pub(crate) fn submit(&self, batch: Batch) -> Option<wharf_store::Commit> {
+        (!batch.is_empty()).then(|| self.store.submit(batch))
+    }
+
+    /// Persists the stream's settings (call with the meta lock held, write or read).
+    pub(crate) fn persist_meta(
+        &self,
+        stream: &Stream,
+        meta: &stream::StreamMeta,
+    ) -> Option<wharf_store::Commit> {
+        let mut batch = Batch::new();
+        persist::put_stream(&mut batch, &stream.record(meta));
+        self.submit(batch)
+    }
+
+    /// Wipes every stream (the admin reset endpoint), durably.
+    pub async fn reset(&self) -> KinesisResult<()> {
+        let streams: Vec<Arc<Stream>> = std::mem::take(&mut *self.streams.write())
+            .into_values()
+            .collect();
+        self.by_id.write().clear();
+        let mut batch = Batch::new();
+        for stream in &streams {
+            stream
+                .deleted
+                .store(true, std::sync::atomic::Ordering::Release);
+            for shard in &stream.meta.read().shards {
+                shard.notify.notify_waiters();
+            }
+            persist::delete_stream(&mut batch, stream.id, &stream.name);
+        }
+        await_commit(self.submit(batch)).await
+    }
+}
+
+pub(crate) async fn await_commit(commit: Option<wharf_store::Commit>) -> KinesisResult<()> {
+    if let Some(commit) = commit {
+        commit.await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,449 @@
+//! ListShards and resharding: SplitShard, MergeShards, UpdateShardCount.
+//!
+//! Resharding closes the parent shards (each gets an `EndingSequenceNumber` above all its records, so
+//! readers drain it and then get `NextShardIterator: null` with `ChildShards`) and opens children whose
+//! hash ranges tile the parents' ranges. It is applied at once; the stream shows UPDATING for the
+//! configured transition delay.
+
+use std::sync::Arc;
+
+use super::{check_shard_id, check_stream_ref, HASH_KEY_PATTERN};
+use crate::error::{KinesisError, KinesisResult, Validation};
+use crate::model::*;
+use crate::stream::{Shard, Stream, StreamMeta};
+use crate::{await_commit, hash, limits, seq, Kinesis};
+
+const FILTER_TYPES: &[&str] = &[
+    "AFTER_SHARD_ID",
+    "AT_TRIM_HORIZON",
+    "FROM_TRIM_HORIZON",
+    "AT_LATEST",
+    "AT_TIMESTAMP",
+    "FROM_TIMESTAMP",
+];
+
+/// What ListShards pages over, carried in its NextToken.
+struct ListShardsCursor {
+    stream_name: String,
+    after_index: Option<u32>,
+    filter_type: Option<String>,
+    filter_shard: Option<u32>,
+    filter_time: Option<u64>,
+}
+
+impl ListShardsCursor {
+    fn encode(&self) -> String {
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        format!(
+            "{}/{}/{}/{}/{}",
+            self.stream_name,
+            opt(self.after_index.map(|i| i.to_string())),
+            opt(self.filter_type.clone()),
+            opt(self.filter_shard.map(|i| i.to_string())),
+            opt(self.filter_time.map(|t| t.to_string())),
+        )
+    }
+
+    fn decode(text: &str) -> Option<ListShardsCursor> {
+        let parts: Vec<&str> = text.split('/').collect();
+        let [name, after, filter_type, filter_shard, filter_time] = parts.as_slice() else {
+            return None;
+        };
+        let num = |s: &str| -> Option<Option<u64>> {
+            if s.is_empty() {
+                Some(None)
+            } else {
+                s.parse().ok().map(Some)
+            }
+        };
+        Some(ListShardsCursor {
+            stream_name: name.to_string(),
+            after_index: num(after)?.map(|v| v as u32),
+            filter_type: (!filter_type.is_empty()).then(|| filter_type.to_string()),
+            filter_shard: num(filter_shard)?.map(|v| v as u32),
+            filter_time: num(filter_time)?,
+        })
+    }
+}
+
+impl Kinesis {
+    pub fn list_shards(&self, input: ListShardsInput) -> KinesisResult<ListShardsOutput> {
+        let mut v = Validation::new();
+        check_stream_ref(&mut v, &input.stream);
+        if let Some(token) = &input.next_token {
+            v.length(token, "nextToken", 1, 1_048_576);
+        }
+        if let Some(id) = &input.exclusive_start_shard_id {
+            check_shard_id(&mut v, id, "exclusiveStartShardId");
+        }
+        if let Some(max) = input.max_results {
+            v.range(max, "maxResults", Some(1), Some(limits::LIST_SHARDS_MAX));
+        }
+        if let Some(filter) = &input.shard_filter {
+            if let Some(kind) = v.required(&filter.filter_type, "shardFilter.type") {
+                v.one_of(kind, "shardFilter.type", FILTER_TYPES);
+            }
+            if let Some(id) = &filter.shard_id {
+                check_shard_id(&mut v, id, "shardFilter.shardId");
+            }
+        }
+        v.finish()?;
+        let now = self.now();
+        let cursor = match &input.next_token {
+            Some(token) => {
+                if input.stream.stream_name.is_some() || input.stream.stream_arn.is_some() {
+                    return Err(KinesisError::invalid_argument(
+                        "NextToken and StreamName cannot be provided together.",
+                    ));
+                }
+                if input.exclusive_start_shard_id.is_some() {
+                    return Err(KinesisError::invalid_argument(
+                        "NextToken and ExclusiveStartShardId cannot be provided together.",
+                    ));
+                }
+                let last = self.decode_next_token(token, "ListShards")?;
+                ListShardsCursor::decode(&last).ok_or_else(|| {
+                    KinesisError::invalid_argument("Invalid NextToken for ListShards.")
+                })?
+            }
+            None => {
+                let name = self.name_of(&input.stream)?;
+                let filter = input.shard_filter.clone().unwrap_or_default();
+                let filter_shard = match (&filter.filter_type, &filter.shard_id) {
+                    (Some(t), Some(id)) if t == "AFTER_SHARD_ID" => {
+                        Some(self.shard_index_or_not_found(id, &name)?)
+                    }
+                    (Some(t), None) if t == "AFTER_SHARD_ID" => {
+                        return Err(KinesisError::invalid_argument(
+                            "ShardId must be specified when the ShardFilter type is AFTER_SHARD_ID.",
+                        ))
+                    }
+                    _ => None,
+                };
+                let filter_time = match (&filter.filter_type, filter.timestamp) {
+                    (Some(t), ts) if t == "AT_TIMESTAMP" || t == "FROM_TIMESTAMP" => match ts {
+                        Some(ts) => Some(ts.0),
+                        None => {
+                            return Err(KinesisError::invalid_argument(format!(
+                                "Timestamp must be specified when the ShardFilter type is {t}."
+                            )))
+                        }
+                    },
+                    _ => None,
+                };
+                let after_index = match &input.exclusive_start_shard_id {
+                    Some(id) => Some(self.shard_index_or_not_found(id, &name)?),
+                    None => None,
+                };
+                ListShardsCursor {
+                    stream_name: name,
+                    after_index,
+                    filter_type: filter.filter_type,
+                    filter_shard,
+                    filter_time,
+                }
+            }
+        };
+        let stream = self.lookup(&cursor.stream_name)?;
+        let meta = stream.meta.read();
+        let status = meta.status(now);
+        if status == "CREATING" {
+            return Err(self.not_active(&stream.name, status));
+        }
+        let retention_floor = now
+            .saturating_sub(meta.retention_millis())
+            .max(meta.created_millis);
+        let open_at = |shard: &Shard, t: u64| -> bool {
+            let state = shard.state.lock();
+            (shard.created_millis <= t || shard.parents.is_empty())
+                && state.closed_millis.is_none_or(|closed| closed > t)
+        };
+        let max = input.max_results.unwrap_or(1000) as usize;
+        let mut selected: Vec<&Arc<Shard>> = meta
+            .shards
+            .iter()
+            .filter(|s| cursor.after_index.is_none_or(|a| s.index > a))
+            .filter(|s| match cursor.filter_type.as_deref() {
+                Some("AFTER_SHARD_ID") => cursor.filter_shard.is_none_or(|a| s.index > a),
+                Some("AT_TRIM_HORIZON") => open_at(s, retention_floor),
+                Some("AT_LATEST") => !s.is_closed(),
+                Some("AT_TIMESTAMP") => open_at(
+                    s,
+                    cursor.filter_time.unwrap_or(now).max(meta.created_millis),
+                ),
+                Some("FROM_TIMESTAMP") => {
+                    let t = cursor.filter_time.unwrap_or(now);
+                    s.state.lock().closed_millis.is_none_or(|closed| closed > t)
+                }
+                _ => true,
+            })
+            .take(max + 1)
+            .collect();
+        let has_more = selected.len() > max;
+        selected.truncate(max);
+        let next_token = match selected.last() {
+            Some(last) if has_more => Some(
+                self.encode_next_token(
+                    &ListShardsCursor {
+                        after_index: Some(last.index),
+                        stream_name: stream.name.clone(),
+                        filter_type: cursor.filter_type.clone(),
+                        filter_shard: cursor.filter_shard,
+                        filter_time: cursor.filter_time,
+                    }
+                    .encode(),
+                    now,
+                ),
+            ),
+            _ => None,
+        };
+        Ok(ListShardsOutput {
+            shards: selected.iter().map(|s| s.describe()).collect(),
+            next_token,
+        })
+    }
+
+    pub async fn split_shard(&self, input: SplitShardInput) -> KinesisResult<Empty> {
+        let mut v = Validation::new();
+        check_stream_ref(&mut v, &input.stream);
+        if let Some(key) = v.required(&input.new_starting_hash_key, "newStartingHashKey") {
+            v.pattern(
+                key,
+                "newStartingHashKey",
+                HASH_KEY_PATTERN,
+                hash::matches_pattern(key),
+            );
+        }
+        if let Some(id) = v.required(&input.shard_to_split, "shardToSplit") {
+            check_shard_id(&mut v, id, "shardToSplit");
+        }
+        v.finish()?;
+        let name = self.name_of(&input.stream)?;
+        let shard_id = input.shard_to_split.as_deref().unwrap_or_default();
+        let index = self.shard_index_or_not_found(shard_id, &name)?;
+        let stream = self.stream(&input.stream)?;
+        let key_text = input.new_starting_hash_key.as_deref().unwrap_or_default();
+        let now = self.now();
+        self.check_shard_limit(&self.streams.read(), 2, 1)?;
+        let commit = {
+            let mut meta = stream.meta.write();
+            let status = meta.status(now);
+            if status != "ACTIVE" {
+                return Err(self.not_active(&stream.name, status));
+            }
+            let shard = self.open_shard_for_reshard(&meta, index, &stream, "splitting")?;
+            let new_start = hash::parse(key_text);
+            let valid = new_start
+                .is_some_and(|k| k > shard.hash_start.saturating_add(1) && k < shard.hash_end);
+            let Some(new_start) = new_start.filter(|_| valid) else {
+                return Err(KinesisError::invalid_argument(format!(
+                    "NewStartingHashKey {key_text} used in SplitShard() on shard {} in stream {} under \
+                     account {} is not both greater than one plus the shard's StartingHashKey {} and less \
+                     than the shard's EndingHashKey {}.",
+                    shard.id, stream.name, self.config.account_id, shard.hash_start, shard.hash_end
+                )));
+            };
+            shard.close(now);
+            let first = meta.next_shard_index;
+            let child_time = child_creation_time(&shard, now);
+            meta.shards.push(Arc::new(Shard::new(
+                first,
+                vec![shard.index],
+                (shard.hash_start, new_start - 1),
+                child_time,
+            )));
+            meta.shards.push(Arc::new(Shard::new(
+                first + 1,
+                vec![shard.index],
+                (new_start, shard.hash_end),
+                child_time,
+            )));
+            meta.next_shard_index += 2;
+            meta.rebuild_open();
+            self.mark_updating(&mut meta);
+            self.persist_meta(&stream, &meta)
+        };
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+
+    pub async fn merge_shards(&self, input: MergeShardsInput) -> KinesisResult<Empty> {
+        let mut v = Validation::new();
+        check_stream_ref(&mut v, &input.stream);
+        if let Some(id) = v.required(&input.shard_to_merge, "shardToMerge") {
+            check_shard_id(&mut v, id, "shardToMerge");
+        }
+        if let Some(id) = v.required(&input.adjacent_shard_to_merge, "adjacentShardToMerge") {
+            check_shard_id(&mut v, id, "adjacentShardToMerge");
+        }
+        v.finish()?;
+        let name = self.name_of(&input.stream)?;
+        let first_index = self
+            .shard_index_or_not_found(input.shard_to_merge.as_deref().unwrap_or_default(), &name)?;
+        let second_index = self.shard_index_or_not_found(
+            input.adjacent_shard_to_merge.as_deref().unwrap_or_default(),
+            &name,
+        )?;
+        let stream = self.stream(&input.stream)?;
+        let now = self.now();
+        let commit = {
+            let mut meta = stream.meta.write();
+            let status = meta.status(now);
+            if status != "ACTIVE" {
+                return Err(self.not_active(&stream.name, status));
+            }
+            let first = self.open_shard_for_reshard(&meta, first_index, &stream, "merging")?;
+            let second = self.open_shard_for_reshard(&meta, second_index, &stream, "merging")?;
+            let (low, high) = if first.hash_start < second.hash_start {
+                (&first, &second)
+            } else {
+                (&second, &first)
+            };
+            if first_index == second_index || low.hash_end.checked_add(1) != Some(high.hash_start) {
+                return Err(KinesisError::invalid_argument(format!(
+                    "Shards {} and {} in stream {} under account {} are not an adjacent pair of shards \
+                     eligible for merging",
+                    first.id, second.id, stream.name, self.config.account_id
+                )));
+            }
+            first.close(now);
+            second.close(now);
+            let index = meta.next_shard_index;
+            let child_time =
+                child_creation_time(&first, now).max(child_creation_time(&second, now));
+            meta.shards.push(Arc::new(Shard::new(
+                index,
+                vec![first.index, second.index],
+                (low.hash_start, high.hash_end),
+                child_time,
+            )));
+            meta.next_shard_index += 1;
+            meta.rebuild_open();
+            self.mark_updating(&mut meta);
+            self.persist_meta(&stream, &meta)
+        };
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+
+    pub async fn update_shard_count(
+        &self,
+        input: UpdateShardCountInput,
+    ) -> KinesisResult<UpdateShardCountOutput> {
+        let mut v = Validation::new();
+        check_stream_ref(&mut v, &input.stream);
+        if let Some(target) = v.required(&input.target_shard_count, "targetShardCount") {
+            v.range(*target, "targetShardCount", Some(1), None);
+        }
+        if let Some(kind) = v.required(&input.scaling_type, "scalingType") {
+            v.one_of(kind, "scalingType", &["UNIFORM_SCALING"]);
+        }
+        v.finish()?;
+        let target = u32::try_from(input.target_shard_count.unwrap_or(1)).unwrap_or(u32::MAX);
+        let stream = self.stream(&input.stream)?;
+        let now = self.now();
+        // Checked before taking the write lock: the check reads every stream's settings.
+        let open_now = stream.meta.read().open.len() as u32;
+        self.check_shard_limit(&self.streams.read(), target, open_now)?;
+        let (current, commit) = {
+            let mut meta = stream.meta.write();
+            let status = meta.status(now);
+            if status != "ACTIVE" {
+                return Err(self.not_active(&stream.name, status));
+            }
+            if meta.mode == "ON_DEMAND" {
+                return Err(KinesisError::invalid_argument(format!(
+                    "UpdateShardCount is not supported for stream {} under account {} in ON_DEMAND mode.",
+                    stream.name, self.config.account_id
+                )));
+            }
+            let current = meta.open.len() as u32;
+            if u64::from(target) > u64::from(current) * 2 {
+                return Err(KinesisError::limit_exceeded(format!(
+                    "UpdateShardCount cannot scale up over double your current open shard count. Current \
+                     open shard count: {current}, Target shard count: {target}"
+                )));
+            }
+            if u64::from(target) * 2 < u64::from(current) {
+                return Err(KinesisError::limit_exceeded(format!(
+                    "UpdateShardCount cannot scale down below half your current open shard count. Current \
+                     open shard count: {current}, Target shard count: {target}"
+                )));
+            }
+            if target != current {
+                reshard_uniformly(&mut meta, target, now);
+                self.mark_updating(&mut meta);
+            }
+            (current, self.persist_meta(&stream, &meta))
+        };
+        await_commit(commit).await?;
+        Ok(UpdateShardCountOutput {
+            stream_name: stream.name.clone(),
+            current_shard_count: current,
+            target_shard_count: target,
+            stream_arn: stream.arn.clone(),
+        })
+    }
+
+    /// The shard to split or merge: it must exist and be open.
+    fn open_shard_for_reshard(
+        &self,
+        meta: &StreamMeta,
+        index: u32,
+        stream: &Stream,
+        action: &str,
+    ) -> KinesisResult<Arc<Shard>> {
+        let shard = meta.shard(index).cloned().ok_or_else(|| {
+            KinesisError::not_found(format!(
+                "Could not find shard {} in stream {} under account {}.",
+                crate::stream::shard_id(index),
+                stream.name,
+                self.config.account_id
+            ))
+        })?;
+        if shard.is_closed() {
+            return Err(KinesisError::invalid_argument(format!(
+                "Shard {} in stream {} under account {} has already been merged or split, and thus is not \
+                 eligible for {action}.",
+                shard.id, stream.name, self.config.account_id
+            )));
+        }
+        Ok(shard)
+    }
+}
+
+/// Children start after their parent's last record, so sequence numbers keep increasing along lineage.
+fn child_creation_time(parent: &Shard, now: u64) -> u64 {
+    let state = parent.state.lock();
+    let ending_time = state
+        .ending_seq
+        .and_then(seq::decompose)
+        .map_or(now, |p| p.time_millis);
+    now.max(ending_time)
+}
+
+/// Closes every open shard and opens `target` shards over even hash ranges; each new shard's parents are
+/// the old shards its range overlaps.
+fn reshard_uniformly(meta: &mut StreamMeta, target: u32, now: u64) {
+    let old: Vec<Arc<Shard>> = meta.open.clone();
+    for shard in &old {
+        shard.close(now);
+    }
+    let child_time = old
+        .iter()
+        .map(|s| child_creation_time(s, now))
+        .max()
+        .unwrap_or(now);
+    for range in hash::even_ranges(target) {
+        let parents: Vec<u32> = old
+            .iter()
+            .filter(|s| s.hash_start <= range.1 && range.0 <= s.hash_end)
+            .map(|s| s.index)
+            .collect();
+        let index = meta.next_shard_index;
+        meta.shards
+            .push(Arc::new(Shard::new(index, parents, range, child_time)));
+        meta.next_shard_index += 1;
+    }
+    meta.rebuild_open();
+}

@@ -1,0 +1,215 @@
+//! AddTagsToStream, RemoveTagsFromStream, ListTagsForStream and the ARN-based TagResource,
+//! UntagResource, ListTagsForResource (streams and consumers).
+
+use std::collections::BTreeMap;
+
+use super::{check_resource_arn, check_stream_ref, check_tags};
+use crate::error::{KinesisError, KinesisResult, Validation};
+use crate::model::*;
+use crate::stream::Stream;
+use crate::{await_commit, limits, Kinesis};
+
+impl Kinesis {
+    pub async fn add_tags_to_stream(&self, input: AddTagsToStreamInput) -> KinesisResult<Empty> {
+        let mut v = Validation::new();
+        check_stream_ref(&mut v, &input.stream);
+        if let Some(tags) = v.required(&input.tags, "tags") {
+            check_tags(&mut v, tags, "tags");
+        }
+        v.finish()?;
+        let stream = self.active_stream(&input.stream)?;
+        self.apply_tags(&stream, None, input.tags.unwrap_or_default())
+            .await
+    }
+
+    pub async fn remove_tags_from_stream(
+        &self,
+        input: RemoveTagsFromStreamInput,
+    ) -> KinesisResult<Empty> {
+        let mut v = Validation::new();
+        check_stream_ref(&mut v, &input.stream);
+        if let Some(keys) = v.required(&input.tag_keys, "tagKeys") {
+            v.count(keys.len(), "tagKeys", 1, 50, "'[...]'");
+            for key in keys {
+                v.length(key, "tagKeys.member", 1, 128);
+            }
+        }
+        v.finish()?;
+        let stream = self.active_stream(&input.stream)?;
+        self.remove_tags(&stream, None, input.tag_keys.unwrap_or_default())
+            .await
+    }
+
+    pub fn list_tags_for_stream(
+        &self,
+        input: ListTagsForStreamInput,
+    ) -> KinesisResult<ListTagsForStreamOutput> {
+        let mut v = Validation::new();
+        check_stream_ref(&mut v, &input.stream);
+        if let Some(key) = &input.exclusive_start_tag_key {
+            v.length(key, "exclusiveStartTagKey", 1, 128);
+        }
+        if let Some(limit) = input.limit {
+            v.range(limit, "limit", Some(1), Some(50));
+        }
+        v.finish()?;
+        let stream = self.stream(&input.stream)?;
+        let meta = stream.meta.read();
+        let limit = input.limit.unwrap_or(50) as usize;
+        let mut tags: Vec<Tag> = meta
+            .tags
+            .iter()
+            .filter(|(k, _)| {
+                input
+                    .exclusive_start_tag_key
+                    .as_ref()
+                    .is_none_or(|start| *k > start)
+            })
+            .map(|(k, v)| Tag {
+                key: k.clone(),
+                value: Some(v.clone()),
+            })
+            .take(limit + 1)
+            .collect();
+        let has_more = tags.len() > limit;
+        tags.truncate(limit);
+        Ok(ListTagsForStreamOutput {
+            tags,
+            has_more_tags: has_more,
+        })
+    }
+
+    pub async fn tag_resource(&self, input: TagResourceInput) -> KinesisResult<Empty> {
+        let mut v = Validation::new();
+        if let Some(arn) = v.required(&input.resource_arn, "resourceARN") {
+            check_resource_arn(&mut v, arn, "resourceARN");
+        }
+        if let Some(tags) = v.required(&input.tags, "tags") {
+            check_tags(&mut v, tags, "tags");
+        }
+        v.finish()?;
+        let arn = input.resource_arn.unwrap_or_default();
+        let stream = self.stream_of_resource(&arn)?;
+        let consumer = self.consumer_by_arn(&stream, &arn);
+        self.apply_tags(&stream, consumer, input.tags.unwrap_or_default())
+            .await
+    }
+
+    pub async fn untag_resource(&self, input: UntagResourceInput) -> KinesisResult<Empty> {
+        let mut v = Validation::new();
+        if let Some(arn) = v.required(&input.resource_arn, "resourceARN") {
+            check_resource_arn(&mut v, arn, "resourceARN");
+        }
+        if let Some(keys) = v.required(&input.tag_keys, "tagKeys") {
+            v.count(keys.len(), "tagKeys", 1, 50, "'[...]'");
+        }
+        v.finish()?;
+        let arn = input.resource_arn.unwrap_or_default();
+        let stream = self.stream_of_resource(&arn)?;
+        let consumer = self.consumer_by_arn(&stream, &arn);
+        self.remove_tags(&stream, consumer, input.tag_keys.unwrap_or_default())
+            .await
+    }
+
+    pub fn list_tags_for_resource(
+        &self,
+        input: ListTagsForResourceInput,
+    ) -> KinesisResult<ListTagsForResourceOutput> {
+        let mut v = Validation::new();
+        if let Some(arn) = v.required(&input.resource_arn, "resourceARN") {
+            check_resource_arn(&mut v, arn, "resourceARN");
+        }
+        v.finish()?;
+        let arn = input.resource_arn.unwrap_or_default();
+        let stream = self.stream_of_resource(&arn)?;
+        let consumer = self.consumer_by_arn(&stream, &arn);
+        let meta = stream.meta.read();
+        let tags = match &consumer {
+            Some(name) => meta
+                .consumers
+                .get(name)
+                .map(|c| c.tags.clone())
+                .unwrap_or_default(),
+            None => meta.tags.clone(),
+        };
+        Ok(ListTagsForResourceOutput {
+            tags: tags
+                .into_iter()
+                .map(|(key, value)| Tag {
+                    key,
+                    value: Some(value),
+                })
+                .collect(),
+        })
+    }
+
+    /// Adds tags to the stream, or to its consumer `consumer`.
+    async fn apply_tags(
+        &self,
+        stream: &Stream,
+        consumer: Option<String>,
+        tags: BTreeMap<String, String>,
+    ) -> KinesisResult<Empty> {
+        for (key, value) in &tags {
+            if !super::tag_chars_ok(key) || !super::tag_chars_ok(value) {
+                return Err(KinesisError::invalid_argument(format!(
+                    "Tag key {key} or value {value} contains invalid characters. Tags may only contain \
+                     letters, digits, white space and _ . / = + - % @"
+                )));
+            }
+            if key.to_ascii_lowercase().starts_with("aws:") {
+                return Err(KinesisError::invalid_argument(format!(
+                    "Tag key {key} uses the reserved prefix aws:."
+                )));
+            }
+        }
+        let commit = {
+            let mut meta = stream.meta.write();
+            let target = match &consumer {
+                Some(name) => match meta.consumers.get_mut(name) {
+                    Some(c) => &mut c.tags,
+                    None => return Err(self.not_found(&stream.name)),
+                },
+                None => &mut meta.tags,
+            };
+            let new_keys = tags.keys().filter(|k| !target.contains_key(*k)).count();
+            if target.len() + new_keys > limits::MAX_TAGS {
+                return Err(KinesisError::limit_exceeded(format!(
+                    "Failed to add tags to stream {} under account {} because a given stream cannot have \
+                     more than {} tags associated with it.",
+                    stream.name,
+                    self.config.account_id,
+                    limits::MAX_TAGS
+                )));
+            }
+            target.extend(tags);
+            self.persist_meta(stream, &meta)
+        };
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+
+    async fn remove_tags(
+        &self,
+        stream: &Stream,
+        consumer: Option<String>,
+        keys: Vec<String>,
+    ) -> KinesisResult<Empty> {
+        let commit = {
+            let mut meta = stream.meta.write();
+            let target = match &consumer {
+                Some(name) => match meta.consumers.get_mut(name) {
+                    Some(c) => &mut c.tags,
+                    None => return Err(self.not_found(&stream.name)),
+                },
+                None => &mut meta.tags,
+            };
+            for key in &keys {
+                target.remove(key);
+            }
+            self.persist_meta(stream, &meta)
+        };
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+}

@@ -1,0 +1,974 @@
+//! Engine scenarios with an injected clock.
+
+use std::sync::Arc;
+
+use wharf_store::Store;
+
+use crate::model::*;
+use crate::{seq, ErrorKind, Kinesis, KinesisConfig, ManualClock};
+
+const T0: u64 = 1_700_000_000_000;
+
+fn engine_with(config: KinesisConfig, store: Store) -> (Arc<Kinesis>, ManualClock) {
+    let clock = ManualClock::new(T0);
+    let kinesis = Kinesis::open(config, Arc::new(clock.clone()), store).unwrap();
+    (kinesis, clock)
+}
+
+fn engine() -> (Arc<Kinesis>, ManualClock) {
+    engine_with(KinesisConfig::default(), Store::in_memory())
+}
+
+fn named(name: &str) -> StreamRef {
+    StreamRef {
+        stream_name: Some(name.into()),
+        ..Default::default()
+    }
+}
+
+async fn create(kinesis: &Kinesis, name: &str, shards: i64) {
+    kinesis
+        .create_stream(CreateStreamInput {
+            stream_name: Some(name.into()),
+            shard_count: Some(shards),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+}
+
+async fn put(kinesis: &Kinesis, name: &str, key: &str, data: &[u8]) -> PutRecordOutput {
+    kinesis
+        .put_record(PutRecordInput {
+            stream: named(name),
+            data: Some(Blob(data.to_vec())),
+            partition_key: Some(key.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
+async fn put_hash(kinesis: &Kinesis, name: &str, hash: u128, data: &[u8]) -> PutRecordOutput {
+    kinesis
+        .put_record(PutRecordInput {
+            stream: named(name),
+            data: Some(Blob(data.to_vec())),
+            partition_key: Some("k".into()),
+            explicit_hash_key: Some(hash.to_string()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
+fn iterator(kinesis: &Kinesis, name: &str, shard: &str, kind: &str, seq: Option<&str>) -> String {
+    kinesis
+        .get_shard_iterator(GetShardIteratorInput {
+            stream: named(name),
+            shard_id: Some(shard.into()),
+            shard_iterator_type: Some(kind.into()),
+            starting_sequence_number: seq.map(String::from),
+            ..Default::default()
+        })
+        .unwrap()
+        .shard_iterator
+}
+
+async fn get(kinesis: &Kinesis, it: &str, limit: Option<i64>) -> GetRecordsOutput {
+    kinesis
+        .get_records(GetRecordsInput {
+            shard_iterator: Some(it.into()),
+            limit,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
+fn describe(kinesis: &Kinesis, name: &str) -> StreamDescription {
+    kinesis
+        .describe_stream(DescribeStreamInput {
+            stream: named(name),
+            ..Default::default()
+        })
+        .unwrap()
+        .stream_description
+}
+
+#[tokio::test]
+async fn create_put_get_round_trip() {
+    let (kinesis, clock) = engine();
+    create(&kinesis, "s", 1).await;
+    let description = describe(&kinesis, "s");
+    assert_eq!(description.stream_status, "ACTIVE");
+    assert_eq!(
+        description.stream_arn,
+        "arn:aws:kinesis:us-east-1:000000000000:stream/s"
+    );
+    assert_eq!(description.shards.len(), 1);
+    assert_eq!(description.shards[0].shard_id, "shardId-000000000000");
+    assert_eq!(
+        description.shards[0].hash_key_range.ending_hash_key,
+        u128::MAX.to_string()
+    );
+    let first = put(&kinesis, "s", "a", b"one").await;
+    clock.advance_millis(5);
+    let second = put(&kinesis, "s", "b", b"two").await;
+    assert_eq!(first.shard_id, "shardId-000000000000");
+    let a = seq::parse(&first.sequence_number).unwrap();
+    let b = seq::parse(&second.sequence_number).unwrap();
+    assert!(a < b);
+
+    let it = iterator(&kinesis, "s", "shardId-000000000000", "TRIM_HORIZON", None);
+    let out = get(&kinesis, &it, None).await;
+    assert_eq!(out.records.len(), 2);
+    assert_eq!(out.records[0].data.0, b"one");
+    assert_eq!(out.records[0].partition_key, "a");
+    assert_eq!(out.records[0].approximate_arrival_timestamp, Timestamp(T0));
+    assert_eq!(
+        out.records[1].approximate_arrival_timestamp,
+        Timestamp(T0 + 5)
+    );
+    assert_eq!(out.millis_behind_latest, 0);
+    // The next iterator is positioned after the last record: nothing new yet.
+    let next = out.next_shard_iterator.unwrap();
+    assert!(get(&kinesis, &next, None).await.records.is_empty());
+    put(&kinesis, "s", "c", b"three").await;
+    let out = get(&kinesis, &next, None).await;
+    assert_eq!(out.records.len(), 1);
+    assert_eq!(out.records[0].data.0, b"three");
+
+    // AT / AFTER_SEQUENCE_NUMBER and LATEST (a second later: a shard serves 5 GetRecords a second).
+    clock.advance_millis(1000);
+    let at = iterator(
+        &kinesis,
+        "s",
+        "0",
+        "AT_SEQUENCE_NUMBER",
+        Some(&second.sequence_number),
+    );
+    assert_eq!(get(&kinesis, &at, None).await.records[0].data.0, b"two");
+    let after = iterator(
+        &kinesis,
+        "s",
+        "0",
+        "AFTER_SEQUENCE_NUMBER",
+        Some(&second.sequence_number),
+    );
+    assert_eq!(
+        get(&kinesis, &after, None).await.records[0].data.0,
+        b"three"
+    );
+    let latest = iterator(&kinesis, "s", "shardId-000000000000", "LATEST", None);
+    assert!(get(&kinesis, &latest, None).await.records.is_empty());
+    // Limit and MillisBehindLatest.
+    clock.advance_millis(1000);
+    let limited = get(&kinesis, &it, Some(1)).await;
+    assert_eq!(limited.records.len(), 1);
+    assert_eq!(limited.millis_behind_latest, 2005);
+}
+
+#[tokio::test]
+async fn partition_keys_route_by_md5_hash_range() {
+    let (kinesis, _) = engine();
+    create(&kinesis, "s", 4).await;
+    // MD5("a") starts with 0x0c: the first quarter of the key space.
+    assert_eq!(
+        put(&kinesis, "s", "a", b"").await.shard_id,
+        "shardId-000000000000"
+    );
+    // MD5("b") = 92eb5ffee6ae2fec3ad71c777531578f: third quarter.
+    assert_eq!(
+        put(&kinesis, "s", "b", b"").await.shard_id,
+        "shardId-000000000002"
+    );
+    assert_eq!(
+        put_hash(&kinesis, "s", u128::MAX, b"").await.shard_id,
+        "shardId-000000000003"
+    );
+    assert_eq!(
+        put_hash(&kinesis, "s", (1u128 << 126) - 1, b"")
+            .await
+            .shard_id,
+        "shardId-000000000000"
+    );
+    assert_eq!(
+        put_hash(&kinesis, "s", 1u128 << 126, b"").await.shard_id,
+        "shardId-000000000001"
+    );
+    let error = kinesis
+        .put_record(PutRecordInput {
+            stream: named("s"),
+            data: Some(Blob(vec![])),
+            partition_key: Some("k".into()),
+            explicit_hash_key: Some("340282366920938463463374607431768211456".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::InvalidArgument);
+    assert_eq!(
+        error.message,
+        "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value \
+         was 340282366920938463463374607431768211456"
+    );
+}
+
+#[tokio::test]
+async fn errors_match_aws() {
+    let (kinesis, _) = engine();
+    let error = kinesis
+        .create_stream(CreateStreamInput {
+            stream_name: Some("bad/name".into()),
+            shard_count: Some(0),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Validation);
+    assert_eq!(
+        error.message,
+        "2 validation errors detected: Value 'bad/name' at 'streamName' failed to satisfy constraint: \
+         Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '0' at 'shardCount' \
+         failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+    let error = kinesis.describe_stream(DescribeStreamInput {
+        stream: named("nope"),
+        ..Default::default()
+    });
+    let error = error.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceNotFound);
+    assert_eq!(
+        error.message,
+        "Stream nope under account 000000000000 not found."
+    );
+    create(&kinesis, "s", 1).await;
+    let error = kinesis
+        .create_stream(CreateStreamInput {
+            stream_name: Some("s".into()),
+            shard_count: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceInUse);
+    assert_eq!(
+        error.message,
+        "Stream s under account 000000000000 already exists."
+    );
+    let error = kinesis
+        .get_shard_iterator(GetShardIteratorInput {
+            stream: named("s"),
+            shard_id: Some("shardId-000000000001".into()),
+            shard_iterator_type: Some("LATEST".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(
+        error.message,
+        "Shard shardId-000000000001 in stream s under account 000000000000 does not exist"
+    );
+    let error = kinesis
+        .get_shard_iterator(GetShardIteratorInput {
+            stream: named("s"),
+            shard_id: Some("shardId-0".into()),
+            shard_iterator_type: Some("AT_SEQUENCE_NUMBER".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(error
+        .message
+        .ends_with("Request specified AT_SEQUENCE_NUMBER and no StartingSequenceNumber."));
+    let other_shard = seq::compose(T0, 5, 1).to_string();
+    let error = kinesis
+        .get_shard_iterator(GetShardIteratorInput {
+            stream: named("s"),
+            shard_id: Some("shardId-0".into()),
+            shard_iterator_type: Some("AT_SEQUENCE_NUMBER".into()),
+            starting_sequence_number: Some(other_shard),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(
+        error.message,
+        "Invalid StartingSequenceNumber. It encodes shardId-000000000005, while it was used in a call \
+         to a shard with shardId-000000000000"
+    );
+    let error = kinesis
+        .get_records(GetRecordsInput {
+            shard_iterator: Some("garbage".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::InvalidArgument);
+    let error = kinesis
+        .get_records(GetRecordsInput {
+            shard_iterator: Some("x".into()),
+            limit: Some(10_001),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.message,
+        "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must \
+         have value less than or equal to 10000"
+    );
+    let error = kinesis
+        .increase_stream_retention_period(RetentionInput {
+            stream: named("s"),
+            retention_period_hours: Some(9000),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::InvalidArgument);
+    assert!(error
+        .message
+        .starts_with("Maximum allowed retention period is 8760 hours."));
+}
+
+#[tokio::test]
+async fn iterators_expire_after_five_minutes() {
+    let (kinesis, clock) = engine();
+    create(&kinesis, "s", 1).await;
+    let it = iterator(&kinesis, "s", "shardId-000000000000", "TRIM_HORIZON", None);
+    clock.advance_millis(300_000);
+    let out = get(&kinesis, &it, None).await;
+    clock.advance_millis(1);
+    let error = kinesis
+        .get_records(GetRecordsInput {
+            shard_iterator: Some(it),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ExpiredIterator);
+    assert_eq!(
+        error.message,
+        "Iterator expired. The iterator was created at time Tue Nov 14 22:13:20 UTC 2023 while right now \
+         it is Tue Nov 14 22:18:20 UTC 2023 which is further in the future than the tolerated delay of \
+         300000 milliseconds."
+    );
+    // The iterator handed out by GetRecords is fresh.
+    get(&kinesis, &out.next_shard_iterator.unwrap(), None).await;
+}
+
+#[tokio::test]
+async fn split_closes_the_parent_and_readers_follow_lineage() {
+    let (kinesis, clock) = engine();
+    create(&kinesis, "s", 1).await;
+    let before = put(&kinesis, "s", "a", b"before").await;
+    clock.advance_millis(10);
+    let middle = 1u128 << 127;
+    kinesis
+        .split_shard(SplitShardInput {
+            stream: named("s"),
+            shard_to_split: Some("shardId-000000000000".into()),
+            new_starting_hash_key: Some(middle.to_string()),
+        })
+        .await
+        .unwrap();
+    let shards = describe(&kinesis, "s").shards;
+    assert_eq!(shards.len(), 3);
+    let parent_end = shards[0]
+        .sequence_number_range
+        .ending_sequence_number
+        .clone()
+        .unwrap();
+    assert!(seq::parse(&parent_end).unwrap() > seq::parse(&before.sequence_number).unwrap());
+    assert_eq!(
+        shards[1].parent_shard_id.as_deref(),
+        Some("shardId-000000000000")
+    );
+    assert_eq!(
+        shards[1].hash_key_range.ending_hash_key,
+        (middle - 1).to_string()
+    );
+    assert_eq!(
+        shards[2].hash_key_range.starting_hash_key,
+        middle.to_string()
+    );
+    assert_eq!(
+        put_hash(&kinesis, "s", 0, b"low").await.shard_id,
+        "shardId-000000000001"
+    );
+    assert_eq!(
+        put_hash(&kinesis, "s", u128::MAX, b"high").await.shard_id,
+        "shardId-000000000002"
+    );
+    // Reading the closed parent: its records, then the end with ChildShards.
+    let it = iterator(&kinesis, "s", "shardId-000000000000", "TRIM_HORIZON", None);
+    let out = get(&kinesis, &it, None).await;
+    assert_eq!(out.records.len(), 1);
+    assert!(out.next_shard_iterator.is_none());
+    let children = out.child_shards.unwrap();
+    assert_eq!(children.len(), 2);
+    assert_eq!(children[0].parent_shards, vec!["shardId-000000000000"]);
+    // Splitting a closed shard is refused.
+    let error = kinesis
+        .split_shard(SplitShardInput {
+            stream: named("s"),
+            shard_to_split: Some("shardId-000000000000".into()),
+            new_starting_hash_key: Some("5".into()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::InvalidArgument);
+    // Merge the children back.
+    kinesis
+        .merge_shards(MergeShardsInput {
+            stream: named("s"),
+            shard_to_merge: Some("shardId-000000000001".into()),
+            adjacent_shard_to_merge: Some("shardId-000000000002".into()),
+        })
+        .await
+        .unwrap();
+    let shards = describe(&kinesis, "s").shards;
+    assert_eq!(shards.len(), 4);
+    assert_eq!(
+        shards[3].parent_shard_id.as_deref(),
+        Some("shardId-000000000001")
+    );
+    assert_eq!(
+        shards[3].adjacent_parent_shard_id.as_deref(),
+        Some("shardId-000000000002")
+    );
+    assert_eq!(shards[3].hash_key_range.starting_hash_key, "0");
+    assert_eq!(
+        put(&kinesis, "s", "x", b"").await.shard_id,
+        "shardId-000000000003"
+    );
+}
+
+#[tokio::test]
+async fn update_shard_count_reshards_uniformly_within_limits() {
+    let (kinesis, _) = engine();
+    create(&kinesis, "s", 2).await;
+    let error = kinesis
+        .update_shard_count(UpdateShardCountInput {
+            stream: named("s"),
+            target_shard_count: Some(5),
+            scaling_type: Some("UNIFORM_SCALING".into()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::LimitExceeded);
+    assert_eq!(
+        error.message,
+        "UpdateShardCount cannot scale up over double your current open shard count. Current open shard \
+         count: 2, Target shard count: 5"
+    );
+    let out = kinesis
+        .update_shard_count(UpdateShardCountInput {
+            stream: named("s"),
+            target_shard_count: Some(3),
+            scaling_type: Some("UNIFORM_SCALING".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!((out.current_shard_count, out.target_shard_count), (2, 3));
+    let summary = kinesis
+        .describe_stream_summary(StreamOnlyInput { stream: named("s") })
+        .unwrap()
+        .stream_description_summary;
+    assert_eq!(summary.open_shard_count, 3);
+    let shards = describe(&kinesis, "s").shards;
+    assert_eq!(shards.len(), 5);
+    // The middle new shard overlaps both old shards.
+    assert_eq!(
+        shards[3].parent_shard_id.as_deref(),
+        Some("shardId-000000000000")
+    );
+    assert_eq!(
+        shards[3].adjacent_parent_shard_id.as_deref(),
+        Some("shardId-000000000001")
+    );
+}
+
+#[tokio::test]
+async fn write_and_read_throughput_limits() {
+    let (kinesis, clock) = engine();
+    create(&kinesis, "s", 1).await;
+    let entries: Vec<PutRecordsRequestEntry> = (0..500)
+        .map(|i| PutRecordsRequestEntry {
+            data: Some(Blob(vec![1])),
+            partition_key: Some(format!("k{i}")),
+            ..Default::default()
+        })
+        .collect();
+    for _ in 0..2 {
+        let out = kinesis
+            .put_records(PutRecordsInput {
+                stream: named("s"),
+                records: Some(entries.clone()),
+            })
+            .await
+            .unwrap();
+        assert_eq!(out.failed_record_count, 0);
+    }
+    let out = kinesis
+        .put_records(PutRecordsInput {
+            stream: named("s"),
+            records: Some(entries[..3].to_vec()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(out.failed_record_count, 3);
+    assert_eq!(
+        out.records[0].error_code.as_deref(),
+        Some("ProvisionedThroughputExceededException")
+    );
+    assert_eq!(
+        out.records[0].error_message.as_deref(),
+        Some(
+            "Rate exceeded for shard shardId-000000000000 in stream s under account 000000000000."
+        )
+    );
+    let error = kinesis
+        .put_record(PutRecordInput {
+            stream: named("s"),
+            data: Some(Blob(vec![1])),
+            partition_key: Some("k".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ProvisionedThroughputExceeded);
+    clock.advance_millis(1000);
+    put(&kinesis, "s", "k", b"x").await;
+
+    let it = iterator(&kinesis, "s", "shardId-000000000000", "LATEST", None);
+    for _ in 0..5 {
+        get(&kinesis, &it, None).await;
+    }
+    let error = kinesis
+        .get_records(GetRecordsInput {
+            shard_iterator: Some(it.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ProvisionedThroughputExceeded);
+    clock.advance_millis(200);
+    get(&kinesis, &it, None).await;
+}
+
+#[tokio::test]
+async fn put_records_reports_each_record_in_order() {
+    let (kinesis, _) = engine();
+    create(&kinesis, "s", 2).await;
+    let out = kinesis
+        .put_records(PutRecordsInput {
+            stream: named("s"),
+            records: Some(vec![
+                PutRecordsRequestEntry {
+                    data: Some(Blob(b"1".to_vec())),
+                    partition_key: Some("p".into()),
+                    explicit_hash_key: Some(u128::MAX.to_string()),
+                },
+                PutRecordsRequestEntry {
+                    data: Some(Blob(b"2".to_vec())),
+                    partition_key: Some("p".into()),
+                    explicit_hash_key: Some("0".into()),
+                },
+            ]),
+        })
+        .await
+        .unwrap();
+    assert_eq!(out.failed_record_count, 0);
+    assert_eq!(
+        out.records[0].shard_id.as_deref(),
+        Some("shardId-000000000001")
+    );
+    assert_eq!(
+        out.records[1].shard_id.as_deref(),
+        Some("shardId-000000000000")
+    );
+    let error = kinesis
+        .put_records(PutRecordsInput {
+            stream: named("s"),
+            records: Some(vec![]),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Validation);
+}
+
+#[tokio::test]
+async fn retention_trims_old_records() {
+    let (kinesis, clock) = engine();
+    create(&kinesis, "s", 1).await;
+    put(&kinesis, "s", "a", b"old").await;
+    clock.advance_secs(23 * 3600);
+    put(&kinesis, "s", "a", b"new").await;
+    clock.advance_secs(3600 + 1);
+    let it = iterator(&kinesis, "s", "shardId-000000000000", "TRIM_HORIZON", None);
+    let out = get(&kinesis, &it, None).await;
+    assert_eq!(out.records.len(), 1);
+    assert_eq!(out.records[0].data.0, b"new");
+    assert_eq!(kinesis.enforce_retention().await.unwrap(), 1);
+    assert_eq!(kinesis.enforce_retention().await.unwrap(), 0);
+    kinesis
+        .increase_stream_retention_period(RetentionInput {
+            stream: named("s"),
+            retention_period_hours: Some(48),
+        })
+        .await
+        .unwrap();
+    let error = kinesis
+        .decrease_stream_retention_period(RetentionInput {
+            stream: named("s"),
+            retention_period_hours: Some(72),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::InvalidArgument);
+}
+
+#[tokio::test]
+async fn reads_fall_back_to_the_store_when_the_tail_is_evicted() {
+    let config = KinesisConfig {
+        tail_cache_records: 2,
+        throughput_limits: false,
+        ..Default::default()
+    };
+    let (kinesis, clock) = engine_with(config, Store::in_memory());
+    create(&kinesis, "s", 1).await;
+    for i in 0..10u8 {
+        put(&kinesis, "s", "k", &[i]).await;
+        clock.advance_millis(1);
+    }
+    let it = iterator(&kinesis, "s", "shardId-000000000000", "TRIM_HORIZON", None);
+    let first = get(&kinesis, &it, Some(4)).await;
+    let data: Vec<u8> = first.records.iter().map(|r| r.data.0[0]).collect();
+    assert_eq!(data, vec![0, 1, 2, 3]);
+    assert!(first.millis_behind_latest > 0);
+    let rest = get(&kinesis, &first.next_shard_iterator.unwrap(), None).await;
+    let data: Vec<u8> = rest.records.iter().map(|r| r.data.0[0]).collect();
+    assert_eq!(data, vec![4, 5, 6, 7, 8, 9]);
+}
+
+#[tokio::test]
+async fn recovery_restores_streams_and_continues_sequences() {
+    let dir = tempfile::tempdir().unwrap();
+    let (last, name) = {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        let (kinesis, _) = engine_with(KinesisConfig::default(), store);
+        create(&kinesis, "durable", 2).await;
+        kinesis
+            .add_tags_to_stream(AddTagsToStreamInput {
+                stream: named("durable"),
+                tags: Some([("team".to_string(), "core".to_string())].into()),
+            })
+            .await
+            .unwrap();
+        put_hash(&kinesis, "durable", 0, b"one").await;
+        let last = put_hash(&kinesis, "durable", 0, b"two").await;
+        (last.sequence_number, "durable")
+    };
+    let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+    let (kinesis, _) = engine_with(KinesisConfig::default(), store);
+    let description = describe(&kinesis, name);
+    assert_eq!(description.shards.len(), 2);
+    let tags = kinesis
+        .list_tags_for_stream(ListTagsForStreamInput {
+            stream: named(name),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(tags.tags[0].key, "team");
+    let next = put_hash(&kinesis, name, 0, b"three").await;
+    assert!(seq::parse(&next.sequence_number).unwrap() > seq::parse(&last).unwrap());
+    let it = iterator(&kinesis, name, "shardId-000000000000", "TRIM_HORIZON", None);
+    let data: Vec<Vec<u8>> = get(&kinesis, &it, None)
+        .await
+        .records
+        .into_iter()
+        .map(|r| r.data.0)
+        .collect();
+    assert_eq!(
+        data,
+        vec![b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]
+    );
+    // Deleting removes everything durably.
+    kinesis
+        .delete_stream(DeleteStreamInput {
+            stream: named(name),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    drop(kinesis);
+    let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+    let (kinesis, _) = engine_with(KinesisConfig::default(), store);
+    assert_eq!(kinesis.stream_count(), 0);
+}
+
+#[tokio::test]
+async fn stream_states_follow_the_transition_delay() {
+    let config = KinesisConfig {
+        transition_delay_millis: 500,
+        ..Default::default()
+    };
+    let (kinesis, clock) = engine_with(config, Store::in_memory());
+    create(&kinesis, "s", 1).await;
+    assert_eq!(describe(&kinesis, "s").stream_status, "CREATING");
+    let error = kinesis
+        .put_record(PutRecordInput {
+            stream: named("s"),
+            data: Some(Blob(vec![])),
+            partition_key: Some("k".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceNotFound);
+    clock.advance_millis(500);
+    assert_eq!(describe(&kinesis, "s").stream_status, "ACTIVE");
+    kinesis
+        .increase_stream_retention_period(RetentionInput {
+            stream: named("s"),
+            retention_period_hours: Some(48),
+        })
+        .await
+        .unwrap();
+    assert_eq!(describe(&kinesis, "s").stream_status, "UPDATING");
+    let error = kinesis
+        .increase_stream_retention_period(RetentionInput {
+            stream: named("s"),
+            retention_period_hours: Some(72),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.message,
+        "Stream s under account 000000000000 not ACTIVE, instead in state UPDATING"
+    );
+    clock.advance_millis(500);
+    kinesis
+        .delete_stream(DeleteStreamInput {
+            stream: named("s"),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(describe(&kinesis, "s").stream_status, "DELETING");
+    clock.advance_millis(500);
+    assert_eq!(
+        kinesis
+            .describe_stream(DescribeStreamInput {
+                stream: named("s"),
+                ..Default::default()
+            })
+            .unwrap_err()
+            .kind,
+        ErrorKind::ResourceNotFound
+    );
+}
+
+#[tokio::test]
+async fn list_streams_and_shards_paginate() {
+    let (kinesis, _) = engine();
+    for name in ["a", "b", "c"] {
+        create(&kinesis, name, 3).await;
+    }
+    let page = kinesis
+        .list_streams(ListStreamsInput {
+            limit: Some(2),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page.stream_names, vec!["a", "b"]);
+    assert!(page.has_more_streams);
+    let rest = kinesis
+        .list_streams(ListStreamsInput {
+            next_token: page.next_token,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(rest.stream_names, vec!["c"]);
+    assert!(!rest.has_more_streams);
+    assert_eq!(rest.stream_summaries[0].stream_status, "ACTIVE");
+
+    let page = kinesis
+        .list_shards(ListShardsInput {
+            stream: named("b"),
+            max_results: Some(2),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page.shards.len(), 2);
+    let rest = kinesis
+        .list_shards(ListShardsInput {
+            next_token: page.next_token,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(rest.shards.len(), 1);
+    assert_eq!(rest.shards[0].shard_id, "shardId-000000000002");
+    assert!(rest.next_token.is_none());
+    let after = kinesis
+        .list_shards(ListShardsInput {
+            stream: named("b"),
+            shard_filter: Some(ShardFilter {
+                filter_type: Some("AFTER_SHARD_ID".into()),
+                shard_id: Some("shardId-000000000000".into()),
+                timestamp: None,
+            }),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(after.shards.len(), 2);
+    let limits = kinesis.describe_limits(DescribeLimitsInput {}).unwrap();
+    assert_eq!(limits.open_shard_count, 9);
+}
+
+#[tokio::test]
+async fn on_demand_streams_get_four_shards() {
+    let (kinesis, _) = engine();
+    kinesis
+        .create_stream(CreateStreamInput {
+            stream_name: Some("od".into()),
+            stream_mode_details: Some(StreamModeDetails {
+                stream_mode: Some("ON_DEMAND".into()),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let description = describe(&kinesis, "od");
+    assert_eq!(description.shards.len(), 4);
+    assert_eq!(
+        description.stream_mode_details.stream_mode.as_deref(),
+        Some("ON_DEMAND")
+    );
+    kinesis
+        .update_stream_mode(UpdateStreamModeInput {
+            stream_arn: Some(description.stream_arn.clone()),
+            stream_mode_details: Some(StreamModeDetails {
+                stream_mode: Some("PROVISIONED".into()),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // StreamARN works wherever StreamName does.
+    let by_arn = kinesis
+        .describe_stream_summary(StreamOnlyInput {
+            stream: StreamRef {
+                stream_arn: Some(description.stream_arn),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    assert_eq!(
+        by_arn
+            .stream_description_summary
+            .stream_mode_details
+            .stream_mode
+            .as_deref(),
+        Some("PROVISIONED")
+    );
+}
+
+#[tokio::test]
+async fn subscriptions_push_records_as_they_arrive() {
+    let (kinesis, _) = engine();
+    create(&kinesis, "s", 1).await;
+    let arn = describe(&kinesis, "s").stream_arn;
+    let consumer = kinesis
+        .register_stream_consumer(RegisterStreamConsumerInput {
+            stream_arn: Some(arn.clone()),
+            consumer_name: Some("c".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .consumer;
+    assert_eq!(consumer.consumer_status, "ACTIVE");
+    assert!(consumer
+        .consumer_arn
+        .starts_with(&format!("{arn}/consumer/c:")));
+    let mut subscription = kinesis
+        .subscribe_to_shard(SubscribeToShardInput {
+            consumer_arn: Some(consumer.consumer_arn.clone()),
+            shard_id: Some("shardId-000000000000".into()),
+            starting_position: Some(StartingPosition {
+                position_type: Some("LATEST".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .unwrap();
+    let writer = kinesis.clone();
+    let task = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        put(&writer, "s", "k", b"pushed").await
+    });
+    let event = subscription.next_event().await.unwrap().unwrap();
+    let put = task.await.unwrap();
+    assert_eq!(event.records.len(), 1);
+    assert_eq!(event.records[0].data.0, b"pushed");
+    assert_eq!(event.continuation_sequence_number, put.sequence_number);
+    let error = kinesis
+        .delete_stream(DeleteStreamInput {
+            stream: named("s"),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceInUse);
+    kinesis
+        .deregister_stream_consumer(ConsumerRefInput {
+            consumer_arn: Some(consumer.consumer_arn),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(subscription.next_event().await.unwrap().is_err());
+}
+
+#[tokio::test]
+async fn tags_by_stream_and_by_arn() {
+    let (kinesis, _) = engine();
+    create(&kinesis, "s", 1).await;
+    let arn = describe(&kinesis, "s").stream_arn;
+    kinesis
+        .tag_resource(TagResourceInput {
+            resource_arn: Some(arn.clone()),
+            tags: Some([("a".to_string(), "1".to_string())].into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    kinesis
+        .add_tags_to_stream(AddTagsToStreamInput {
+            stream: named("s"),
+            tags: Some([("b".to_string(), "2".to_string())].into()),
+        })
+        .await
+        .unwrap();
+    kinesis
+        .remove_tags_from_stream(RemoveTagsFromStreamInput {
+            stream: named("s"),
+            tag_keys: Some(vec!["a".into()]),
+        })
+        .await
+        .unwrap();
+    let tags = kinesis
+        .list_tags_for_resource(ListTagsForResourceInput {
+            resource_arn: Some(arn),
+            ..Default::default()
+        })
+        .unwrap()
+        .tags;
+    assert_eq!(
+        tags,
+        vec![Tag {
+            key: "b".into(),
+            value: Some("2".into())
+        }]
+    );
+}
