@@ -72,9 +72,32 @@ impl Sqs {
         &self,
         input: ReceiptBatchInput,
     ) -> SqsResult<ReceiptBatchOutput> {
+        self.receipt_batch(
+            input,
+            "DeleteMessageBatchRequestEntry",
+            |sqs, queue, state, _, handle, batch| sqs.delete_locked(queue, state, handle, batch),
+        )
+        .await
+    }
+
+    /// The shared shape of DeleteMessageBatch and ChangeMessageVisibilityBatch: validate the entry ids, apply
+    /// `apply` to each entry under one lock and one store batch, report successes and failures per entry.
+    async fn receipt_batch(
+        &self,
+        input: ReceiptBatchInput,
+        entry_name: &str,
+        apply: impl Fn(
+            &Sqs,
+            &Queue,
+            &mut QueueState,
+            &ReceiptBatchEntry,
+            &str,
+            &mut Batch,
+        ) -> SqsResult<()>,
+    ) -> SqsResult<ReceiptBatchOutput> {
         let queue = self.resolve(input.queue_url.as_deref())?;
         let ids: Vec<Option<String>> = input.entries.iter().map(|e| e.id.clone()).collect();
-        validate_batch_ids(&ids, "DeleteMessageBatchRequestEntry")?;
+        validate_batch_ids(&ids, entry_name)?;
         let mut output = ReceiptBatchOutput::default();
         let commit = {
             let mut state = queue.state.lock();
@@ -82,7 +105,7 @@ impl Sqs {
             for entry in &input.entries {
                 let id = entry.id.clone().unwrap_or_default();
                 let result = required(&entry.receipt_handle, "ReceiptHandle")
-                    .and_then(|handle| self.delete_locked(&queue, &mut state, handle, &mut batch));
+                    .and_then(|handle| apply(self, &queue, &mut state, entry, handle, &mut batch));
                 match result {
                     Ok(()) => output.successful.push(BatchIdEntry { id }),
                     Err(error) => output.failed.push(batch_error(id, &error)),
@@ -90,9 +113,8 @@ impl Sqs {
             }
             self.submit(batch)
         };
-        if queue.fifo {
-            queue.notify.notify_one();
-        }
+        // A FIFO group may be unblocked, or a message made visible again.
+        queue.notify.notify_one();
         await_commit(commit).await?;
         Ok(output)
     }
@@ -175,33 +197,14 @@ impl Sqs {
         &self,
         input: ReceiptBatchInput,
     ) -> SqsResult<ReceiptBatchOutput> {
-        let queue = self.resolve(input.queue_url.as_deref())?;
-        let ids: Vec<Option<String>> = input.entries.iter().map(|e| e.id.clone()).collect();
-        validate_batch_ids(&ids, "ChangeMessageVisibilityBatchRequestEntry")?;
-        let mut output = ReceiptBatchOutput::default();
-        let commit = {
-            let mut state = queue.state.lock();
-            let mut batch = Batch::new();
-            for entry in &input.entries {
-                let id = entry.id.clone().unwrap_or_default();
-                let result = required(&entry.receipt_handle, "ReceiptHandle").and_then(|handle| {
-                    self.change_visibility_locked(
-                        &queue,
-                        &mut state,
-                        handle,
-                        entry.visibility_timeout,
-                        &mut batch,
-                    )
-                });
-                match result {
-                    Ok(()) => output.successful.push(BatchIdEntry { id }),
-                    Err(error) => output.failed.push(batch_error(id, &error)),
-                }
-            }
-            self.submit(batch)
-        };
-        queue.notify.notify_one();
-        await_commit(commit).await?;
-        Ok(output)
+        let entry_name = "ChangeMessageVisibilityBatchRequestEntry";
+        self.receipt_batch(
+            input,
+            entry_name,
+            |sqs, queue, state, entry, handle, batch| {
+                sqs.change_visibility_locked(queue, state, handle, entry.visibility_timeout, batch)
+            },
+        )
+        .await
     }
 }
