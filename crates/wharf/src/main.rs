@@ -33,7 +33,7 @@ struct Cli {
 enum Command {
     /// Start the server.
     Serve(ServeArgs),
-    /// Load generator: benchmark an SQS endpoint (or a Wharf it starts) and the machine's HTTP ceiling.
+    /// Load generator: benchmark SQS or Kinesis endpoints (or a Wharf it starts) and the HTTP ceiling.
     Bench(bench::BenchArgs),
     /// Configuration helpers.
     Config {

@@ -1,8 +1,10 @@
 //! `wharf bench`: a load generator for SQS-compatible endpoints over the real wire protocols, with an
-//! HTTP ceiling to compare against. See docs/performance.md.
+//! HTTP ceiling to compare against, and one for Kinesis Data Streams (`kinesis.rs`). See
+//! docs/performance.md.
 
 mod ceiling;
 mod client;
+mod kinesis;
 mod process;
 mod report;
 mod scenarios;
@@ -32,6 +34,9 @@ pub struct BenchArgs {
 enum BenchCommand {
     /// Drive an SQS endpoint (or a Wharf started for the run) and report throughput and latency.
     Sqs(SqsArgs),
+    /// Drive a Kinesis Data Streams endpoint (or a Wharf started for the run): PutRecords and GetRecords
+    /// throughput, put → get latency.
+    Kinesis(kinesis::KinesisArgs),
     /// The HTTP ceiling: the same load generator against a trivial built-in HTTP responder.
     Ceiling(LoadArgs),
     /// The ceiling's responder (started by the benchmark itself).
@@ -157,6 +162,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             })?;
             print_report(&full, load.json)
         }
+        BenchCommand::Kinesis(args) => kinesis::run(args),
         BenchCommand::Sqs(args) => {
             check_load(&args.load)?;
             let runtime = generator_runtime(&args.load)?;

@@ -176,6 +176,11 @@ impl Server {
         sns_client(&self.endpoint)
     }
 
+    /// A Kinesis SDK client for this server.
+    pub fn kinesis_client(&self) -> aws_sdk_kinesis::Client {
+        kinesis_client(&self.endpoint)
+    }
+
     /// What the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
@@ -271,6 +276,20 @@ pub fn sns_client(endpoint: &str) -> aws_sdk_sns::Client {
         .http_client(http_client())
         .build();
     aws_sdk_sns::Client::from_conf(config)
+}
+
+/// A Kinesis client for `endpoint`, built like [`client`] (same HTTP client: HTTP/1.1 over plain http).
+pub fn kinesis_client(endpoint: &str) -> aws_sdk_kinesis::Client {
+    let config = aws_sdk_kinesis::Config::builder()
+        .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
+        .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
+            "AKID", "secret", None, None, "test",
+        ))
+        .endpoint_url(endpoint)
+        .http_client(http_client())
+        .build();
+    aws_sdk_kinesis::Client::from_conf(config)
 }
 
 /// `GET url` (plain `http://host:port/path`) over a fresh connection: the status code and the body.
