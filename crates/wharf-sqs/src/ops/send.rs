@@ -164,6 +164,12 @@ fn valid_number(text: &str) -> bool {
     digits <= 38 + 1
 }
 
+/// A message a send put in memory, to take back out if its commit fails.
+pub(crate) struct Inserted {
+    seq: u64,
+    dedup_key: Option<String>,
+}
+
 /// One message to send, from SendMessage or a batch entry.
 pub(crate) struct Outgoing<'a> {
     pub body: Option<&'a str>,
@@ -185,14 +191,19 @@ impl Sqs {
             deduplication_id: input.message_deduplication_id.as_deref(),
             group_id: input.message_group_id.as_deref(),
         };
+        let mut inserted = Vec::with_capacity(1);
         let (result, commit) = {
             let mut state = queue.state.lock();
             let mut batch = Batch::new();
-            let result = self.send_locked(&queue, &mut state, &outgoing, &mut batch)?;
+            let result =
+                self.send_locked(&queue, &mut state, &outgoing, &mut batch, &mut inserted)?;
             (result, self.submit(batch))
         };
         queue.notify.notify_one();
-        await_commit(commit).await?;
+        if let Err(error) = await_commit(commit).await {
+            self.roll_back_sends(&queue, &inserted);
+            return Err(error);
+        }
         Ok(result)
     }
 
@@ -218,6 +229,7 @@ impl Sqs {
             ));
         }
         let mut output = SendMessageBatchOutput::default();
+        let mut inserted = Vec::with_capacity(input.entries.len());
         let commit = {
             let mut state = queue.state.lock();
             let mut batch = Batch::new();
@@ -231,7 +243,7 @@ impl Sqs {
                     deduplication_id: entry.message_deduplication_id.as_deref(),
                     group_id: entry.message_group_id.as_deref(),
                 };
-                match self.send_locked(&queue, &mut state, &outgoing, &mut batch) {
+                match self.send_locked(&queue, &mut state, &outgoing, &mut batch, &mut inserted) {
                     Ok(sent) => output.successful.push(SendMessageBatchResultEntry {
                         id,
                         message_id: sent.message_id,
@@ -248,8 +260,23 @@ impl Sqs {
         for _ in 0..output.successful.len() {
             queue.notify.notify_one();
         }
-        await_commit(commit).await?;
+        if let Err(error) = await_commit(commit).await {
+            self.roll_back_sends(&queue, &inserted);
+            return Err(error);
+        }
         Ok(output)
+    }
+
+    /// A send whose records could not be made durable was answered with an error: take its messages (and
+    /// dedup ids) back out of memory, so what clients can receive matches what a restart would recover.
+    fn roll_back_sends(&self, queue: &Queue, inserted: &[Inserted]) {
+        let mut state = queue.state.lock();
+        for message in inserted {
+            state.remove(message.seq);
+            if let Some(key) = &message.dedup_key {
+                state.dedup.remove(key);
+            }
+        }
     }
 
     /// Validates and enqueues one message; its records go into `batch`.
@@ -259,6 +286,7 @@ impl Sqs {
         state: &mut QueueState,
         outgoing: &Outgoing<'_>,
         batch: &mut Batch,
+        inserted: &mut Vec<Inserted>,
     ) -> SqsResult<SendMessageOutput> {
         let body = outgoing
             .body
@@ -367,6 +395,7 @@ impl Sqs {
             message_id: content.message_id.clone(),
             sequence_number: sequence_number.clone(),
         };
+        let recorded_dedup = dedup_key.as_ref().map(|(key, _)| key.clone());
         if let Some((key, _)) = dedup_key {
             let entry = DedupEntry {
                 expires_millis: now + DEDUP_WINDOW_MILLIS,
@@ -399,6 +428,10 @@ impl Sqs {
             persist::put_message(batch, queue.id, &message, &content);
             persist::put_state(batch, queue.id, &message);
         }
+        inserted.push(Inserted {
+            seq,
+            dedup_key: recorded_dedup,
+        });
         state.insert(message);
         Ok(output)
     }
