@@ -54,6 +54,11 @@ pub struct KinesisConfig {
     pub transition_delay_millis: u64,
     /// Enforce the per-shard write (1 MiB/s, 1,000 records/s) and read (5 calls/s, 2 MiB/s) limits.
     pub throughput_limits: bool,
+    /// Enforce the control-plane rate quotas (CreateStream 5/s per account, DescribeStream 10/s, ListShards
+    /// 1,000/s per stream, ...: [`throttle::api`]) with `LimitExceededException`.
+    pub control_plane_limits: bool,
+    /// Split hot shards of ON_DEMAND streams in the maintenance pass ([`Kinesis::autoscale_on_demand`]).
+    pub on_demand_autoscaling: bool,
     /// DescribeLimits' `ShardLimit`: open shards across all streams.
     pub shard_limit: u32,
     /// DescribeLimits' `OnDemandStreamCountLimit`.
@@ -70,6 +75,8 @@ impl Default for KinesisConfig {
             region: "us-east-1".into(),
             transition_delay_millis: 0,
             throughput_limits: true,
+            control_plane_limits: true,
+            on_demand_autoscaling: true,
             shard_limit: limits::DEFAULT_SHARD_LIMIT,
             on_demand_stream_limit: limits::DEFAULT_ON_DEMAND_STREAM_LIMIT,
             tail_cache_bytes: 4 * 1024 * 1024,
@@ -122,6 +129,10 @@ pub struct Kinesis {
     by_id: RwLock<HashMap<u64, Arc<Stream>>>,
     last_stream_id: Mutex<u64>,
     account_settings: Mutex<Option<model::MinimumThroughputBillingCommitmentOutput>>,
+    /// Control-plane token buckets by (action, stream name — empty for per-account quotas).
+    api_buckets: Mutex<HashMap<(&'static str, String), throttle::Bucket>>,
+    /// The latest successful SubscribeToShard per (consumer ARN, shard index).
+    subscriptions: Mutex<HashMap<(String, u32), ops::consumers::Lease>>,
 }
 
 impl Kinesis {
@@ -139,6 +150,8 @@ impl Kinesis {
             by_id: RwLock::new(HashMap::new()),
             last_stream_id: Mutex::new(0),
             account_settings: Mutex::new(None),
+            api_buckets: Mutex::new(HashMap::new()),
+            subscriptions: Mutex::new(HashMap::new()),
         });
         kinesis.recover()?;
         Ok(kinesis)
@@ -176,6 +189,56 @@ impl Kinesis {
             "Stream {name} under account {} not ACTIVE, instead in state {status}",
             self.config.account_id
         ))
+    }
+
+    /// Charges one call of `quota` (per account, or per `stream` for per-stream quotas), or answers
+    /// `LimitExceededException` with AWS's `Rate exceeded for stream ... under account ....`.
+    pub(crate) fn rate_limit(
+        &self,
+        quota: throttle::ApiQuota,
+        stream: Option<&str>,
+    ) -> KinesisResult<()> {
+        if !self.config.control_plane_limits {
+            return Ok(());
+        }
+        let now = self.now();
+        let scope = if quota.per_stream {
+            stream.unwrap_or_default().to_string()
+        } else {
+            String::new()
+        };
+        let admitted = self
+            .api_buckets
+            .lock()
+            .entry((quota.action, scope))
+            .or_insert_with(|| {
+                throttle::Bucket::with_burst(
+                    quota.rate_per_sec,
+                    quota.rate_per_sec * throttle::API_BURST_SECONDS,
+                    now,
+                )
+            })
+            .try_take_one(now);
+        if admitted {
+            return Ok(());
+        }
+        Err(KinesisError::limit_exceeded(match stream {
+            Some(name) => format!(
+                "Rate exceeded for stream {name} under account {}.",
+                self.config.account_id
+            ),
+            None => format!("Rate exceeded for account {}.", self.config.account_id),
+        }))
+    }
+
+    /// [`Kinesis::rate_limit`] for an action addressed by `StreamName` / `StreamARN`.
+    pub(crate) fn rate_limit_ref(
+        &self,
+        quota: throttle::ApiQuota,
+        stream: &StreamRef,
+    ) -> KinesisResult<()> {
+        let name = self.name_of(stream).ok();
+        self.rate_limit(quota, name.as_deref())
     }
 
     /// The stream name an ARN designates, if it is a stream ARN of this account (and region).
@@ -312,6 +375,8 @@ impl Kinesis {
             .into_values()
             .collect();
         self.by_id.write().clear();
+        self.api_buckets.lock().clear();
+        self.subscriptions.lock().clear();
         let mut batch = Batch::new();
         for stream in &streams {
             stream

@@ -61,6 +61,11 @@ pub struct ShardState {
     /// Records below this sequence number were removed by retention.
     pub trimmed_below: u128,
     pub throttle: ShardThrottle,
+    /// Writes offered to the shard (accepted or throttled) since `window_start_millis`: the load that
+    /// ON_DEMAND autoscaling measures.
+    pub offered_bytes: u64,
+    pub offered_records: u64,
+    pub window_start_millis: u64,
 }
 
 impl ShardState {
@@ -155,6 +160,9 @@ impl Shard {
                 cached_from: 0,
                 trimmed_below: 0,
                 throttle: ShardThrottle::new(created_millis),
+                offered_bytes: 0,
+                offered_records: 0,
+                window_start_millis: created_millis,
             }),
             notify: Notify::new(),
         }

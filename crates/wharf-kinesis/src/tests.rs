@@ -972,3 +972,287 @@ async fn tags_by_stream_and_by_arn() {
         }]
     );
 }
+
+fn rate_limited(error: &crate::KinesisError, message: &str) {
+    assert_eq!(error.kind, ErrorKind::LimitExceeded, "{error:?}");
+    assert_eq!(error.message, message);
+}
+
+#[tokio::test]
+async fn control_plane_calls_are_rate_limited_with_a_burst() {
+    let (kinesis, clock) = engine();
+    // CreateStream: 5/s per account, a bucket of 5 s of that rate.
+    for i in 0..25 {
+        create(&kinesis, &format!("s{i}"), 1).await;
+    }
+    let error = kinesis
+        .create_stream(CreateStreamInput {
+            stream_name: Some("late".into()),
+            shard_count: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    rate_limited(
+        &error,
+        "Rate exceeded for stream late under account 000000000000.",
+    );
+    clock.advance_millis(199);
+    assert!(kinesis
+        .create_stream(CreateStreamInput {
+            stream_name: Some("late".into()),
+            shard_count: Some(1),
+            ..Default::default()
+        })
+        .await
+        .is_err());
+    clock.advance_millis(1);
+    create(&kinesis, "late", 1).await;
+
+    // DescribeStream: 10/s per account, whatever the stream.
+    for i in 0..50 {
+        describe(&kinesis, &format!("s{}", i % 3));
+    }
+    let error = kinesis
+        .describe_stream(DescribeStreamInput {
+            stream: named("s1"),
+            ..Default::default()
+        })
+        .unwrap_err();
+    rate_limited(
+        &error,
+        "Rate exceeded for stream s1 under account 000000000000.",
+    );
+    // DescribeStreamSummary has its own bucket (20/s).
+    for _ in 0..100 {
+        kinesis
+            .describe_stream_summary(StreamOnlyInput {
+                stream: named("s1"),
+            })
+            .unwrap();
+    }
+    assert!(kinesis
+        .describe_stream_summary(StreamOnlyInput {
+            stream: named("s1")
+        })
+        .is_err());
+
+    // ListShards: 1,000/s per stream; another stream has its own bucket.
+    let list = |name: &str| {
+        kinesis.list_shards(ListShardsInput {
+            stream: named(name),
+            ..Default::default()
+        })
+    };
+    for _ in 0..5000 {
+        list("s1").unwrap();
+    }
+    rate_limited(
+        &list("s1").unwrap_err(),
+        "Rate exceeded for stream s1 under account 000000000000.",
+    );
+    list("s2").unwrap();
+    clock.advance_millis(1);
+    list("s1").unwrap();
+
+    // ListStreams (5/s) names no stream; DescribeLimits is 1/s.
+    for _ in 0..25 {
+        kinesis.list_streams(ListStreamsInput::default()).unwrap();
+    }
+    rate_limited(
+        &kinesis
+            .list_streams(ListStreamsInput::default())
+            .unwrap_err(),
+        "Rate exceeded for account 000000000000.",
+    );
+    for _ in 0..5 {
+        kinesis.describe_limits(DescribeLimitsInput {}).unwrap();
+    }
+    assert!(kinesis.describe_limits(DescribeLimitsInput {}).is_err());
+    clock.advance_millis(1000);
+    kinesis.describe_limits(DescribeLimitsInput {}).unwrap();
+}
+
+#[tokio::test]
+async fn control_plane_limits_can_be_turned_off() {
+    let config = KinesisConfig {
+        control_plane_limits: false,
+        ..Default::default()
+    };
+    let (kinesis, _) = engine_with(config, Store::in_memory());
+    for i in 0..40 {
+        create(&kinesis, &format!("s{i}"), 1).await;
+    }
+    for _ in 0..100 {
+        describe(&kinesis, "s0");
+    }
+}
+
+async fn subscribe(
+    kinesis: &Arc<Kinesis>,
+    consumer_arn: &str,
+) -> crate::KinesisResult<crate::Subscription> {
+    kinesis.subscribe_to_shard(SubscribeToShardInput {
+        consumer_arn: Some(consumer_arn.into()),
+        shard_id: Some("shardId-000000000000".into()),
+        starting_position: Some(StartingPosition {
+            position_type: Some("TRIM_HORIZON".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn resubscribing_within_five_seconds_is_refused_and_later_takes_over() {
+    let (kinesis, clock) = engine();
+    create(&kinesis, "s", 2).await;
+    let arn = describe(&kinesis, "s").stream_arn;
+    let consumer_arn = kinesis
+        .register_stream_consumer(RegisterStreamConsumerInput {
+            stream_arn: Some(arn),
+            consumer_name: Some("c".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .consumer
+        .consumer_arn;
+    put_hash(&kinesis, "s", 0, b"one").await;
+    let mut first = subscribe(&kinesis, &consumer_arn).await.unwrap();
+    assert_eq!(first.next_event().await.unwrap().unwrap().records.len(), 1);
+
+    clock.advance_millis(4999);
+    let error = subscribe(&kinesis, &consumer_arn).await.err().unwrap();
+    assert_eq!(error.kind, ErrorKind::ResourceInUse);
+    assert_eq!(
+        error.message,
+        format!("Another active subscription exists for this consumer: {consumer_arn}")
+    );
+    // Another shard of the same consumer is independent.
+    kinesis
+        .subscribe_to_shard(SubscribeToShardInput {
+            consumer_arn: Some(consumer_arn.clone()),
+            shard_id: Some("shardId-000000000001".into()),
+            starting_position: Some(StartingPosition {
+                position_type: Some("LATEST".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .unwrap();
+
+    // 5 s after the first: the new call takes over and the old one fails with ResourceInUse.
+    clock.advance_millis(1);
+    let mut second = subscribe(&kinesis, &consumer_arn).await.unwrap();
+    let error = first.next_event().await.unwrap().unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceInUse);
+    assert!(first.next_event().await.is_none());
+    assert_eq!(second.next_event().await.unwrap().unwrap().records.len(), 1);
+
+    // The subscription lasts five minutes on the injected clock.
+    clock.advance_millis(crate::ops::consumers::SUBSCRIPTION_LIFETIME_MILLIS - 1);
+    put_hash(&kinesis, "s", 0, b"two").await;
+    assert_eq!(second.next_event().await.unwrap().unwrap().records.len(), 1);
+    clock.advance_millis(1);
+    put_hash(&kinesis, "s", 0, b"three").await;
+    assert!(second.next_event().await.is_none());
+    // ... and may be renewed.
+    subscribe(&kinesis, &consumer_arn).await.unwrap();
+}
+
+#[tokio::test]
+async fn on_demand_streams_split_their_hot_shards() {
+    use crate::ops::shards::{AUTOSCALE_THRESHOLD_PERCENT, AUTOSCALE_WINDOW_MILLIS};
+    let config = KinesisConfig {
+        throughput_limits: false,
+        ..Default::default()
+    };
+    let (kinesis, clock) = engine_with(config, Store::in_memory());
+    for (name, mode) in [("od", "ON_DEMAND"), ("prov", "PROVISIONED")] {
+        kinesis
+            .create_stream(CreateStreamInput {
+                stream_name: Some(name.into()),
+                shard_count: (mode == "PROVISIONED").then_some(4),
+                stream_mode_details: Some(StreamModeDetails {
+                    stream_mode: Some(mode.into()),
+                }),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let window_secs = AUTOSCALE_WINDOW_MILLIS / 1000;
+    // Shard 0 gets 90% of 1,000 records/s over the window; shard 1 gets 50%.
+    let hot = 1000 * window_secs * 90 / 100;
+    const { assert!(90 > AUTOSCALE_THRESHOLD_PERCENT) };
+    let load = |name: &'static str| {
+        let kinesis = kinesis.clone();
+        async move {
+            let entries = |hash: u128, n: u64| -> Vec<PutRecordsRequestEntry> {
+                (0..n)
+                    .map(|_| PutRecordsRequestEntry {
+                        data: Some(Blob(b"x".to_vec())),
+                        partition_key: Some("k".into()),
+                        explicit_hash_key: Some(hash.to_string()),
+                    })
+                    .collect()
+            };
+            let quarter = u128::MAX / 4 + 1;
+            let mut all = entries(0, hot);
+            all.extend(entries(quarter, hot * 5 / 9));
+            for chunk in all.chunks(500) {
+                kinesis
+                    .put_records(PutRecordsInput {
+                        stream: named(name),
+                        records: Some(chunk.to_vec()),
+                    })
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    load("od").await;
+    load("prov").await;
+    // Not before the window is over.
+    clock.advance_millis(AUTOSCALE_WINDOW_MILLIS - 1);
+    assert_eq!(kinesis.autoscale_on_demand().await.unwrap(), 0);
+    clock.advance_millis(1);
+    assert_eq!(kinesis.autoscale_on_demand().await.unwrap(), 1);
+
+    let shards = describe(&kinesis, "od").shards;
+    assert_eq!(shards.len(), 6);
+    assert!(shards[0]
+        .sequence_number_range
+        .ending_sequence_number
+        .is_some());
+    for child in &shards[4..] {
+        assert_eq!(
+            child.parent_shard_id.as_deref(),
+            Some("shardId-000000000000")
+        );
+        assert!(child.sequence_number_range.ending_sequence_number.is_none());
+    }
+    assert_eq!(
+        shards[4].hash_key_range.starting_hash_key,
+        shards[0].hash_key_range.starting_hash_key
+    );
+    assert_eq!(
+        shards[5].hash_key_range.ending_hash_key,
+        shards[0].hash_key_range.ending_hash_key
+    );
+    let boundary: u128 = shards[5].hash_key_range.starting_hash_key.parse().unwrap();
+    assert_eq!(
+        shards[4].hash_key_range.ending_hash_key,
+        (boundary - 1).to_string()
+    );
+    // Writes now land in the children, readers of the parent reach its end.
+    let out = put_hash(&kinesis, "od", 0, b"after").await;
+    assert_eq!(out.shard_id, "shardId-000000000004");
+    assert_eq!(describe(&kinesis, "od").stream_status, "ACTIVE");
+    // PROVISIONED streams never scale on their own.
+    assert_eq!(describe(&kinesis, "prov").shards.len(), 4);
+    // A quiet window: nothing more to split.
+    clock.advance_millis(AUTOSCALE_WINDOW_MILLIS);
+    assert_eq!(kinesis.autoscale_on_demand().await.unwrap(), 0);
+}

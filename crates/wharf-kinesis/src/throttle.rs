@@ -1,4 +1,5 @@
-//! Per-shard throughput limits as token buckets driven by the injected clock.
+//! Per-shard throughput limits and per-account / per-stream control-plane rate limits, as token buckets
+//! driven by the injected clock.
 //!
 //! A bucket holds up to one second of its rate and refills continuously. A request is admitted while the
 //! bucket is not empty and then takes its whole cost, so the balance may go negative: this is how Kinesis
@@ -15,6 +16,8 @@ pub const READ_CALLS_PER_SEC: u64 = 5;
 #[derive(Debug, Clone)]
 pub struct Bucket {
     rate_per_sec: u64,
+    /// Most tokens the bucket holds (one second of its rate unless built with [`Bucket::with_burst`]).
+    capacity_tokens: u64,
     /// Balance in milli-tokens; may be negative after an oversized request.
     balance: i128,
     last_refill_millis: u64,
@@ -22,15 +25,32 @@ pub struct Bucket {
 
 impl Bucket {
     pub fn new(rate_per_sec: u64, now_millis: u64) -> Self {
+        Self::with_burst(rate_per_sec, rate_per_sec, now_millis)
+    }
+
+    /// A bucket refilled at `rate_per_sec` that holds up to `burst` tokens (and starts full).
+    pub fn with_burst(rate_per_sec: u64, burst: u64, now_millis: u64) -> Self {
+        let capacity_tokens = burst.max(rate_per_sec).max(1);
         Bucket {
             rate_per_sec,
-            balance: rate_per_sec as i128 * 1000,
+            capacity_tokens,
+            balance: capacity_tokens as i128 * 1000,
             last_refill_millis: now_millis,
         }
     }
 
     fn capacity(&self) -> i128 {
-        self.rate_per_sec as i128 * 1000
+        self.capacity_tokens as i128 * 1000
+    }
+
+    /// Takes one token if the bucket holds one (control-plane calls).
+    pub fn try_take_one(&mut self, now_millis: u64) -> bool {
+        if self.can_take(1, now_millis) {
+            self.take(1, now_millis);
+            true
+        } else {
+            false
+        }
     }
 
     fn refill(&mut self, now_millis: u64) {
@@ -55,6 +75,68 @@ impl Bucket {
         self.refill(now_millis);
         self.balance -= cost as i128 * 1000;
     }
+}
+
+/// Control-plane quotas, each from the action's page of the Kinesis API reference ("This operation has a
+/// limit of N transactions per second per account / per data stream") and the developer guide's
+/// "Quotas and limits" page (<https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiQuota {
+    pub action: &'static str,
+    pub rate_per_sec: u64,
+    /// Counted per data stream (otherwise per account).
+    pub per_stream: bool,
+}
+
+const fn account(action: &'static str, rate_per_sec: u64) -> ApiQuota {
+    ApiQuota {
+        action,
+        rate_per_sec,
+        per_stream: false,
+    }
+}
+
+const fn per_stream(action: &'static str, rate_per_sec: u64) -> ApiQuota {
+    ApiQuota {
+        action,
+        rate_per_sec,
+        per_stream: true,
+    }
+}
+
+/// AWS documents rates, not bucket sizes. Wharf lets a bucket hold this many seconds of its rate, so a
+/// short burst (a test suite creating a handful of streams at once) passes while a sustained rate above
+/// the quota is refused.
+pub const API_BURST_SECONDS: u64 = 5;
+
+pub mod api {
+    use super::{account, per_stream, ApiQuota};
+
+    pub const CREATE_STREAM: ApiQuota = account("CreateStream", 5);
+    pub const DELETE_STREAM: ApiQuota = account("DeleteStream", 5);
+    pub const DESCRIBE_STREAM: ApiQuota = account("DescribeStream", 10);
+    pub const DESCRIBE_STREAM_SUMMARY: ApiQuota = account("DescribeStreamSummary", 20);
+    pub const LIST_STREAMS: ApiQuota = account("ListStreams", 5);
+    pub const DESCRIBE_LIMITS: ApiQuota = account("DescribeLimits", 1);
+    /// 1,000 per data stream in the current API reference (older pages and `aws-fidelity.md` say 100).
+    pub const LIST_SHARDS: ApiQuota = per_stream("ListShards", 1000);
+    pub const SPLIT_SHARD: ApiQuota = account("SplitShard", 5);
+    pub const MERGE_SHARDS: ApiQuota = account("MergeShards", 5);
+    /// The API reference gives UpdateShardCount no TPS figure (only scaling-per-24-hours limits); Wharf
+    /// uses the 5 per account of the other resharding actions.
+    pub const UPDATE_SHARD_COUNT: ApiQuota = account("UpdateShardCount", 5);
+    pub const ADD_TAGS_TO_STREAM: ApiQuota = account("AddTagsToStream", 5);
+    pub const REMOVE_TAGS_FROM_STREAM: ApiQuota = account("RemoveTagsFromStream", 5);
+    pub const LIST_TAGS_FOR_STREAM: ApiQuota = account("ListTagsForStream", 5);
+    /// The ARN-based tag actions: 5 per account like their stream-name counterparts (not stated on their
+    /// API pages).
+    pub const TAG_RESOURCE: ApiQuota = account("TagResource", 5);
+    pub const UNTAG_RESOURCE: ApiQuota = account("UntagResource", 5);
+    pub const LIST_TAGS_FOR_RESOURCE: ApiQuota = account("ListTagsForResource", 5);
+    pub const REGISTER_STREAM_CONSUMER: ApiQuota = account("RegisterStreamConsumer", 5);
+    pub const DEREGISTER_STREAM_CONSUMER: ApiQuota = account("DeregisterStreamConsumer", 5);
+    pub const DESCRIBE_STREAM_CONSUMER: ApiQuota = account("DescribeStreamConsumer", 20);
+    pub const LIST_STREAM_CONSUMERS: ApiQuota = per_stream("ListStreamConsumers", 5);
 }
 
 /// The four buckets of a shard.
@@ -129,6 +211,24 @@ mod tests {
         // 5 MiB of debt at 1 MiB/s: 4 s to get back to zero, and a bit more to hold a 1-byte record.
         assert!(!t.admit_write(1, 4000));
         assert!(t.admit_write(1, 4001));
+    }
+
+    #[test]
+    fn burst_bucket_holds_several_seconds_and_refills_at_its_rate() {
+        let mut b = Bucket::with_burst(5, 5 * API_BURST_SECONDS, 0);
+        for _ in 0..25 {
+            assert!(b.try_take_one(0));
+        }
+        assert!(!b.try_take_one(0));
+        // 5 per second: one token every 200 ms.
+        assert!(!b.try_take_one(199));
+        assert!(b.try_take_one(200));
+        assert!(!b.try_take_one(200));
+        // Refill stops at the burst size.
+        for _ in 0..25 {
+            assert!(b.try_take_one(60_000));
+        }
+        assert!(!b.try_take_one(60_000));
     }
 
     #[test]

@@ -9,10 +9,25 @@ use super::{check_name, check_shard_id, check_stream_arn, records::ITERATOR_TYPE
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
 use crate::stream::{ConsumerState, Shard, Stream, StreamMeta, STATUS_ACTIVE};
+use crate::throttle::api;
 use crate::{await_commit, limits, seq, Kinesis};
 
-/// How long one SubscribeToShard call streams events.
+/// How long one SubscribeToShard call streams events (measured on the injected clock: a test advances a
+/// `ManualClock` past it and the subscription ends at its next event).
 pub const SUBSCRIPTION_LIFETIME_MILLIS: u64 = 5 * 60 * 1000;
+/// A second SubscribeToShard for the same consumer and shard within this long of a successful one is
+/// refused with `ResourceInUseException`; later, it takes the subscription over (the older one fails with
+/// `ResourceInUseException` at its next event).
+pub const RESUBSCRIBE_AFTER_MILLIS: u64 = 5000;
+
+/// The latest successful SubscribeToShard of a (consumer, shard).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lease {
+    started_millis: u64,
+    generation: u64,
+}
+
+static NEXT_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 /// An event is sent at least this often, even without records.
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 
@@ -109,10 +124,12 @@ impl Kinesis {
             super::check_tags(&mut v, tags, "tags");
         }
         v.finish()?;
-        let stream = self.stream(&StreamRef {
+        let stream_ref = StreamRef {
             stream_arn: input.stream_arn.clone(),
             ..Default::default()
-        })?;
+        };
+        self.rate_limit_ref(api::REGISTER_STREAM_CONSUMER, &stream_ref)?;
+        let stream = self.stream(&stream_ref)?;
         let name = input.consumer_name.unwrap_or_default();
         let now = self.now();
         let (consumer, commit) = {
@@ -161,6 +178,7 @@ impl Kinesis {
         let mut v = Validation::new();
         Self::check_consumer_ref(&mut v, &input);
         v.finish()?;
+        self.rate_limit(api::DESCRIBE_STREAM_CONSUMER, None)?;
         let (stream, name) = self.resolve_consumer(&input)?;
         let now = self.now();
         let meta = stream.meta.read();
@@ -191,10 +209,12 @@ impl Kinesis {
             v.range(max, "maxResults", Some(1), Some(10_000));
         }
         v.finish()?;
-        let stream = self.stream(&StreamRef {
+        let stream_ref = StreamRef {
             stream_arn: input.stream_arn.clone(),
             ..Default::default()
-        })?;
+        };
+        self.rate_limit_ref(api::LIST_STREAM_CONSUMERS, &stream_ref)?;
+        let stream = self.stream(&stream_ref)?;
         let after = match &input.next_token {
             Some(token) => Some(self.decode_next_token(token, "ListStreamConsumers")?),
             None => None,
@@ -235,6 +255,7 @@ impl Kinesis {
         let mut v = Validation::new();
         Self::check_consumer_ref(&mut v, &input);
         v.finish()?;
+        self.rate_limit(api::DEREGISTER_STREAM_CONSUMER, None)?;
         let (stream, name) = self.resolve_consumer(&input)?;
         let commit = {
             let mut meta = stream.meta.write();
@@ -301,16 +322,45 @@ impl Kinesis {
             now,
         )?;
         drop(meta);
+        let lease_key = (consumer_arn.clone(), shard.index);
+        let generation = {
+            let mut leases = self.subscriptions.lock();
+            if let Some(lease) = leases.get(&lease_key) {
+                if now < lease.started_millis + RESUBSCRIBE_AFTER_MILLIS {
+                    return Err(self.subscription_in_use(&consumer_arn));
+                }
+            }
+            leases.retain(|_, l| now < l.started_millis + SUBSCRIPTION_LIFETIME_MILLIS);
+            let generation = NEXT_GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            leases.insert(
+                lease_key.clone(),
+                Lease {
+                    started_millis: now,
+                    generation,
+                },
+            );
+            generation
+        };
+        // Wakes a subscription this one takes over, so that it fails now rather than at its heartbeat.
+        shard.notify.notify_waiters();
         Ok(Subscription {
             kinesis: self.clone(),
             stream,
             shard,
             consumer,
+            consumer_arn,
+            generation,
             position,
             last_delivered: None,
             deadline_millis: now + SUBSCRIPTION_LIFETIME_MILLIS,
             finished: false,
         })
+    }
+
+    fn subscription_in_use(&self, consumer_arn: &str) -> KinesisError {
+        KinesisError::in_use(format!(
+            "Another active subscription exists for this consumer: {consumer_arn}"
+        ))
     }
 
     fn starting_position(
@@ -357,6 +407,9 @@ pub struct Subscription {
     stream: Arc<Stream>,
     shard: Arc<Shard>,
     consumer: String,
+    consumer_arn: String,
+    /// Which SubscribeToShard this is: a newer one for the same consumer and shard supersedes it.
+    generation: u64,
     position: u128,
     last_delivered: Option<u128>,
     deadline_millis: u64,
@@ -369,6 +422,7 @@ impl Subscription {
     /// the stream or consumer went away.
     pub async fn next_event(&mut self) -> Option<KinesisResult<SubscribeToShardEvent>> {
         if self.finished || self.kinesis.now() >= self.deadline_millis {
+            self.finished = true;
             return None;
         }
         let heartbeat = tokio::time::sleep(HEARTBEAT);
@@ -392,7 +446,15 @@ impl Subscription {
                     self.consumer, self.stream.name, self.kinesis.config.account_id
                 ))));
             }
+            if self.superseded() {
+                self.finished = true;
+                return Some(Err(self.kinesis.subscription_in_use(&self.consumer_arn)));
+            }
             let now = self.kinesis.now();
+            if now >= self.deadline_millis {
+                self.finished = true;
+                return None;
+            }
             let retention = self.stream.meta.read().retention_millis();
             let read = match self
                 .kinesis
@@ -419,6 +481,15 @@ impl Subscription {
                 }
             }
         }
+    }
+
+    /// Whether a later SubscribeToShard for the same consumer and shard took this one over.
+    fn superseded(&self) -> bool {
+        self.kinesis
+            .subscriptions
+            .lock()
+            .get(&(self.consumer_arn.clone(), self.shard.index))
+            .is_some_and(|lease| lease.generation != self.generation)
     }
 
     fn event(&mut self, read: super::records::ReadResult) -> SubscribeToShardEvent {

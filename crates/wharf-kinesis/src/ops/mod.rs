@@ -3,7 +3,7 @@
 pub mod consumers;
 mod records;
 mod settings;
-mod shards;
+pub mod shards;
 mod streams;
 mod tags;
 

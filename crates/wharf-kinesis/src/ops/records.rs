@@ -285,6 +285,8 @@ impl Kinesis {
                     return Err(KinesisError::internal("Internal service failure."));
                 }
                 let bytes = (record.data.len() + record.partition_key.len()) as u64;
+                state.offered_bytes += bytes;
+                state.offered_records += 1;
                 if limits_on && !state.throttle.admit_write(bytes, now) {
                     outcomes.push(Outcome::Throttled {
                         shard_id: shard.id.clone(),

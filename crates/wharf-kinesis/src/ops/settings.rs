@@ -528,7 +528,7 @@ impl Kinesis {
         Ok(removed)
     }
 
-    /// Runs [`Kinesis::enforce_retention`] every `interval` until the returned task is aborted. The binary
+    /// Runs [`Kinesis::enforce_retention`] and [`Kinesis::autoscale_on_demand`] every `interval` until the returned task is aborted. The binary
     /// spawns this once after [`Kinesis::open`].
     pub fn spawn_maintenance(
         self: &Arc<Self>,
@@ -545,6 +545,9 @@ impl Kinesis {
                 };
                 if let Err(error) = kinesis.enforce_retention().await {
                     tracing::warn!(%error, "kinesis retention pass failed");
+                }
+                if let Err(error) = kinesis.autoscale_on_demand().await {
+                    tracing::warn!(%error, "kinesis on-demand scaling pass failed");
                 }
             }
         })

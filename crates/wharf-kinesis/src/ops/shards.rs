@@ -11,6 +11,7 @@ use super::{check_shard_id, check_stream_ref, HASH_KEY_PATTERN};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
 use crate::stream::{Shard, Stream, StreamMeta};
+use crate::throttle::api;
 use crate::{await_commit, hash, limits, seq, Kinesis};
 
 const FILTER_TYPES: &[&str] = &[
@@ -144,6 +145,7 @@ impl Kinesis {
                 }
             }
         };
+        self.rate_limit(api::LIST_SHARDS, Some(&cursor.stream_name))?;
         let stream = self.lookup(&cursor.stream_name)?;
         let meta = stream.meta.read();
         let status = meta.status(now);
@@ -219,6 +221,7 @@ impl Kinesis {
         }
         v.finish()?;
         let name = self.name_of(&input.stream)?;
+        self.rate_limit(api::SPLIT_SHARD, Some(&name))?;
         let shard_id = input.shard_to_split.as_deref().unwrap_or_default();
         let index = self.shard_index_or_not_found(shard_id, &name)?;
         let stream = self.stream(&input.stream)?;
@@ -243,22 +246,7 @@ impl Kinesis {
                     shard.id, stream.name, self.config.account_id, shard.hash_start, shard.hash_end
                 )));
             };
-            shard.close(now);
-            let first = meta.next_shard_index;
-            let child_time = child_creation_time(&shard, now);
-            meta.shards.push(Arc::new(Shard::new(
-                first,
-                vec![shard.index],
-                (shard.hash_start, new_start - 1),
-                child_time,
-            )));
-            meta.shards.push(Arc::new(Shard::new(
-                first + 1,
-                vec![shard.index],
-                (new_start, shard.hash_end),
-                child_time,
-            )));
-            meta.next_shard_index += 2;
+            split_open_shard(&mut meta, &shard, new_start, now);
             meta.rebuild_open();
             self.mark_updating(&mut meta);
             self.persist_meta(&stream, &meta)
@@ -278,6 +266,7 @@ impl Kinesis {
         }
         v.finish()?;
         let name = self.name_of(&input.stream)?;
+        self.rate_limit(api::MERGE_SHARDS, Some(&name))?;
         let first_index = self
             .shard_index_or_not_found(input.shard_to_merge.as_deref().unwrap_or_default(), &name)?;
         let second_index = self.shard_index_or_not_found(
@@ -339,6 +328,7 @@ impl Kinesis {
             v.one_of(kind, "scalingType", &["UNIFORM_SCALING"]);
         }
         v.finish()?;
+        self.rate_limit_ref(api::UPDATE_SHARD_COUNT, &input.stream)?;
         let target = u32::try_from(input.target_shard_count.unwrap_or(1)).unwrap_or(u32::MAX);
         let stream = self.stream(&input.stream)?;
         let now = self.now();
@@ -410,6 +400,121 @@ impl Kinesis {
         }
         Ok(shard)
     }
+}
+
+/// Closes `shard` (open) and opens its two children, `[start, new_start - 1]` and `[new_start, end]`
+/// (call with the stream's meta write-locked, then [`StreamMeta::rebuild_open`]).
+fn split_open_shard(meta: &mut StreamMeta, shard: &Shard, new_start: u128, now: u64) {
+    shard.close(now);
+    let first = meta.next_shard_index;
+    let child_time = child_creation_time(shard, now);
+    meta.shards.push(Arc::new(Shard::new(
+        first,
+        vec![shard.index],
+        (shard.hash_start, new_start - 1),
+        child_time,
+    )));
+    meta.shards.push(Arc::new(Shard::new(
+        first + 1,
+        vec![shard.index],
+        (new_start, shard.hash_end),
+        child_time,
+    )));
+    meta.next_shard_index += 2;
+}
+
+/// ON_DEMAND scaling: a shard is measured over a window of at least this long.
+pub const AUTOSCALE_WINDOW_MILLIS: u64 = 30_000;
+/// ... and split when the writes offered to it over the window exceeded this share of its capacity.
+pub const AUTOSCALE_THRESHOLD_PERCENT: u64 = 80;
+
+impl Kinesis {
+    /// One ON_DEMAND scaling pass (run by the maintenance task). Wharf's policy — AWS only documents that an
+    /// on-demand stream starts with 4 MiB/s of write capacity (4 shards) and scales with its traffic:
+    /// every open shard of an ACTIVE ON_DEMAND stream whose offered writes (accepted or throttled) over
+    /// the last window of at least [`AUTOSCALE_WINDOW_MILLIS`] exceeded [`AUTOSCALE_THRESHOLD_PERCENT`]
+    /// of a shard's 1 MiB/s or 1,000 records/s is split at the middle of its hash range, like SplitShard
+    /// (parents close with an ending sequence number, children list them as parents). So capacity at most
+    /// doubles per window, where the load is; the stream stays ACTIVE, and the account's shard limit
+    /// still applies. Returns the number of shards split.
+    pub async fn autoscale_on_demand(&self) -> KinesisResult<usize> {
+        if !self.config.on_demand_autoscaling {
+            return Ok(0);
+        }
+        let now = self.now();
+        let streams: Vec<Arc<Stream>> = self.streams.read().values().cloned().collect();
+        let mut split = 0;
+        for stream in streams {
+            if stream.is_deleted() {
+                continue;
+            }
+            let hot: Vec<u32> = {
+                let meta = stream.meta.read();
+                if meta.mode != "ON_DEMAND" || meta.status(now) != "ACTIVE" {
+                    continue;
+                }
+                meta.open
+                    .iter()
+                    .filter(|shard| is_hot(shard, now) && shard.hash_end > shard.hash_start)
+                    .map(|shard| shard.index)
+                    .collect()
+            };
+            if hot.is_empty() {
+                continue;
+            }
+            if let Err(error) =
+                self.check_shard_limit(&self.streams.read(), hot.len() as u32 * 2, hot.len() as u32)
+            {
+                tracing::warn!(stream = %stream.name, %error, "on-demand scaling stopped at the shard limit");
+                continue;
+            }
+            let commit = {
+                let mut meta = stream.meta.write();
+                if stream.is_deleted() {
+                    continue;
+                }
+                let mut done = 0;
+                for index in hot {
+                    let Some(shard) = meta.shard(index).cloned() else {
+                        continue;
+                    };
+                    if shard.is_closed() {
+                        continue;
+                    }
+                    let middle = shard.hash_start + (shard.hash_end - shard.hash_start) / 2 + 1;
+                    split_open_shard(&mut meta, &shard, middle, now);
+                    done += 1;
+                }
+                if done == 0 {
+                    continue;
+                }
+                split += done;
+                meta.rebuild_open();
+                self.persist_meta(&stream, &meta)
+            };
+            await_commit(commit).await?;
+        }
+        Ok(split)
+    }
+}
+
+/// Whether the shard's window is over and its offered writes exceeded the threshold; starts a new window.
+fn is_hot(shard: &Shard, now: u64) -> bool {
+    let mut state = shard.state.lock();
+    let elapsed = now.saturating_sub(state.window_start_millis);
+    if elapsed < AUTOSCALE_WINDOW_MILLIS {
+        return false;
+    }
+    let bytes_capacity = u128::from(crate::throttle::WRITE_BYTES_PER_SEC) * u128::from(elapsed);
+    let records_capacity = u128::from(crate::throttle::WRITE_RECORDS_PER_SEC) * u128::from(elapsed);
+    let threshold = u128::from(AUTOSCALE_THRESHOLD_PERCENT);
+    // offered / (rate * elapsed / 1000) > threshold / 100
+    let hot = u128::from(state.offered_bytes) * 100_000 > threshold * bytes_capacity
+        || u128::from(state.offered_records) * 100_000 > threshold * records_capacity;
+    state.offered_bytes = 0;
+    state.offered_records = 0;
+    state.window_start_millis = now;
+    hot
 }
 
 /// Children start after their parent's last record, so sequence numbers keep increasing along lineage.

@@ -12,6 +12,7 @@ use super::{check_name, check_stream_ref, check_tags};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
 use crate::stream::{Shard, Stream, StreamMeta, STATUS_ACTIVE};
+use crate::throttle::api;
 use crate::{await_commit, hash, limits, persist, Kinesis};
 
 pub(crate) const MODES: &[&str] = &["PROVISIONED", "ON_DEMAND"];
@@ -46,6 +47,7 @@ impl Kinesis {
         }
         v.finish()?;
         let name = input.stream_name.unwrap_or_default();
+        self.rate_limit(api::CREATE_STREAM, Some(&name))?;
         let mode = input
             .stream_mode_details
             .and_then(|d| d.stream_mode)
@@ -196,6 +198,7 @@ impl Kinesis {
         let mut v = Validation::new();
         check_stream_ref(&mut v, &input.stream);
         v.finish()?;
+        self.rate_limit_ref(api::DELETE_STREAM, &input.stream)?;
         let stream = self.stream(&input.stream)?;
         let now = self.now();
         let commit = {
@@ -252,6 +255,7 @@ impl Kinesis {
         }
         v.finish()?;
         let name = self.name_of(&input.stream)?;
+        self.rate_limit(api::DESCRIBE_STREAM, Some(&name))?;
         let stream = self.lookup(&name)?;
         let now = self.now();
         let meta = stream.meta.read();
@@ -297,6 +301,7 @@ impl Kinesis {
         check_stream_ref(&mut v, &input.stream);
         v.finish()?;
         let name = self.name_of(&input.stream)?;
+        self.rate_limit(api::DESCRIBE_STREAM_SUMMARY, Some(&name))?;
         let stream = self.lookup(&name)?;
         let now = self.now();
         let meta = stream.meta.read();
@@ -339,6 +344,7 @@ impl Kinesis {
             v.length(token, "nextToken", 1, 1_048_576);
         }
         v.finish()?;
+        self.rate_limit(api::LIST_STREAMS, None)?;
         if input.next_token.is_some() && input.exclusive_start_stream_name.is_some() {
             return Err(KinesisError::invalid_argument(
                 "NextToken and ExclusiveStartStreamName cannot be provided together.",
@@ -420,6 +426,7 @@ impl Kinesis {
         &self,
         _input: DescribeLimitsInput,
     ) -> KinesisResult<DescribeLimitsOutput> {
+        self.rate_limit(api::DESCRIBE_LIMITS, None)?;
         self.sweep_deleted();
         let streams = self.streams.read();
         let live = streams.values().filter(|s| !s.is_deleted());

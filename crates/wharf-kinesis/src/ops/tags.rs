@@ -7,6 +7,7 @@ use super::{check_resource_arn, check_stream_ref, check_tags};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
 use crate::stream::Stream;
+use crate::throttle::api;
 use crate::{await_commit, limits, Kinesis};
 
 impl Kinesis {
@@ -17,6 +18,7 @@ impl Kinesis {
             check_tags(&mut v, tags, "tags");
         }
         v.finish()?;
+        self.rate_limit_ref(api::ADD_TAGS_TO_STREAM, &input.stream)?;
         let stream = self.active_stream(&input.stream)?;
         self.apply_tags(&stream, None, input.tags.unwrap_or_default())
             .await
@@ -35,6 +37,7 @@ impl Kinesis {
             }
         }
         v.finish()?;
+        self.rate_limit_ref(api::REMOVE_TAGS_FROM_STREAM, &input.stream)?;
         let stream = self.active_stream(&input.stream)?;
         self.remove_tags(&stream, None, input.tag_keys.unwrap_or_default())
             .await
@@ -53,6 +56,7 @@ impl Kinesis {
             v.range(limit, "limit", Some(1), Some(50));
         }
         v.finish()?;
+        self.rate_limit_ref(api::LIST_TAGS_FOR_STREAM, &input.stream)?;
         let stream = self.stream(&input.stream)?;
         let meta = stream.meta.read();
         let limit = input.limit.unwrap_or(50) as usize;
@@ -89,6 +93,7 @@ impl Kinesis {
         }
         v.finish()?;
         let arn = input.resource_arn.unwrap_or_default();
+        self.rate_limit(api::TAG_RESOURCE, None)?;
         let stream = self.stream_of_resource(&arn)?;
         let consumer = self.consumer_by_arn(&stream, &arn);
         self.apply_tags(&stream, consumer, input.tags.unwrap_or_default())
@@ -105,6 +110,7 @@ impl Kinesis {
         }
         v.finish()?;
         let arn = input.resource_arn.unwrap_or_default();
+        self.rate_limit(api::UNTAG_RESOURCE, None)?;
         let stream = self.stream_of_resource(&arn)?;
         let consumer = self.consumer_by_arn(&stream, &arn);
         self.remove_tags(&stream, consumer, input.tag_keys.unwrap_or_default())
@@ -121,6 +127,7 @@ impl Kinesis {
         }
         v.finish()?;
         let arn = input.resource_arn.unwrap_or_default();
+        self.rate_limit(api::LIST_TAGS_FOR_RESOURCE, None)?;
         let stream = self.stream_of_resource(&arn)?;
         let consumer = self.consumer_by_arn(&stream, &arn);
         let meta = stream.meta.read();
