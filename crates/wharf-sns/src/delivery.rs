@@ -15,6 +15,13 @@
 //! - SQS: a transient store failure is retried per AWS's policy for AWS-managed endpoints (3 immediate
 //!   retries, 2 one second apart, 10 with exponential backoff from 1 to 20 s, then every 20 s up to
 //!   100,015 attempts); other failures (the queue is gone, the message is refused) are permanent.
+//! - Lambda (a function mapped to a URL in [`crate::SnsConfig::lambda_functions`]): a POST of the Lambda
+//!   event to the Runtime Interface Emulator's invocation path; 2xx is delivered, other 4xx (but 429) fail
+//!   permanently, 429, 5xx, a timeout or a connection failure are retried per AWS's policy for
+//!   AWS-managed endpoints (as SQS).
+//! - Email (through [`crate::SnsConfig::smtp`], see [`crate::email`]): retried per AWS's policy for
+//!   customer-managed endpoints (2 retries 10 s apart, 10 with exponential backoff from 10 to 600 s, then
+//!   every 600 s: 50 attempts over about 6 hours).
 //! - When the policy is exhausted, or the failure is permanent, the message goes to the subscription's
 //!   dead-letter queue (`RedrivePolicy.deadLetterTargetArn`) if it has one, and is dropped otherwise.
 //! - Time comes from the injected clock; [`Sns::deliver_due`] runs every due attempt at once (tests).
@@ -56,6 +63,17 @@ pub const MANAGED_ENDPOINT_POLICY: RetryPolicy = RetryPolicy {
     backoff: Backoff::Exponential,
 };
 
+/// AWS's delivery policy for customer-managed endpoints other than HTTP/S (SMTP, SMS, mobile push).
+pub const CUSTOMER_ENDPOINT_POLICY: RetryPolicy = RetryPolicy {
+    min_delay_target: 10,
+    max_delay_target: 600,
+    num_retries: 49,
+    num_no_delay_retries: 0,
+    num_min_delay_retries: 2,
+    num_max_delay_retries: 38 - 1,
+    backoff: Backoff::Exponential,
+};
+
 /// Where a delivery goes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -69,6 +87,15 @@ pub enum Target {
         dedup_id: Option<String>,
         #[serde(default)]
         attributes: MessageAttributes,
+    },
+    /// A Lambda function's invocation URL; the body is the Lambda event.
+    Lambda {
+        url: String,
+    },
+    /// An email (`email` or `email-json`) to `to`; the body is the mail's text.
+    Email {
+        to: String,
+        subject: String,
     },
 }
 
@@ -416,6 +443,25 @@ impl Sns {
                 (outcome, effective.retry)
             }
             Target::Sqs { .. } => (self.send_to_queue(&record).await, MANAGED_ENDPOINT_POLICY),
+            Target::Lambda { url } => {
+                let gate = self.deliveries.endpoint_gate(url);
+                let _permit = gate.acquire().await;
+                (
+                    self.invoke_lambda(url, &record).await,
+                    MANAGED_ENDPOINT_POLICY,
+                )
+            }
+            Target::Email { to, subject } => {
+                let outcome = match &self.mailer {
+                    Some(mailer) => {
+                        mailer
+                            .send(to, subject, &record.body, record.created_millis)
+                            .await
+                    }
+                    None => Outcome::Retry("no SMTP server configured".into()),
+                };
+                (outcome, CUSTOMER_ENDPOINT_POLICY)
+            }
         };
         record.attempts += 1;
         match outcome {
@@ -503,6 +549,36 @@ impl Sns {
         }
     }
 
+    /// Invokes a Lambda function the way the Runtime Interface Emulator expects: `POST` of the event to
+    /// `{base}/2015-03-31/functions/function/invocations` (`url` is that full URL).
+    async fn invoke_lambda(&self, url: &str, record: &DeliveryRecord) -> Outcome {
+        let request = http::Request::post(url)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header("x-amz-invocation-type", "Event")
+            .body(Full::new(Bytes::from(record.body.clone())));
+        let request = match request {
+            Ok(request) => request,
+            Err(error) => return Outcome::Failed(format!("invalid request: {error}")),
+        };
+        match tokio::time::timeout(HTTP_TIMEOUT, self.deliveries.client.request(request)).await {
+            Err(_) => Outcome::Retry("timed out".into()),
+            Ok(Err(error)) => Outcome::Retry(format!("connection failed: {error}")),
+            Ok(Ok(response)) => {
+                let status = response.status().as_u16();
+                let _ = tokio::time::timeout(
+                    Duration::from_secs(5),
+                    http_body_util::BodyExt::collect(response.into_body()),
+                )
+                .await;
+                match status {
+                    200..=299 => Outcome::Delivered,
+                    429 | 500..=599 => Outcome::Retry(format!("HTTP {status}")),
+                    _ => Outcome::Failed(format!("HTTP {status}")),
+                }
+            }
+        }
+    }
+
     async fn send_to_queue(&self, record: &DeliveryRecord) -> Outcome {
         let Target::Sqs {
             queue_arn,
@@ -580,7 +656,7 @@ impl Sns {
         };
         let attributes = match &record.target {
             Target::Sqs { attributes, .. } => attributes.clone(),
-            Target::Http { .. } => MessageAttributes::new(),
+            _ => MessageAttributes::new(),
         };
         let (group_id, dedup_id) = if dlq.ends_with(".fifo") {
             match &record.target {
@@ -590,7 +666,7 @@ impl Sns {
                     group_id.clone(),
                     dedup_id.clone().or_else(|| Some(record.message_id.clone())),
                 ),
-                Target::Http { .. } => (Some("sns-dlq".into()), Some(record.message_id.clone())),
+                _ => (Some("sns-dlq".into()), Some(record.message_id.clone())),
             }
         } else {
             (None, None)
@@ -630,6 +706,19 @@ mod tests {
         assert_eq!(delays[14], 20.0); // the 10th backoff retry reaches 20 s
         assert_eq!(delays[15], 20.0);
         assert_eq!(p.num_retries + 1, 100_015);
+    }
+
+    #[test]
+    fn customer_policy_matches_aws_table() {
+        let p = CUSTOMER_ENDPOINT_POLICY;
+        let delays: Vec<f64> = (1..=60).filter_map(|r| p.delay_before_retry(r)).collect();
+        assert_eq!(delays.len() + 1, 50); // 50 attempts
+        assert_eq!(&delays[..2], &[10.0, 10.0]);
+        assert!(delays[2] > 10.0 && delays[2] < 600.0);
+        assert_eq!(delays[11], 600.0); // the 10th backoff retry reaches 600 s
+        assert!(delays[12..].iter().all(|d| *d == 600.0));
+        let hours = delays.iter().sum::<f64>() / 3600.0;
+        assert!((6.0..8.0).contains(&hours), "{hours}");
     }
 
     #[test]

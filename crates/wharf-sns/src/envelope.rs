@@ -157,6 +157,49 @@ pub fn notification(base_url: &str, n: &Notification<'_>, signature: &str) -> St
     doc.finish()
 }
 
+/// The event a Lambda function subscribed to a topic receives: one record whose `Sns` member carries the
+/// notification's members, with Lambda's casing (`SigningCertUrl`, `UnsubscribeUrl`), `Subject` null
+/// when absent and `MessageAttributes` always present.
+pub fn lambda_event(base_url: &str, n: &Notification<'_>, signature: &str) -> String {
+    let attributes: serde_json::Map<String, Value> = n
+        .attributes
+        .iter()
+        .map(|(name, value)| {
+            let text = match (&value.string_value, &value.binary_value) {
+                (Some(s), _) => s.clone(),
+                (None, Some(b)) => base64::engine::general_purpose::STANDARD.encode(&b.0),
+                (None, None) => String::new(),
+            };
+            let data_type = value.data_type.as_deref().unwrap_or("String");
+            (
+                name.clone(),
+                serde_json::json!({ "Type": data_type, "Value": text }),
+            )
+        })
+        .collect();
+    let event = serde_json::json!({
+        "Records": [{
+            "EventSource": "aws:sns",
+            "EventVersion": "1.0",
+            "EventSubscriptionArn": n.subscription_arn,
+            "Sns": {
+                "Type": "Notification",
+                "MessageId": n.message_id,
+                "TopicArn": n.topic_arn,
+                "Subject": n.subject,
+                "Message": n.message,
+                "Timestamp": iso8601(n.timestamp_millis),
+                "SignatureVersion": n.signature_version,
+                "Signature": signature,
+                "SigningCertUrl": signing_cert_url(base_url),
+                "UnsubscribeUrl": unsubscribe_url(base_url, n.subscription_arn),
+                "MessageAttributes": attributes,
+            }
+        }]
+    });
+    event.to_string()
+}
+
 /// A `SubscriptionConfirmation` or `UnsubscribeConfirmation` message, signed by `signer`. Its string to
 /// sign is `Message`, `MessageId`, `SubscribeURL`, `Timestamp`, `Token`, `TopicArn`, `Type`.
 #[allow(clippy::too_many_arguments)]

@@ -13,8 +13,11 @@
 //! - [`envelope`] renders the JSON that SQS and HTTP subscribers receive.
 //!
 //! Wiring: `Sns::open(config, clock, store, sqs)` (blocking: it reads the store) recovers everything, then
-//! [`Sns::start`] (inside a Tokio runtime) spawns the delivery worker. Email, SMS, mobile push, Lambda and
-//! Firehose deliveries are recorded in an outbox ([`Sns::outbox`]) instead of being sent.
+//! [`Sns::start`] (inside a Tokio runtime) spawns the delivery worker. Lambda subscriptions whose function
+//! is mapped to a URL in [`SnsConfig::lambda_functions`] are invoked over HTTP (the Lambda Runtime Interface
+//! Emulator's API); email and email-json subscriptions are mailed through [`SnsConfig::smtp`] when it is set.
+//! SMS, mobile push, Firehose, and unmapped Lambda or unconfigured email deliveries are recorded in an
+//! outbox ([`Sns::outbox`]) instead of being sent.
 //!
 //! Messages are signed with RSA like Amazon SNS's ([`signing`]): the key pair is generated on the first
 //! start and kept in the store; its certificate is what `SigningCertURL` serves.
@@ -24,6 +27,7 @@
 
 pub mod attributes;
 pub mod delivery;
+pub mod email;
 pub mod envelope;
 pub mod error;
 pub mod filter;
@@ -58,6 +62,37 @@ pub struct SnsConfig {
     pub base_url: String,
     /// Deliver to `https` endpoints whatever their certificate (self-signed development endpoints).
     pub https_accept_invalid_certs: bool,
+    /// Lambda functions, by name or full function ARN, to the base URL of a server speaking the Lambda
+    /// Runtime Interface Emulator's API (`POST {url}/2015-03-31/functions/function/invocations`).
+    pub lambda_functions: BTreeMap<String, String>,
+    /// The SMTP server that email and email-json deliveries go through; without it they go to the outbox.
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// An SMTP relay for email deliveries.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// The `From` address, e.g. `SNS <sns@example.com>`.
+    pub from: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Upgrade the connection with STARTTLS (required when set); plain SMTP otherwise.
+    pub starttls: bool,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("starttls", &self.starttls)
+            .finish()
+    }
 }
 
 impl Default for SnsConfig {
@@ -67,6 +102,8 @@ impl Default for SnsConfig {
             region: "us-east-1".into(),
             base_url: "http://localhost:4566".into(),
             https_accept_invalid_certs: false,
+            lambda_functions: BTreeMap::new(),
+            smtp: None,
         }
     }
 }
@@ -152,6 +189,10 @@ pub struct Sns {
     pub(crate) outbox: Mutex<std::collections::VecDeque<OutboxEntry>>,
     outbox_seq: AtomicU64,
     signer: signing::Signer,
+    /// Lambda endpoints already reported as unmapped (logged once each).
+    unmapped_lambdas: Mutex<std::collections::HashSet<String>>,
+    /// The SMTP transport, when [`SnsConfig::smtp`] is set.
+    pub(crate) mailer: Option<email::Mailer>,
 }
 
 impl Sns {
@@ -166,6 +207,7 @@ impl Sns {
         sqs: Arc<Sqs>,
     ) -> SnsResult<Arc<Sns>> {
         let deliveries = delivery::Deliveries::new(config.https_accept_invalid_certs);
+        let mailer = config.smtp.as_ref().map(email::Mailer::new).transpose()?;
         let signer = signing::load_or_create(&store, clock.now_millis())?;
         let sns = Arc::new(Sns {
             config,
@@ -177,6 +219,8 @@ impl Sns {
             outbox: Mutex::new(std::collections::VecDeque::new()),
             outbox_seq: AtomicU64::new(0),
             signer,
+            unmapped_lambdas: Mutex::new(std::collections::HashSet::new()),
+            mailer,
         });
         sns.recover()?;
         Ok(sns)
@@ -229,6 +273,37 @@ impl Sns {
             "arn:aws:sns:{}:{}:{}",
             self.config.region, self.config.account_id, name
         )
+    }
+
+    /// The invocation URL of the Lambda function this subscription endpoint (a function ARN) names: looked up
+    /// in [`SnsConfig::lambda_functions`] by full ARN, then by function name. `None` (logged once per
+    /// endpoint) when it is not mapped.
+    pub(crate) fn lambda_url(&self, endpoint: &str) -> Option<String> {
+        let functions = &self.config.lambda_functions;
+        let name = endpoint
+            .split_once(":function:")
+            .map(|(_, rest)| rest)
+            .unwrap_or(endpoint);
+        let unqualified = name.split(':').next().unwrap_or(name);
+        let base = functions
+            .get(endpoint)
+            .or_else(|| functions.get(name))
+            .or_else(|| functions.get(unqualified));
+        match base {
+            Some(base) => Some(format!(
+                "{}/2015-03-31/functions/function/invocations",
+                base.trim_end_matches('/')
+            )),
+            None => {
+                if self.unmapped_lambdas.lock().insert(endpoint.to_string()) {
+                    tracing::warn!(
+                        endpoint,
+                        "no URL configured for this Lambda function; its deliveries go to the outbox"
+                    );
+                }
+                None
+            }
+        }
     }
 
     pub(crate) fn base_url(&self) -> &str {

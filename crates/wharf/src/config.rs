@@ -26,6 +26,42 @@ pub struct FileConfig {
     pub resident_content_mb: Option<u64>,
     #[serde(default)]
     pub sqs: SqsSection,
+    #[serde(default)]
+    pub sns: SnsSection,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnsSection {
+    /// Lambda function name or ARN → base URL of a Lambda Runtime Interface Emulator serving it.
+    #[serde(default)]
+    pub lambda_functions: BTreeMap<String, String>,
+    /// The SMTP server email and email-json subscriptions are delivered through.
+    pub smtp: Option<SmtpSection>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSection {
+    pub host: String,
+    pub port: u16,
+    pub from: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    #[serde(default)]
+    pub starttls: bool,
+}
+
+impl std::fmt::Debug for SmtpSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSection")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .field("username", &self.username)
+            .field("starttls", &self.starttls)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -61,6 +97,7 @@ pub struct Settings {
     pub allow_reset: bool,
     pub resident_content_mb: u64,
     pub queues: Vec<QueueDeclaration>,
+    pub sns: SnsSection,
 }
 
 pub const DEFAULT_CONFIG: &str = r#"# Wharf configuration. Every key is optional; flags and WHARF_* environment variables override it.
@@ -82,6 +119,21 @@ resident_content_mb = 64    # message content kept in RAM; a larger backlog stay
 # name = "jobs"
 # attributes = { VisibilityTimeout = "60", RedrivePolicy = '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:jobs-dlq","maxReceiveCount":"5"}' }
 # tags = { team = "core" }
+
+# SNS "lambda" subscriptions: the function (by name or ARN) is invoked at
+# POST {url}/2015-03-31/functions/function/invocations (a Lambda container image's Runtime Interface
+# Emulator). Unmapped functions' deliveries are recorded in the outbox.
+# [sns.lambda_functions]
+# "my-fn" = "http://127.0.0.1:9000"
+
+# SNS "email"/"email-json" subscriptions are mailed through this SMTP server (outbox without it).
+# [sns.smtp]
+# host = "127.0.0.1"
+# port = 1025
+# from = "SNS <sns@example.com>"
+# username = "user"       # optional
+# password = "secret"     # optional
+# starttls = false        # optional; true requires STARTTLS
 "#;
 
 pub fn parse_fsync(text: &str) -> anyhow::Result<FsyncPolicy> {
@@ -136,6 +188,19 @@ mod tests {
         let config: FileConfig = toml::from_str(DEFAULT_CONFIG).unwrap();
         assert_eq!(config.port, Some(4566));
         assert!(toml::from_str::<FileConfig>("bogus = 1").is_err());
+        let uncommented: String = DEFAULT_CONFIG
+            .lines()
+            .skip_while(|l| !l.contains("[sns.lambda_functions]"))
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| l.starts_with('[') || l.contains(" = "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let sns: FileConfig = toml::from_str(&uncommented).unwrap();
+        assert_eq!(sns.sns.lambda_functions["my-fn"], "http://127.0.0.1:9000");
+        let smtp = sns.sns.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.starttls), (1025, false));
+        let unknown = "[sns.smtp]\nhost = \"h\"\nport = 25\nfrom = \"a@b\"\ntls = true";
+        assert!(toml::from_str::<FileConfig>(unknown).is_err());
     }
 
     #[test]

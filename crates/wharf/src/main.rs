@@ -107,6 +107,7 @@ fn settle(args: ServeArgs) -> anyhow::Result<Settings> {
         allow_reset: file.allow_reset.unwrap_or(true),
         resident_content_mb: file.resident_content_mb.unwrap_or(64),
         queues: file.sqs.queues,
+        sns: file.sns,
     };
     config::validate_account(&settings.account_id)?;
     Ok(settings)
@@ -260,6 +261,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         region: settings.region.clone(),
         base_url: sqs.config().base_url.clone(),
         https_accept_invalid_certs: false,
+        lambda_functions: settings.sns.lambda_functions.clone(),
+        smtp: settings.sns.smtp.clone().map(|smtp| wharf_sns::SmtpConfig {
+            host: smtp.host,
+            port: smtp.port,
+            from: smtp.from,
+            username: smtp.username,
+            password: smtp.password,
+            starttls: smtp.starttls,
+        }),
     };
     let sns = {
         let (store, sqs) = (store.clone(), sqs.clone());

@@ -9,6 +9,7 @@ use wharf_store::Batch;
 
 use super::required;
 use crate::delivery::{is_transient, DeliveryRecord, Target};
+use crate::email;
 use crate::envelope::{self, Notification};
 use crate::error::{ErrorKind, SnsError, SnsResult};
 use crate::filter::MessageView;
@@ -508,20 +509,20 @@ impl Sns {
                 }
             }
             let raw = sub.raw();
-            let body = if raw {
-                message.to_string()
+            let notification = Notification {
+                message_id: published.message_id,
+                topic_arn: &published.topic.arn,
+                subject: outgoing.subject.as_deref(),
+                message,
+                timestamp_millis: published.timestamp,
+                sequence_number: published.sequence_number,
+                subscription_arn: &sub.arn,
+                attributes: &outgoing.attributes,
+                signature_version: published.signature_version,
+            };
+            let (body, signature) = if raw {
+                (message.to_string(), String::new())
             } else {
-                let notification = Notification {
-                    message_id: published.message_id,
-                    topic_arn: &published.topic.arn,
-                    subject: outgoing.subject.as_deref(),
-                    message,
-                    timestamp_millis: published.timestamp,
-                    sequence_number: published.sequence_number,
-                    subscription_arn: &sub.arn,
-                    attributes: &outgoing.attributes,
-                    signature_version: published.signature_version,
-                };
                 // The signature covers the message text but not the subscription: sign each distinct text
                 // (one per protocol at most) once.
                 let signature = match signatures.iter().find(|(text, _)| *text == message) {
@@ -535,8 +536,14 @@ impl Sns {
                         signature
                     }
                 };
-                envelope::notification(self.base_url(), &notification, &signature)
+                let body = envelope::notification(self.base_url(), &notification, &signature);
+                (body, signature)
             };
+            let lambda_url = (sub.protocol == "lambda")
+                .then(|| self.lambda_url(&sub.endpoint))
+                .flatten();
+            let mail =
+                self.mailer.is_some() && matches!(sub.protocol.as_str(), "email" | "email-json");
             match sub.protocol.as_str() {
                 "sqs" => {
                     let queue_fifo = sub.endpoint.ends_with(".fifo");
@@ -593,6 +600,52 @@ impl Sns {
                         raw,
                         Target::Http {
                             url: sub.endpoint.clone(),
+                        },
+                        published.timestamp,
+                    );
+                    self.enqueue_delivery(&mut batch, record);
+                    queued_http = true;
+                }
+                "lambda" if lambda_url.is_some() => {
+                    let event = envelope::lambda_event(self.base_url(), &notification, &signature);
+                    let record = DeliveryRecord::new(
+                        &sub.arn,
+                        &published.topic.arn,
+                        "Notification",
+                        published.message_id,
+                        event,
+                        false,
+                        Target::Lambda {
+                            url: lambda_url.unwrap_or_default(),
+                        },
+                        published.timestamp,
+                    );
+                    self.enqueue_delivery(&mut batch, record);
+                    queued_http = true;
+                }
+                "email" | "email-json" if mail => {
+                    let text = if sub.protocol == "email" {
+                        email::notification_text(
+                            message,
+                            &envelope::unsubscribe_url(self.base_url(), &sub.arn),
+                        )
+                    } else {
+                        body
+                    };
+                    let subject = outgoing
+                        .subject
+                        .clone()
+                        .unwrap_or_else(|| email::DEFAULT_SUBJECT.to_string());
+                    let record = DeliveryRecord::new(
+                        &sub.arn,
+                        &published.topic.arn,
+                        "Notification",
+                        published.message_id,
+                        text,
+                        false,
+                        Target::Email {
+                            to: sub.endpoint.clone(),
+                            subject,
                         },
                         published.timestamp,
                     );

@@ -10,6 +10,7 @@ use crate::attributes::{
     SETTABLE_SUBSCRIPTION_ATTRIBUTES,
 };
 use crate::delivery::{DeliveryRecord, Target};
+use crate::email;
 use crate::envelope;
 use crate::error::{SnsError, SnsResult};
 use crate::model::*;
@@ -236,7 +237,8 @@ impl Sns {
         Ok(SubscriptionArnOutput { subscription_arn })
     }
 
-    /// Queues a (Un)SubscriptionConfirmation: an HTTP POST, or an outbox entry for email.
+    /// Queues a (Un)SubscriptionConfirmation: an HTTP POST, an email (with an SMTP server configured), or an
+    /// outbox entry for email.
     fn send_confirmation(
         &self,
         batch: &mut Batch,
@@ -273,16 +275,32 @@ impl Sns {
                 self.enqueue_delivery(batch, record);
             }
             "email" | "email-json" if kind == "SubscriptionConfirmation" => {
-                let subject = "AWS Notification - Subscription Confirmation".to_string();
+                let subject = email::CONFIRMATION_SUBJECT.to_string();
                 let message = if sub.protocol == "email" {
-                    format!(
-                        "You have chosen to subscribe to the topic:\n{}\n\nTo confirm this subscription, click or visit the link below (If this was in error no action is necessary):\n{}",
-                        sub.topic_arn,
-                        envelope::subscribe_url(self.base_url(), &sub.topic_arn, &sub.token)
+                    email::confirmation_text(
+                        &sub.topic_arn,
+                        &envelope::subscribe_url(self.base_url(), &sub.topic_arn, &sub.token),
                     )
                 } else {
                     body
                 };
+                if self.mailer.is_some() {
+                    let record = DeliveryRecord::new(
+                        &sub.arn,
+                        &sub.topic_arn,
+                        kind,
+                        &message_id,
+                        message,
+                        false,
+                        Target::Email {
+                            to: sub.endpoint.clone(),
+                            subject,
+                        },
+                        now,
+                    );
+                    self.enqueue_delivery(batch, record);
+                    return;
+                }
                 self.outbox_put(
                     batch,
                     OutboxEntry {
