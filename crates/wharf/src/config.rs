@@ -28,6 +28,18 @@ pub struct FileConfig {
     pub sqs: SqsSection,
     #[serde(default)]
     pub sns: SnsSection,
+    #[serde(default)]
+    pub kinesis: KinesisSection,
+}
+
+/// Kinesis settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KinesisSection {
+    /// How long streams stay CREATING / UPDATING / DELETING (AWS takes seconds; 0 makes them instant).
+    pub transition_delay_ms: Option<u64>,
+    /// Per-shard throughput limits (ProvisionedThroughputExceededException); on by default.
+    pub throughput_limits: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -98,6 +110,7 @@ pub struct Settings {
     pub resident_content_mb: u64,
     pub queues: Vec<QueueDeclaration>,
     pub sns: SnsSection,
+    pub kinesis: KinesisSection,
 }
 
 pub const DEFAULT_CONFIG: &str = r#"# Wharf configuration. Every key is optional; flags and WHARF_* environment variables override it.
@@ -111,6 +124,10 @@ region = "us-east-1"
 fsync = "always"        # "always" | "interval:10ms" | "never"
 allow_reset = true      # POST /_wharf/reset
 resident_content_mb = 64    # message content kept in RAM; a larger backlog stays on disk until received
+
+# [kinesis]
+# transition_delay_ms = 0      # how long streams stay CREATING/UPDATING/DELETING (AWS: seconds)
+# throughput_limits = true     # per-shard write/read limits
 
 # Queues created at start-up (and again after a reset).
 # [[sqs.queues]]

@@ -108,6 +108,7 @@ fn settle(args: ServeArgs) -> anyhow::Result<Settings> {
         resident_content_mb: file.resident_content_mb.unwrap_or(64),
         queues: file.sqs.queues,
         sns: file.sns,
+        kinesis: file.kinesis,
     };
     config::validate_account(&settings.account_id)?;
     Ok(settings)
@@ -281,8 +282,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     // The delivery worker (HTTP/S retries) runs for the server's lifetime.
     let _deliveries = sns.start();
-    let kinesis_config =
+    let mut kinesis_config =
         wharf_kinesis::KinesisConfig::new(settings.account_id.clone(), settings.region.clone());
+    if let Some(delay) = settings.kinesis.transition_delay_ms {
+        kinesis_config.transition_delay_millis = delay;
+    }
+    if let Some(limits) = settings.kinesis.throughput_limits {
+        kinesis_config.throughput_limits = limits;
+    }
     let kinesis = {
         let store = store.clone();
         tokio::task::spawn_blocking(move || {
