@@ -8,28 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Binary data (a record's `Data`): base64 in JSON.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Blob(pub Vec<u8>);
-
-impl Serialize for Blob {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
-    }
-}
-
-impl<'de> Deserialize<'de> for Blob {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        base64::engine::general_purpose::STANDARD
-            .decode(text.trim())
-            .map(Blob)
-            .map_err(|_| serde::de::Error::custom("Data is not valid base64"))
-    }
-}
+/// Binary data (a record's `Data`): base64 in JSON — the same type SQS uses.
+pub use wharf_sqs::model::Blob;
 
 /// A point in time, as epoch milliseconds; JSON carries epoch seconds with a fraction.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]

@@ -42,8 +42,8 @@ use tokio::time::sleep_until;
 use super::client::{decode_error, CallError, Protocol};
 use super::process::{temp_data_dir, ChildServer};
 use super::report::{
-    cpu_seconds, group_digits, ms, peak_rss_kib, ratio, LatencySummary, Machine, ProcessUsage,
-    Stats,
+    cpu_seconds, group_digits, peak_rss_kib, ratio, render_tail, LatencySummary, Machine,
+    ProcessUsage, Stats,
 };
 use super::scenarios::{body_stamp, now_micros, stamped_body};
 
@@ -1308,57 +1308,14 @@ impl KinesisReport {
             group_digits(self.requests_per_s),
             group_digits(self.requests as f64)
         );
-        let _ = writeln!(
-            out,
-            "  latency ms  {:<12}{:>9}{:>9}{:>9}{:>9}{:>9}{:>11}",
-            "", "p50", "p90", "p99", "p99.9", "max", "count"
-        );
-        for op in ["all", "put", "get", "subscribe", "end_to_end"] {
-            if let Some(summary) = self.latency_us.get(op) {
-                let label = if op == "end_to_end" { "put→get" } else { op };
-                let _ = writeln!(
-                    out,
-                    "              {:<12}{:>9}{:>9}{:>9}{:>9}{:>9}{:>11}",
-                    label,
-                    ms(summary.p50),
-                    ms(summary.p90),
-                    ms(summary.p99),
-                    ms(summary.p999),
-                    ms(summary.max),
-                    group_digits(summary.count as f64)
-                );
-            }
-        }
-        if self.errors.is_empty() {
-            let _ = writeln!(out, "  errors      none");
-        } else {
-            let list: Vec<String> = self
-                .errors
-                .iter()
-                .map(|(code, count)| format!("{code} × {count}"))
-                .collect();
-            let _ = writeln!(
-                out,
-                "  errors      {} ({})",
-                self.error_count,
-                list.join(", ")
-            );
-        }
-        if let Some(server) = &self.server {
-            let rss = server
-                .peak_rss_kib
-                .map(|kib| format!(", peak RSS {:.1} MiB", kib as f64 / 1024.0))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  server      pid {}: CPU {:.2} s ({:.2} cores){rss}",
-                server.pid, server.cpu_s, server.cpu_cores
-            );
-        }
-        let _ = writeln!(
-            out,
-            "  generator   CPU {:.2} s ({:.2} cores)",
-            self.generator.cpu_s, self.generator.cpu_cores
+        render_tail(
+            &mut out,
+            &self.latency_us,
+            &["all", "put", "get", "subscribe", "end_to_end"],
+            "put→get",
+            (&self.errors, self.error_count),
+            self.server.as_ref(),
+            &self.generator,
         );
         out
     }

@@ -316,60 +316,79 @@ impl Report {
             );
         }
         let _ = writeln!(out, "  ({} requests)", group_digits(self.requests as f64));
-        let _ = writeln!(
-            out,
-            "  latency ms  {:<12}{:>9}{:>9}{:>9}{:>9}{:>9}{:>11}",
-            "", "p50", "p90", "p99", "p99.9", "max", "count"
-        );
-        for op in ["all", "send", "receive", "delete", "end_to_end"] {
-            if let Some(summary) = self.latency_us.get(op) {
-                let label = if op == "end_to_end" { "end-to-end" } else { op };
-                let _ = writeln!(
-                    out,
-                    "              {:<12}{:>9}{:>9}{:>9}{:>9}{:>9}{:>11}",
-                    label,
-                    ms(summary.p50),
-                    ms(summary.p90),
-                    ms(summary.p99),
-                    ms(summary.p999),
-                    ms(summary.max),
-                    group_digits(summary.count as f64)
-                );
-            }
-        }
-        if self.errors.is_empty() {
-            let _ = writeln!(out, "  errors      none");
-        } else {
-            let list: Vec<String> = self
-                .errors
-                .iter()
-                .map(|(code, count)| format!("{code} × {count}"))
-                .collect();
-            let _ = writeln!(
-                out,
-                "  errors      {} ({})",
-                self.error_count,
-                list.join(", ")
-            );
-        }
-        if let Some(server) = &self.server {
-            let rss = server
-                .peak_rss_kib
-                .map(|kib| format!(", peak RSS {:.1} MiB", kib as f64 / 1024.0))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  server      pid {}: CPU {:.2} s ({:.2} cores){rss}",
-                server.pid, server.cpu_s, server.cpu_cores
-            );
-        }
-        let _ = writeln!(
-            out,
-            "  generator   CPU {:.2} s ({:.2} cores)",
-            self.generator.cpu_s, self.generator.cpu_cores
+        render_tail(
+            &mut out,
+            &self.latency_us,
+            &["all", "send", "receive", "delete", "end_to_end"],
+            "end-to-end",
+            (&self.errors, self.error_count),
+            self.server.as_ref(),
+            &self.generator,
         );
         out
     }
+}
+
+/// The latency table, errors and process usage that end every text report (SQS and Kinesis alike).
+pub fn render_tail(
+    out: &mut String,
+    latency_us: &BTreeMap<String, LatencySummary>,
+    operations: &[&str],
+    end_to_end_label: &str,
+    (errors, error_count): (&BTreeMap<String, u64>, u64),
+    server: Option<&ProcessUsage>,
+    generator: &ProcessUsage,
+) {
+    let _ = writeln!(
+        out,
+        "  latency ms  {:<12}{:>9}{:>9}{:>9}{:>9}{:>9}{:>11}",
+        "", "p50", "p90", "p99", "p99.9", "max", "count"
+    );
+    for op in operations {
+        if let Some(summary) = latency_us.get(*op) {
+            let label = if *op == "end_to_end" {
+                end_to_end_label
+            } else {
+                op
+            };
+            let _ = writeln!(
+                out,
+                "              {:<12}{:>9}{:>9}{:>9}{:>9}{:>9}{:>11}",
+                label,
+                ms(summary.p50),
+                ms(summary.p90),
+                ms(summary.p99),
+                ms(summary.p999),
+                ms(summary.max),
+                group_digits(summary.count as f64)
+            );
+        }
+    }
+    if errors.is_empty() {
+        let _ = writeln!(out, "  errors      none");
+    } else {
+        let list: Vec<String> = errors
+            .iter()
+            .map(|(code, count)| format!("{code} × {count}"))
+            .collect();
+        let _ = writeln!(out, "  errors      {error_count} ({})", list.join(", "));
+    }
+    if let Some(server) = server {
+        let rss = server
+            .peak_rss_kib
+            .map(|kib| format!(", peak RSS {:.1} MiB", kib as f64 / 1024.0))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  server      pid {}: CPU {:.2} s ({:.2} cores){rss}",
+            server.pid, server.cpu_s, server.cpu_cores
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  generator   CPU {:.2} s ({:.2} cores)",
+        generator.cpu_s, generator.cpu_cores
+    );
 }
 
 impl FullReport {
