@@ -10,6 +10,11 @@
 //! | `Meta`         | `sqs-deleted/` + name       | deletion time (the 60-second re-create rule)          |
 //!
 //! Keys of one queue share the 8-byte id prefix, so deleting or purging a queue removes whole ranges.
+//! Those removals are store range deletions (one record, whatever the number of messages; the store
+//! reclaims the space in the background). They rely on keys never being written again once deleted:
+//! queue ids are never reused (a new id is at least the creation time in milliseconds), and message
+//! sequence numbers only grow (see `QueueState::next_seq`), so a purge or an expiry deletes the range
+//! below a sequence number that later messages are above.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -99,9 +104,12 @@ pub fn put_queue(batch: &mut Batch, record: &QueueRecord) {
     );
 }
 
+/// Removes the queue's record and, as one range deletion per keyspace, all its messages, their state and
+/// its deduplication entries.
 pub fn delete_queue(batch: &mut Batch, queue_id: u64, name: &str, deleted_at_millis: u64) {
     batch.delete(Keyspace::SqsQueues, name.as_bytes().to_vec());
-    purge_messages(batch, queue_id);
+    batch.delete_prefix(Keyspace::SqsMessages, queue_prefix(queue_id));
+    batch.delete_prefix(Keyspace::SqsState, queue_prefix(queue_id));
     batch.delete_prefix(Keyspace::SqsDedup, queue_prefix(queue_id));
     batch.put(
         Keyspace::Meta,
@@ -114,9 +122,54 @@ pub fn deleted_key(name: &str) -> Vec<u8> {
     format!("sqs-deleted/{name}").into_bytes()
 }
 
-pub fn purge_messages(batch: &mut Batch, queue_id: u64) {
-    batch.delete_prefix(Keyspace::SqsMessages, queue_prefix(queue_id));
-    batch.delete_prefix(Keyspace::SqsState, queue_prefix(queue_id));
+/// PurgeQueue: removes every message whose sequence number is below `below_seq` (one past the queue's
+/// newest message; later messages get higher numbers) as one range deletion per keyspace.
+pub fn purge_messages(batch: &mut Batch, queue_id: u64, below_seq: u64) {
+    if below_seq == 0 {
+        return;
+    }
+    let (start, end) = (message_key(queue_id, 0), message_key(queue_id, below_seq));
+    batch.delete_range(Keyspace::SqsMessages, start.clone(), end.clone());
+    batch.delete_range(Keyspace::SqsState, start, end);
+}
+
+/// Fewer expired messages than this are deleted key by key: a range deletion also costs a record and a
+/// pass of the store's reclaimer.
+const EXPIRY_RANGE_MIN: usize = 16;
+
+/// Removes the records of messages past their retention period (`expired`, already taken out of the
+/// queue; `oldest_remaining`: the lowest sequence number still in the queue). The expired messages below
+/// every remaining one (usually all of them: sequence numbers follow send order) go as one range deletion
+/// per keyspace; the others (a message moved in from a dead-letter source keeps its original send time
+/// under a new, higher number) key by key.
+pub fn delete_expired(
+    batch: &mut Batch,
+    queue_id: u64,
+    expired: &[u64],
+    oldest_remaining: Option<u64>,
+) {
+    let Some(&newest) = expired.iter().max() else {
+        return;
+    };
+    let bound = newest
+        .saturating_add(1)
+        .min(oldest_remaining.unwrap_or(u64::MAX));
+    let (below, stragglers): (Vec<u64>, Vec<u64>) = expired.iter().partition(|&&s| s < bound);
+    match below.iter().min() {
+        Some(&first) if below.len() >= EXPIRY_RANGE_MIN => {
+            let (start, end) = (message_key(queue_id, first), message_key(queue_id, bound));
+            batch.delete_range(Keyspace::SqsMessages, start.clone(), end.clone());
+            batch.delete_range(Keyspace::SqsState, start, end);
+        }
+        _ => {
+            for &seq in &below {
+                delete_message(batch, queue_id, seq);
+            }
+        }
+    }
+    for seq in stragglers {
+        delete_message(batch, queue_id, seq);
+    }
 }
 
 /// Writes a message's record; `content` is the message's full content (it may not be resident).
@@ -214,4 +267,53 @@ pub fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Option<T> {
 
 pub fn dedup_key_of(key: &[u8]) -> Option<String> {
     String::from_utf8(key.get(8..)?.to_vec()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_messages_below_every_remaining_one_go_as_one_range() {
+        let expired: Vec<u64> = (100..120).chain([500]).collect();
+        let mut batch = Batch::new();
+        delete_expired(&mut batch, 7, &expired, Some(300));
+        let mut expected = Batch::new();
+        // up to the oldest remaining message: nothing in between is still in the queue
+        for ks in [Keyspace::SqsMessages, Keyspace::SqsState] {
+            expected.delete_range(ks, message_key(7, 100), message_key(7, 300));
+        }
+        delete_message(&mut expected, 7, 500);
+        assert_eq!(batch, expected);
+
+        // the queue is empty: the range ends after the newest expired message
+        let mut batch = Batch::new();
+        delete_expired(&mut batch, 7, &expired, None);
+        let mut expected = Batch::new();
+        for ks in [Keyspace::SqsMessages, Keyspace::SqsState] {
+            expected.delete_range(ks, message_key(7, 100), message_key(7, 501));
+        }
+        assert_eq!(batch, expected);
+
+        // a few: key by key
+        let mut batch = Batch::new();
+        delete_expired(&mut batch, 7, &[3, 4], Some(10));
+        let mut expected = Batch::new();
+        delete_message(&mut expected, 7, 3);
+        delete_message(&mut expected, 7, 4);
+        assert_eq!(batch, expected);
+    }
+
+    #[test]
+    fn purge_deletes_below_the_newest_message() {
+        let mut batch = Batch::new();
+        purge_messages(&mut batch, 7, 0);
+        assert!(batch.is_empty());
+        purge_messages(&mut batch, 7, 42);
+        let mut expected = Batch::new();
+        for ks in [Keyspace::SqsMessages, Keyspace::SqsState] {
+            expected.delete_range(ks, message_key(7, 0), message_key(7, 42));
+        }
+        assert_eq!(batch, expected);
+    }
 }

@@ -457,3 +457,77 @@ async fn move_task_redrives_dead_letters_and_is_remembered_across_restarts() {
         ("COMPLETED", 1)
     );
 }
+
+/// Purge, retention expiry and queue deletion remove whole key ranges of the store: nothing deleted comes
+/// back after a restart (before or after the store reclaimed the space), and later messages survive.
+#[tokio::test]
+async fn purge_expiry_and_delete_are_range_deletions_that_survive_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(START);
+    let open = || {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        let sqs = Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store.clone()).unwrap();
+        (sqs, store)
+    };
+    let (sqs, store) = open();
+    let keep = create(&sqs, "keep", &[]).await;
+    let purged = create(&sqs, "purged", &[]).await;
+    let ret = create(&sqs, "ret", &[("MessageRetentionPeriod", "60")]).await;
+    let gone = create(&sqs, "gone", &[]).await;
+    for i in 0..30 {
+        send(&sqs, &purged, &format!("p{i}"), None, None).await;
+        send(&sqs, &ret, &format!("r{i}"), None, None).await;
+        send(&sqs, &gone, &format!("g{i}"), None, None).await;
+    }
+    send(&sqs, &keep, "k", None, None).await;
+    sqs.purge_queue(QueueUrlInput {
+        queue_url: Some(purged.clone()),
+    })
+    .await
+    .unwrap();
+    send(&sqs, &purged, "after-purge", None, None).await;
+    clock.advance_secs(30);
+    send(&sqs, &ret, "fresh", None, None).await;
+    clock.advance_secs(31);
+    // expires r0..r29 (one range deletion)
+    assert_eq!(counts(&sqs, &ret).0, "1");
+    sqs.delete_queue(QueueUrlInput {
+        queue_url: Some(gone.clone()),
+    })
+    .await
+    .unwrap();
+    store.flush().unwrap();
+
+    let check = |sqs: &Sqs| {
+        assert_eq!(counts(sqs, &purged).0, "1");
+        assert_eq!(counts(sqs, &ret).0, "1");
+        assert_eq!(counts(sqs, &keep).0, "1");
+        assert!(sqs
+            .get_queue_url(GetQueueUrlInput {
+                queue_name: Some("gone".into()),
+                ..Default::default()
+            })
+            .is_err());
+    };
+    check(&sqs);
+    drop(sqs);
+    drop(store);
+
+    let (sqs, store) = open();
+    check(&sqs);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while store.pending_range_deletes() > 0 {
+        assert!(std::time::Instant::now() < deadline);
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    drop(sqs);
+    drop(store);
+
+    let (sqs, _store) = open();
+    check(&sqs);
+    assert_eq!(
+        receive(&sqs, &purged, 10, None).await[0].body,
+        "after-purge"
+    );
+    assert_eq!(receive(&sqs, &ret, 10, None).await[0].body, "fresh");
+}

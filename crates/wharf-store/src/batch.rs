@@ -103,15 +103,34 @@ pub(crate) enum Op {
         ks: Keyspace,
         key: Vec<u8>,
     },
-    DeletePrefix {
+    /// Every key in `start..end` (`end: None`: no upper bound).
+    DeleteRange {
         ks: Keyspace,
-        prefix: Vec<u8>,
+        start: Vec<u8>,
+        end: Option<Vec<u8>>,
+    },
+    /// Store-internal (the reclaimer): removes those of `keys` that a live range deletion still covers.
+    ReclaimKeys {
+        ks: Keyspace,
+        keys: Vec<Vec<u8>>,
+    },
+    /// Store-internal (the reclaimer): rewrites the keyspace's anchor key (see `ranges::ANCHOR_KEY`).
+    Anchor {
+        ks: Keyspace,
+    },
+    /// Store-internal (the reclaimer): `start..end` of the range deletion `id` is physically gone; forget it
+    /// (only if `id` still covers it).
+    FinishRange {
+        ks: Keyspace,
+        id: u64,
+        start: Vec<u8>,
+        end: Option<Vec<u8>>,
     },
 }
 
 /// An ordered list of writes that is applied atomically: after a crash either
 /// all of its operations are visible or none is. Operations take effect in
-/// the order they were added (a `put` after a `delete_prefix` survives it).
+/// the order they were added (a `put` after a `delete_range` survives it).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Batch {
     pub(crate) ops: Vec<Op>,
@@ -150,12 +169,40 @@ impl Batch {
         });
     }
 
+    /// Removes every key `k` with `start <= k < end` (half-open; nothing if `start >= end`) at a cost
+    /// independent of the number of keys: the batch records one range deletion, reads stop returning the
+    /// keys at once, and a background reclaimer removes them from disk later (see `docs/storage.md`).
+    ///
+    /// Intended for ranges the caller never writes again (a deleted queue's id, sequence numbers below a
+    /// purge point). Writing into a range still being reclaimed is correct (the write survives, the older
+    /// keys stay deleted) but costs what a key-by-key deletion of the range's leftovers costs, at that write.
+    /// `start` must be at most 65534 bytes long.
+    pub fn delete_range(
+        &mut self,
+        keyspace: Keyspace,
+        start: impl Into<Vec<u8>>,
+        end: impl Into<Vec<u8>>,
+    ) {
+        let (start, end) = (start.into(), end.into());
+        if start < end {
+            self.ops.push(Op::DeleteRange {
+                ks: keyspace,
+                start,
+                end: Some(end),
+            });
+        }
+    }
+
     /// Removes every key starting with `prefix` (an empty prefix clears the
-    /// keyspace). Cost is proportional to the number of keys removed.
+    /// keyspace): a [`Batch::delete_range`] of the keys between `prefix` and
+    /// the next prefix, with the same cost and the same advice against reuse.
     pub fn delete_prefix(&mut self, keyspace: Keyspace, prefix: impl Into<Vec<u8>>) {
-        self.ops.push(Op::DeletePrefix {
+        let start = prefix.into();
+        let end = prefix_end(&start);
+        self.ops.push(Op::DeleteRange {
             ks: keyspace,
-            prefix: prefix.into(),
+            start,
+            end,
         });
     }
 
@@ -174,15 +221,18 @@ impl Batch {
                     }
                 }
                 Op::Delete { ks, key } => check_key(*ks, key)?,
-                Op::DeletePrefix { ks, prefix } => {
-                    if prefix.len() > MAX_KEY_LEN {
+                Op::DeleteRange { ks, start, .. } => {
+                    // The range's record in the store is keyed by a keyspace byte + `start`.
+                    if start.len() >= MAX_KEY_LEN {
                         return Err(StoreError::Engine(format!(
-                            "invalid batch: prefix of {} bytes in keyspace {} exceeds the key limit of {MAX_KEY_LEN}",
-                            prefix.len(),
-                            ks.name()
+                            "invalid batch: range start of {} bytes in keyspace {} exceeds the limit of {}",
+                            start.len(),
+                            ks.name(),
+                            MAX_KEY_LEN - 1
                         )));
                     }
                 }
+                Op::ReclaimKeys { .. } | Op::Anchor { .. } | Op::FinishRange { .. } => {}
             }
         }
         Ok(())
@@ -190,6 +240,13 @@ impl Batch {
 }
 
 fn check_key(ks: Keyspace, key: &[u8]) -> Result<(), StoreError> {
+    if key == crate::ranges::ANCHOR_KEY {
+        return Err(StoreError::Engine(format!(
+            "invalid batch: key {:?} in keyspace {} is reserved by the store",
+            String::from_utf8_lossy(key),
+            ks.name()
+        )));
+    }
     if key.is_empty() || key.len() > MAX_KEY_LEN {
         return Err(StoreError::Engine(format!(
             "invalid batch: key of {} bytes in keyspace {} (keys must be 1..={MAX_KEY_LEN} bytes)",
@@ -202,5 +259,17 @@ fn check_key(ks: Keyspace, key: &[u8]) -> Result<(), StoreError> {
 
 /// True if `key` can exist in the store at all (used to short-cut reads).
 pub(crate) fn key_is_storable(key: &[u8]) -> bool {
-    !key.is_empty() && key.len() <= MAX_KEY_LEN
+    !key.is_empty() && key.len() <= MAX_KEY_LEN && key != crate::ranges::ANCHOR_KEY
+}
+
+/// The smallest key after every key starting with `prefix` (`None`: there is none).
+pub(crate) fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last != u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }

@@ -37,7 +37,11 @@ pub(crate) fn lock(dir: &Path) -> Result<File, StoreError> {
     Ok(file)
 }
 
-/// Checks `dir/FORMAT`, or writes it when the directory is new.
+/// Oldest format this version reads (and upgrades to [`FORMAT_VERSION`]).
+const OLDEST_FORMAT: u32 = 1;
+
+/// Checks `dir/FORMAT`, or writes it when the directory is new; an older
+/// supported format is upgraded (format 2 only adds the range deletion records).
 pub(crate) fn check_format(dir: &Path) -> Result<(), StoreError> {
     let path = dir.join(FORMAT_FILE);
     match fs::read_to_string(&path) {
@@ -49,11 +53,19 @@ pub(crate) fn check_format(dir: &Path) -> Result<(), StoreError> {
                     text.trim()
                 ))
             })?;
-            if found != FORMAT_VERSION {
+            if !(OLDEST_FORMAT..=FORMAT_VERSION).contains(&found) {
                 return Err(StoreError::UnsupportedFormat {
                     found,
                     supported: FORMAT_VERSION,
                 });
+            }
+            if found < FORMAT_VERSION {
+                tracing::info!(
+                    from = found,
+                    to = FORMAT_VERSION,
+                    "upgrading the storage format"
+                );
+                write_format(dir)?;
             }
             Ok(())
         }

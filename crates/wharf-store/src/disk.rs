@@ -10,10 +10,12 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use fjall::{Database, KeyspaceCreateOptions, PersistMode, Readable};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
 
-use crate::batch::{key_is_storable, Op};
+use crate::batch::{key_is_storable, prefix_end, Op};
 use crate::commit::Reply;
+use crate::ranges::{bounds, RangeSet, ANCHOR_KEY, RANGES_KEYSPACE};
+use crate::reclaim::Reclaimer;
 use crate::{dir, Batch, Commit, FsyncPolicy, Keyspace, KvPairs, StoreError, StoreStats};
 
 /// At most this many batches are merged into one group commit...
@@ -21,25 +23,61 @@ const MAX_GROUP_BATCHES: usize = 1024;
 /// ...and the group is closed once it holds this many operations.
 const MAX_GROUP_OPS: usize = 64 * 1024;
 
-enum Msg {
+pub(crate) enum Msg {
     Batch(Batch, Reply),
     Flush(mpsc::SyncSender<Result<(), StoreError>>),
 }
 
-/// State shared between the handles and the writer thread.
-struct Shared {
+/// State shared between the handles, the writer thread and the reclaimer thread.
+pub(crate) struct Shared {
     poisoned: AtomicBool,
     poison_reason: Mutex<String>,
     batches: AtomicU64,
     commits: AtomicU64,
     fsyncs: AtomicU64,
+    pub(crate) ranges: Ranges,
     /// Test hook: make the next group write fail like an I/O error.
     #[cfg(test)]
     fail_next_write: AtomicBool,
 }
 
+/// The live range deletions and the coordination around them.
+pub(crate) struct Ranges {
+    /// Replaced (under the write lock, around the fjall commit) by every group that changes it, so a
+    /// reader taking the read lock and a snapshot sees both as of the same group.
+    pub(crate) set: RwLock<Arc<RangeSet>>,
+    /// Held by the reclaimer while it drops tables of a range, and by the writer while it turns a range
+    /// into per-key deletions because of a write into it: tables are only dropped while the range is live.
+    pub(crate) drop_lock: Mutex<()>,
+    /// Bumped when a range is added or the store closes; the reclaimer waits on it.
+    pub(crate) signal: Mutex<Signal>,
+    pub(crate) wake: Condvar,
+    /// Test hook: steps the reclaimer may still take (`u64::MAX`: unlimited).
+    #[cfg(test)]
+    pub(crate) budget: AtomicU64,
+}
+
+#[derive(Default)]
+pub(crate) struct Signal {
+    pub(crate) generation: u64,
+    pub(crate) stop: bool,
+}
+
+impl Ranges {
+    pub(crate) fn current(&self) -> Arc<RangeSet> {
+        Arc::clone(&self.set.read())
+    }
+
+    fn notify(&self, stop: bool) {
+        let mut signal = self.signal.lock();
+        signal.generation += 1;
+        signal.stop |= stop;
+        self.wake.notify_all();
+    }
+}
+
 impl Shared {
-    fn poison_error(&self) -> Option<StoreError> {
+    pub(crate) fn poison_error(&self) -> Option<StoreError> {
         if self.poisoned.load(Ordering::Acquire) {
             Some(StoreError::Poisoned(self.poison_reason.lock().clone()))
         } else {
@@ -65,6 +103,7 @@ const MAX_JOURNAL_BYTES: u64 = 128 * 1024 * 1024;
 pub(crate) struct DiskStore {
     tx: Option<mpsc::Sender<Msg>>,
     writer: Option<JoinHandle<()>>,
+    reclaimer: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
     keyspaces: Vec<fjall::Keyspace>,
     db: Database,
@@ -89,12 +128,32 @@ impl DiskStore {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let ranges_ks = db.keyspace(RANGES_KEYSPACE, KeyspaceCreateOptions::default)?;
+        let mut ranges = RangeSet::new();
+        for guard in ranges_ks.iter() {
+            let (key, value) = guard.into_inner()?;
+            ranges.load_record(&key, &value)?;
+        }
+        if !ranges.is_empty() {
+            tracing::info!(
+                ranges = ranges.len(),
+                "resuming the reclaim of deleted key ranges"
+            );
+        }
         let shared = Arc::new(Shared {
             poisoned: AtomicBool::new(false),
             poison_reason: Mutex::new(String::new()),
             batches: AtomicU64::new(0),
             commits: AtomicU64::new(0),
             fsyncs: AtomicU64::new(0),
+            ranges: Ranges {
+                set: RwLock::new(Arc::new(ranges)),
+                drop_lock: Mutex::new(()),
+                signal: Mutex::new(Signal::default()),
+                wake: Condvar::new(),
+                #[cfg(test)]
+                budget: AtomicU64::new(u64::MAX),
+            },
             #[cfg(test)]
             fail_next_write: AtomicBool::new(false),
         });
@@ -103,6 +162,7 @@ impl DiskStore {
             rx,
             db: db.clone(),
             keyspaces: keyspaces.clone(),
+            ranges_ks,
             shared: Arc::clone(&shared),
             policy,
             last_sync: Instant::now(),
@@ -111,10 +171,28 @@ impl DiskStore {
         let handle = std::thread::Builder::new()
             .name("wharf-store-writer".into())
             .spawn(move || writer.run())?;
+        let reclaimer = Reclaimer {
+            tx: tx.clone(),
+            shared: Arc::clone(&shared),
+            db: db.clone(),
+            keyspaces: keyspaces.clone(),
+        };
+        let reclaimer = match std::thread::Builder::new()
+            .name("wharf-store-reclaim".into())
+            .spawn(move || reclaimer.run())
+        {
+            Ok(handle) => handle,
+            Err(e) => {
+                drop(tx);
+                let _ = handle.join();
+                return Err(e.into());
+            }
+        };
         tracing::info!(dir = %path.display(), ?policy, "opened disk store");
         Ok(DiskStore {
             tx: Some(tx),
             writer: Some(handle),
+            reclaimer: Some(reclaimer),
             shared,
             keyspaces,
             db,
@@ -123,20 +201,10 @@ impl DiskStore {
     }
 
     pub(crate) fn submit(&self, batch: Batch) -> Commit {
-        if let Err(e) = batch.validate() {
-            return Commit::ready(Err(e));
-        }
-        if let Some(e) = self.shared.poison_error() {
-            return Commit::ready(Err(e));
-        }
         let Some(tx) = &self.tx else {
             return Commit::ready(Err(StoreError::Closed));
         };
-        let (reply, commit) = Commit::channel();
-        if tx.send(Msg::Batch(batch, reply)).is_err() {
-            return Commit::ready(Err(StoreError::Closed));
-        }
-        commit
+        submit_to(tx, &self.shared, batch)
     }
 
     pub(crate) fn flush(&self) -> Result<(), StoreError> {
@@ -148,26 +216,66 @@ impl DiskStore {
         done.recv().map_err(|_| StoreError::Closed)?
     }
 
+    /// A snapshot and the range deletions as of the same group commit.
+    fn view(&self) -> (fjall::Snapshot, Arc<RangeSet>) {
+        let set = self.shared.ranges.set.read();
+        (self.db.snapshot(), Arc::clone(&set))
+    }
+
     pub(crate) fn get(&self, ks: Keyspace, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         if !key_is_storable(key) {
             return Ok(None);
         }
         // Reads go through a snapshot (the last fully applied write): plain
         // keyspace reads could observe a group commit that is half inserted.
-        let snapshot = self.db.snapshot();
+        let (snapshot, ranges) = self.view();
+        if ranges.covers(ks, key) {
+            return Ok(None);
+        }
         Ok(snapshot.get(self.keyspace(ks), key)?.map(|v| v.to_vec()))
     }
 
+    /// Calls `visit` with every visible pair of `ks` in `start..end` (`end: None`: to the last key), in
+    /// key order or `reverse`d, until it returns false. Keys under a live range deletion are skipped by
+    /// seeking past the range, not by reading them.
+    fn visit_range(
+        &self,
+        ks: Keyspace,
+        start: &[u8],
+        end: Option<&[u8]>,
+        reverse: bool,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        let (snapshot, ranges) = self.view();
+        let keyspace = self.keyspace(ks);
+        let mut parts = if ranges.has_any(ks) {
+            ranges.gaps(ks, start, end)
+        } else {
+            vec![(start.to_vec(), end.map(<[u8]>::to_vec))]
+        };
+        if reverse {
+            parts.reverse();
+        }
+        for (from, to) in &parts {
+            let iter = snapshot.range(keyspace, bounds(from, to.as_deref()));
+            let iter: Box<dyn Iterator<Item = fjall::Guard>> = if reverse {
+                Box::new(iter.rev())
+            } else {
+                Box::new(iter)
+            };
+            for guard in iter {
+                let (k, v) = guard.into_inner()?;
+                if &*k != ANCHOR_KEY && !visit(&k, &v) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn scan_prefix(&self, ks: Keyspace, prefix: &[u8]) -> Result<KvPairs, StoreError> {
-        if prefix.len() > crate::batch::MAX_KEY_LEN {
-            return Ok(Vec::new());
-        }
         let mut out = Vec::new();
-        let snapshot = self.db.snapshot();
-        for guard in snapshot.prefix(self.keyspace(ks), prefix) {
-            let (k, v) = guard.into_inner()?;
-            out.push((k.to_vec(), v.to_vec()));
-        }
+        self.visit_prefix(ks, prefix, &mut |k, v| out.push((k.to_vec(), v.to_vec())))?;
         Ok(out)
     }
 
@@ -180,12 +288,11 @@ impl DiskStore {
         if prefix.len() > crate::batch::MAX_KEY_LEN {
             return Ok(());
         }
-        let snapshot = self.db.snapshot();
-        for guard in snapshot.prefix(self.keyspace(ks), prefix) {
-            let (k, v) = guard.into_inner()?;
-            visit(&k, &v);
-        }
-        Ok(())
+        let end = prefix_end(prefix);
+        self.visit_range(ks, prefix, end.as_deref(), false, &mut |k, v| {
+            visit(k, v);
+            true
+        })
     }
 
     pub(crate) fn scan_range(
@@ -196,21 +303,57 @@ impl DiskStore {
         limit: usize,
         reverse: bool,
     ) -> Result<KvPairs, StoreError> {
-        let snapshot = self.db.snapshot();
-        let iter = snapshot.range(self.keyspace(ks), start..end);
         let mut out = Vec::new();
-        if reverse {
-            for guard in iter.rev().take(limit) {
-                let (k, v) = guard.into_inner()?;
-                out.push((k.to_vec(), v.to_vec()));
-            }
-        } else {
-            for guard in iter.take(limit) {
-                let (k, v) = guard.into_inner()?;
-                out.push((k.to_vec(), v.to_vec()));
-            }
-        }
+        self.visit_range(ks, start, Some(end), reverse, &mut |k, v| {
+            out.push((k.to_vec(), v.to_vec()));
+            out.len() < limit
+        })?;
         Ok(out)
+    }
+
+    /// Range deletions recorded but not yet fully reclaimed from disk.
+    pub(crate) fn pending_range_deletes(&self) -> usize {
+        self.shared.ranges.current().len()
+    }
+
+    /// Test hook: every key physically present in `ks` (hidden or not), except the anchor.
+    #[cfg(test)]
+    pub(crate) fn raw_len(&self, ks: Keyspace) -> usize {
+        self.keyspace(ks)
+            .iter()
+            .filter_map(|guard| guard.key().ok())
+            .filter(|key| &**key != ANCHOR_KEY)
+            .count()
+    }
+
+    /// Test hook: limits the reclaimer to `steps` more steps (`u64::MAX`: unlimited).
+    #[cfg(test)]
+    pub(crate) fn set_reclaim_budget(&self, steps: u64) {
+        self.shared.ranges.budget.store(steps, Ordering::SeqCst);
+        self.shared.ranges.notify(false);
+    }
+
+    /// Test hook: the reclaimer's remaining budget (`None`: unlimited).
+    #[cfg(test)]
+    pub(crate) fn reclaim_budget(&self) -> Option<u64> {
+        let left = self.shared.ranges.budget.load(Ordering::SeqCst);
+        (left != u64::MAX).then_some(left)
+    }
+
+    /// Test hook: flushes every memtable and runs a major compaction of every keyspace.
+    #[cfg(test)]
+    pub(crate) fn compact(&self) -> Result<(), StoreError> {
+        for keyspace in &self.keyspaces {
+            keyspace.rotate_memtable_and_wait()?;
+            keyspace.major_compact()?;
+        }
+        Ok(())
+    }
+
+    /// Test hook: flushes the memtable of `ks` (fjall then also unlinks unreferenced table files).
+    #[cfg(test)]
+    pub(crate) fn rotate(&self, ks: Keyspace) -> Result<(), StoreError> {
+        Ok(self.keyspace(ks).rotate_memtable_and_wait()?)
     }
 
     pub(crate) fn stats(&self) -> StoreStats {
@@ -233,6 +376,14 @@ impl DiskStore {
 
 impl Drop for DiskStore {
     fn drop(&mut self) {
+        // The reclaimer stops first (it submits through the writer); what it
+        // did not finish is resumed at the next open.
+        self.shared.ranges.notify(true);
+        if let Some(handle) = self.reclaimer.take() {
+            if handle.join().is_err() {
+                tracing::error!("storage reclaimer thread panicked");
+            }
+        }
         // Closing the channel lets the writer drain what is queued, fsync and
         // exit; only then are the fjall handles and the LOCK file released.
         drop(self.tx.take());
@@ -251,10 +402,27 @@ impl Drop for DiskStore {
     }
 }
 
+/// Validates `batch` and queues it for the writer.
+pub(crate) fn submit_to(tx: &mpsc::Sender<Msg>, shared: &Shared, batch: Batch) -> Commit {
+    if let Err(e) = batch.validate() {
+        return Commit::ready(Err(e));
+    }
+    if let Some(e) = shared.poison_error() {
+        return Commit::ready(Err(e));
+    }
+    let (reply, commit) = Commit::channel();
+    if tx.send(Msg::Batch(batch, reply)).is_err() {
+        return Commit::ready(Err(StoreError::Closed));
+    }
+    commit
+}
+
 struct Writer {
     rx: mpsc::Receiver<Msg>,
     db: Database,
     keyspaces: Vec<fjall::Keyspace>,
+    /// The store-internal keyspace of range deletion records.
+    ranges_ks: fjall::Keyspace,
     shared: Arc<Shared>,
     policy: FsyncPolicy,
     /// When the journal was last fsynced (`Interval` policy).
@@ -369,31 +537,34 @@ impl Writer {
         // exact sequential semantics across the batches of the group.
         let mut pending: Vec<BTreeMap<Vec<u8>, Option<Vec<u8>>>> =
             (0..Keyspace::COUNT).map(|_| BTreeMap::new()).collect();
+        // Range deletions as of the current op; `changed` is a private copy once the group alters them.
+        let shared = Arc::clone(&self.shared);
+        let current = shared.ranges.current();
+        let mut ranges = RangeEdit {
+            current: &current,
+            changed: None,
+            added: false,
+            drop_lock: None,
+        };
         for batch in batches {
             for op in batch.ops {
                 match op {
                     Op::Put { ks, key, value } => {
+                        if ranges.get().covers(ks, &key) {
+                            self.materialize(&shared, &mut ranges, &mut pending, ks, &key)?;
+                        }
                         pending[ks.index()].insert(key, Some(value));
                     }
                     Op::Delete { ks, key } => {
                         pending[ks.index()].insert(key, None);
                     }
-                    Op::DeletePrefix { ks, prefix } => {
-                        let map = &mut pending[ks.index()];
-                        for (key, value) in map.range_mut(prefix.clone()..) {
-                            if !key.starts_with(&prefix) {
-                                break;
-                            }
-                            *value = None;
-                        }
-                        for guard in self.keyspaces[ks.index()].prefix(&prefix) {
-                            map.insert(guard.key()?.to_vec(), None);
-                        }
-                    }
+                    other => ranges.apply(other, &mut pending),
                 }
             }
         }
-        if pending.iter().all(BTreeMap::is_empty) {
+        let records = ranges.records();
+        if pending.iter().all(BTreeMap::is_empty) && records.is_empty() {
+            ranges.publish(&shared, None);
             return Ok(());
         }
 
@@ -418,12 +589,58 @@ impl Writer {
                 }
             }
         }
+        for (key, value) in records {
+            match value {
+                Some(value) => wb.insert(&self.ranges_ks, key, value),
+                None => wb.remove(&self.ranges_ks, key),
+            }
+        }
+        // Readers see the new range deletions together with the data of the group.
+        let published = ranges.changed.is_some().then(|| shared.ranges.set.write());
         wb.commit()?;
+        ranges.publish(&shared, published);
         self.shared.commits.fetch_add(1, Ordering::Relaxed);
         if always {
             self.shared.fsyncs.fetch_add(1, Ordering::Relaxed);
         } else {
             self.dirty = true;
+        }
+        Ok(())
+    }
+
+    /// A write lands in a live range deletion (the caller reuses a deleted range): the range's
+    /// remaining keys become per-key deletions of this group and the range is forgotten, so the
+    /// write survives and nothing older in the range comes back. Costs what `delete_prefix` cost
+    /// before range deletions existed (one tombstone per remaining key).
+    fn materialize<'s>(
+        &self,
+        shared: &'s Shared,
+        ranges: &mut RangeEdit<'_, 's>,
+        pending: &mut [BTreeMap<Vec<u8>, Option<Vec<u8>>>],
+        ks: Keyspace,
+        key: &[u8],
+    ) -> Result<(), StoreError> {
+        // Not while the reclaimer drops tables of the range, nor after it until the change is
+        // published: it only drops tables of ranges that are live.
+        if ranges.drop_lock.is_none() {
+            ranges.drop_lock = Some(shared.ranges.drop_lock.lock());
+        }
+        let Some((start, end)) = ranges.edit().remove_covering(ks, key) else {
+            return Ok(());
+        };
+        tracing::debug!(
+            keyspace = ks.name(),
+            "write into a deleted key range: deleting its remaining keys one by one"
+        );
+        let map = &mut pending[ks.index()];
+        for (_, value) in map.range_mut(bounds(&start, end.as_deref())) {
+            *value = None;
+        }
+        for guard in self.keyspaces[ks.index()].range(bounds(&start, end.as_deref())) {
+            let key = guard.key()?;
+            if &*key != ANCHOR_KEY {
+                map.insert(key.to_vec(), None);
+            }
         }
         Ok(())
     }
@@ -442,6 +659,97 @@ impl Writer {
         }
         self.dirty = false;
         self.last_sync = Instant::now();
+    }
+}
+
+/// The range deletions while a group is folded.
+struct RangeEdit<'a, 's> {
+    current: &'a Arc<RangeSet>,
+    changed: Option<RangeSet>,
+    /// A range was added (the reclaimer has work).
+    added: bool,
+    drop_lock: Option<MutexGuard<'s, ()>>,
+}
+
+impl RangeEdit<'_, '_> {
+    fn get(&self) -> &RangeSet {
+        self.changed.as_ref().unwrap_or(self.current)
+    }
+
+    fn edit(&mut self) -> &mut RangeSet {
+        self.changed
+            .get_or_insert_with(|| RangeSet::clone(self.current))
+    }
+
+    /// Folds a range op (or a store-internal op) into the group.
+    fn apply(&mut self, op: Op, pending: &mut [BTreeMap<Vec<u8>, Option<Vec<u8>>>]) {
+        match op {
+            Op::Put { .. } | Op::Delete { .. } => unreachable!("handled by write_group"),
+            Op::DeleteRange { ks, start, end } => {
+                // Earlier writes of the group inside the range need not reach the disk: the range hides
+                // them, and the reclaimer removes whatever older version exists.
+                let map = &mut pending[ks.index()];
+                let doomed: Vec<Vec<u8>> = map
+                    .range(bounds(&start, end.as_deref()))
+                    .map(|(k, _)| k.clone())
+                    .filter(|k| k.as_slice() != ANCHOR_KEY)
+                    .collect();
+                for key in doomed {
+                    map.remove(&key);
+                }
+                self.edit().insert(ks, start, end);
+                self.added = true;
+            }
+            Op::ReclaimKeys { ks, keys } => {
+                let ranges = self.get();
+                let covered: Vec<Vec<u8>> = keys
+                    .into_iter()
+                    .filter(|key| ranges.covers(ks, key))
+                    .collect();
+                let map = &mut pending[ks.index()];
+                for key in covered {
+                    map.insert(key, None);
+                }
+            }
+            Op::Anchor { ks } => {
+                pending[ks.index()].insert(ANCHOR_KEY.to_vec(), Some(b"anchor".to_vec()));
+            }
+            Op::FinishRange { ks, id, start, end } => {
+                if self
+                    .get()
+                    .covering(ks, &start)
+                    .is_some_and(|(_, t)| t.id == id)
+                {
+                    self.edit().subtract(ks, id, &start, &end);
+                }
+            }
+        }
+    }
+
+    /// Record changes to write with the group.
+    fn records(&self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        self.changed
+            .as_ref()
+            .map(|set| set.diff(self.current))
+            .unwrap_or_default()
+    }
+
+    /// Makes the new range deletions visible (after the group's fjall commit, under `slot` if given).
+    fn publish(
+        self,
+        shared: &Shared,
+        slot: Option<parking_lot::RwLockWriteGuard<'_, Arc<RangeSet>>>,
+    ) {
+        if let Some(set) = self.changed {
+            match slot {
+                Some(mut slot) => *slot = Arc::new(set),
+                None => *shared.ranges.set.write() = Arc::new(set),
+            }
+            if self.added {
+                shared.ranges.notify(false);
+            }
+        }
+        drop(self.drop_lock);
     }
 }
 

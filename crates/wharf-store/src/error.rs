@@ -23,7 +23,7 @@ pub enum StoreError {
     /// The data directory was written by a (newer or otherwise incompatible)
     /// version of the on-disk format.
     #[error(
-        "data directory has on-disk format version {found}, but this build only supports version {supported}; \
+        "data directory has on-disk format version {found}, but this build supports versions up to {supported}; \
          use a matching wharf release or a different data directory"
     )]
     UnsupportedFormat {

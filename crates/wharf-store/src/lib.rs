@@ -5,7 +5,7 @@
 //!
 //! Data lives in a fixed set of named [`Keyspace`]s, each an ordered map from
 //! byte keys to byte values. Writers build a [`Batch`] (puts, deletes and
-//! prefix deletes, possibly across keyspaces) and [`Store::submit`] it; the
+//! range/prefix deletes, possibly across keyspaces) and [`Store::submit`] it; the
 //! returned [`Commit`] future resolves once the batch is durable according to
 //! the [`FsyncPolicy`]. Reads ([`Store::get`], [`Store::scan_prefix`]) are
 //! blocking and meant for start-up recovery and rare lookups.
@@ -14,15 +14,29 @@
 //!
 //! ```text
 //! dir/LOCK     exclusive advisory lock held while the store is open (contains the holder's pid)
-//! dir/FORMAT   on-disk format version as ASCII decimal (currently `1`)
+//! dir/FORMAT   on-disk format version as ASCII decimal (currently `2`)
 //! dir/fjall/   fjall 3 database: write-ahead journal + one LSM-tree per keyspace
 //!              (fjall keyspaces "meta", "sqs_queues", "sqs_messages", "sqs_state", "sqs_dedup",
-//!              "sns_topics", "sns_subscriptions", "sns_meta", "sns_deliveries")
+//!              "sns_topics", "sns_subscriptions", "sns_meta", "sns_deliveries", "kinesis_streams",
+//!              "kinesis_records", and the store-internal "store_ranges": one record per live
+//!              range deletion, key = keyspace index byte + range start, value = version byte 1,
+//!              then 0 (no end) or 1 + end key)
 //! ```
 //!
 //! A second `open` of a locked directory fails with [`StoreError::Locked`]; a
-//! directory with a different `FORMAT` is refused with
-//! [`StoreError::UnsupportedFormat`].
+//! directory with a newer `FORMAT` is refused with
+//! [`StoreError::UnsupportedFormat`]. Format 1 (no range deletions) is upgraded in
+//! place: format 2 only adds the `store_ranges` keyspace, which format 1 servers
+//! would ignore (and so resurrect deleted ranges), hence the version bump.
+//!
+//! # Range deletions
+//!
+//! [`Batch::delete_range`] (and [`Batch::delete_prefix`]) cost one record whatever
+//! the number of keys: reads stop returning the keys at once (the live ranges are
+//! kept in memory and every read skips them), and a background reclaimer thread
+//! drops whole tables inside the range, removes the rest key by key in small
+//! batches through the writer, and then deletes the record. It resumes after a
+//! restart. See `docs/storage.md`.
 //!
 //! # Write path and durability
 //!
@@ -62,6 +76,8 @@ mod dir;
 mod disk;
 mod error;
 mod memory;
+mod ranges;
+mod reclaim;
 
 #[cfg(test)]
 mod tests;
@@ -80,8 +96,9 @@ use memory::MemoryStore;
 /// Key/value pairs in key order, as returned by [`Store::scan_prefix`].
 pub type KvPairs = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// On-disk format version written to and expected in `dir/FORMAT`.
-pub const FORMAT_VERSION: u32 = 1;
+/// On-disk format version written to and expected in `dir/FORMAT` (older
+/// versions down to 1 are upgraded in place).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// When the writer fsyncs the journal.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -233,6 +250,16 @@ impl Store {
         }
     }
 
+    /// Range deletions ([`Batch::delete_range`], [`Batch::delete_prefix`]) whose
+    /// keys are hidden but not yet all removed from disk by the background
+    /// reclaimer (always 0 in memory, where they are removed at once).
+    pub fn pending_range_deletes(&self) -> usize {
+        match &*self.inner {
+            Backend::Disk(disk) => disk.pending_range_deletes(),
+            Backend::Memory(_) => 0,
+        }
+    }
+
     /// `"disk"` or `"memory"`.
     pub fn storage_mode(&self) -> &'static str {
         match &*self.inner {
@@ -245,6 +272,14 @@ impl Store {
     pub(crate) fn fail_next_write(&self) {
         if let Backend::Disk(disk) = &*self.inner {
             disk.fail_next_write();
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn disk(&self) -> &DiskStore {
+        match &*self.inner {
+            Backend::Disk(disk) => disk,
+            Backend::Memory(_) => panic!("not a disk store"),
         }
     }
 

@@ -38,18 +38,17 @@ impl MemoryStore {
                     Op::Delete { ks, key } => {
                         maps[ks.index()].remove(&key);
                     }
-                    Op::DeletePrefix { ks, prefix } => {
+                    Op::DeleteRange { ks, start, end } => {
                         let map = &mut maps[ks.index()];
-                        let doomed: Vec<Vec<u8>> = map
-                            .range(prefix.clone()..)
-                            .map(|(k, _)| k)
-                            .take_while(|k| k.starts_with(&prefix))
-                            .cloned()
-                            .collect();
-                        for key in doomed {
-                            map.remove(&key);
+                        // Split off the range and everything after it, then put back what follows it.
+                        let mut tail = map.split_off(&start);
+                        if let Some(end) = end {
+                            let mut after = tail.split_off(&end);
+                            map.append(&mut after);
                         }
                     }
+                    // Reclaiming is a disk matter.
+                    Op::ReclaimKeys { .. } | Op::Anchor { .. } | Op::FinishRange { .. } => {}
                 }
             }
             self.commits.fetch_add(1, Ordering::Relaxed);

@@ -264,19 +264,23 @@ fn newer_format_is_refused() {
         std::fs::read_to_string(&format).unwrap().trim(),
         FORMAT_VERSION.to_string()
     );
-    std::fs::write(&format, "2\n").unwrap();
+    let newer = FORMAT_VERSION + 1;
+    std::fs::write(&format, format!("{newer}\n")).unwrap();
     let err = Store::open(dir.path(), FsyncPolicy::Always).unwrap_err();
     assert!(
         matches!(
             err,
             StoreError::UnsupportedFormat {
-                found: 2,
-                supported: 1
-            }
+                found,
+                supported: FORMAT_VERSION
+            } if found == newer
         ),
         "{err:?}"
     );
-    assert!(err.to_string().contains("version 2"), "{err}");
+    assert!(
+        err.to_string().contains(&format!("version {newer}")),
+        "{err}"
+    );
 
     std::fs::write(&format, "garbage").unwrap();
     assert!(matches!(
@@ -460,4 +464,442 @@ fn range_scans_disk() {
 #[test]
 fn range_scans_memory() {
     range_scans(&Store::in_memory());
+}
+
+// ---- range deletions ----
+
+fn key(prefix: &str, i: usize) -> Vec<u8> {
+    format!("{prefix}/{i:08}").into_bytes()
+}
+
+fn put_many(store: &Store, ks: Keyspace, prefix: &str, n: usize, value: &[u8]) {
+    for chunk in (0..n).collect::<Vec<_>>().chunks(5000) {
+        let mut b = Batch::new();
+        for &i in chunk {
+            b.put(ks, key(prefix, i), value.to_vec());
+        }
+        store.submit(b).wait().unwrap();
+    }
+}
+
+fn wait_reclaimed(store: &Store) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while store.pending_range_deletes() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "range deletions not reclaimed in time"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits until the reclaimer used up its test budget.
+fn wait_budget_spent(store: &Store) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while store.disk().reclaim_budget().is_some_and(|left| left > 0) {
+        assert!(std::time::Instant::now() < deadline, "reclaimer stuck");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Every read path hides a deleted range at once; other keys and keyspaces are untouched.
+fn range_delete_hides_keys(store: &Store) {
+    let ks = Keyspace::SqsMessages;
+    let mut b = Batch::new();
+    for k in ["a/1", "a/2", "b/1", "b/2", "b/3", "c/1"] {
+        b.put(ks, k, k.to_uppercase());
+        b.put(Keyspace::SqsState, k, "s");
+    }
+    store.submit(b).wait().unwrap();
+
+    let mut b = Batch::new();
+    b.put(ks, "b/0", "written before the range: deleted");
+    b.delete_range(ks, "b/", "b0");
+    b.put(ks, "c/2", "C/2");
+    b.delete_range(ks, "z", "a"); // empty: nothing
+    store.submit(b).wait().unwrap();
+
+    assert_eq!(store.get(ks, b"b/2").unwrap(), None);
+    assert_eq!(store.get(ks, b"b/0").unwrap(), None);
+    assert_eq!(store.get(ks, b"a/2").unwrap(), Some(b"A/2".to_vec()));
+    assert_eq!(store.get(ks, b"c/1").unwrap(), Some(b"C/1".to_vec()));
+    assert!(store.scan_prefix(ks, b"b/").unwrap().is_empty());
+    assert_eq!(
+        store.scan_prefix(ks, b"").unwrap(),
+        pairs(&[
+            ("a/1", "A/1"),
+            ("a/2", "A/2"),
+            ("c/1", "C/1"),
+            ("c/2", "C/2")
+        ])
+    );
+    let mut seen = Vec::new();
+    store
+        .visit_prefix(ks, b"", &mut |k, _| seen.push(k.to_vec()))
+        .unwrap();
+    assert_eq!(seen.len(), 4);
+    assert_eq!(
+        store.scan_range(ks, b"a/2", b"c/2", 10, false).unwrap(),
+        pairs(&[("a/2", "A/2"), ("c/1", "C/1")])
+    );
+    assert_eq!(
+        store.scan_range(ks, b"a", b"z", 2, true).unwrap(),
+        pairs(&[("c/2", "C/2"), ("c/1", "C/1")])
+    );
+    assert_eq!(
+        store.scan_range(ks, b"a/2", b"c", 5, true).unwrap(),
+        pairs(&[("a/2", "A/2")])
+    );
+    assert!(store
+        .scan_range(ks, b"b", b"b1", 5, false)
+        .unwrap()
+        .is_empty());
+    // The same keys in another keyspace are untouched.
+    assert_eq!(
+        store.scan_prefix(Keyspace::SqsState, b"b/").unwrap().len(),
+        3
+    );
+
+    // delete_prefix is a range deletion too; an empty prefix is the whole keyspace.
+    let mut b = Batch::new();
+    b.delete_prefix(Keyspace::SqsState, "");
+    b.put(Keyspace::SqsState, "after", "kept");
+    store.submit(b).wait().unwrap();
+    assert_eq!(
+        store.scan_prefix(Keyspace::SqsState, b"").unwrap(),
+        pairs(&[("after", "kept")])
+    );
+    // Puts outside the range after it are unaffected.
+    let mut b = Batch::new();
+    b.put(ks, "b0", "just after the range");
+    store.submit(b).wait().unwrap();
+    assert_eq!(
+        store.get(ks, b"b0").unwrap(),
+        Some(b"just after the range".to_vec())
+    );
+
+    // The store's reserved key is refused.
+    let mut b = Batch::new();
+    b.put(ks, crate::ranges::ANCHOR_KEY, "x");
+    assert!(matches!(store.submit(b).wait(), Err(StoreError::Engine(_))));
+    // A range start too long for its record is refused.
+    let mut b = Batch::new();
+    b.delete_range(ks, vec![1u8; crate::MAX_KEY_LEN], vec![2u8]);
+    assert!(matches!(store.submit(b).wait(), Err(StoreError::Engine(_))));
+}
+
+#[test]
+fn range_delete_hides_keys_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = disk(&dir);
+    range_delete_hides_keys(&store);
+    wait_reclaimed(&store);
+    assert_eq!(store.disk().raw_len(Keyspace::SqsMessages), 5);
+    assert_eq!(store.disk().raw_len(Keyspace::SqsState), 1);
+}
+
+#[test]
+fn range_delete_hides_keys_memory() {
+    let store = Store::in_memory();
+    range_delete_hides_keys(&store);
+    assert_eq!(store.pending_range_deletes(), 0);
+}
+
+#[test]
+fn range_delete_survives_reopen_before_and_after_reclaim() {
+    let dir = tempfile::tempdir().unwrap();
+    let ks = Keyspace::KinesisRecords;
+    {
+        let store = disk(&dir);
+        store.disk().set_reclaim_budget(0);
+        put_many(&store, ks, "s1", 3000, b"v");
+        put_many(&store, ks, "s2", 10, b"v");
+        let mut b = Batch::new();
+        b.delete_prefix(ks, "s1/");
+        store.submit(b).wait().unwrap();
+        assert!(store.scan_prefix(ks, b"s1/").unwrap().is_empty());
+        assert_eq!(store.pending_range_deletes(), 1);
+        // nothing reclaimed yet
+        assert_eq!(store.disk().raw_len(ks), 3010);
+    }
+    {
+        // Reopened before the reclaim: still hidden, and the reclaim resumes.
+        let store = disk(&dir);
+        assert!(store.get(ks, &key("s1", 7)).unwrap().is_none());
+        assert!(store.scan_prefix(ks, b"s1/").unwrap().is_empty());
+        assert_eq!(store.scan_prefix(ks, b"s2/").unwrap().len(), 10);
+        wait_reclaimed(&store);
+        assert_eq!(store.disk().raw_len(ks), 10);
+    }
+    // Reopened after the reclaim: nothing comes back.
+    let store = disk(&dir);
+    assert_eq!(store.pending_range_deletes(), 0);
+    assert!(store.scan_prefix(ks, b"s1/").unwrap().is_empty());
+    assert_eq!(store.scan_prefix(ks, b"").unwrap().len(), 10);
+    assert_eq!(store.disk().raw_len(ks), 10);
+}
+
+/// A range larger than one reclaim chunk, partly in tables and partly in the memtable, with writes
+/// outside the range going on while it is reclaimed.
+#[test]
+fn large_range_is_reclaimed_while_other_writes_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = disk(&dir);
+    let ks = Keyspace::SqsMessages;
+    put_many(&store, ks, "q1", 20_000, &[7u8; 100]);
+    store.disk().compact().unwrap();
+    put_many(&store, ks, "q1x", 3000, &[7u8; 100]); // in the memtable, inside the range below
+    put_many(&store, ks, "q0", 100, b"keep");
+    let mut b = Batch::new();
+    b.delete_range(ks, "q1", "q2");
+    store.submit(b).wait().unwrap();
+    for i in 0..200 {
+        let mut b = Batch::new();
+        b.put(ks, key("q3", i), "new");
+        b.delete(ks, key("q0", i % 50));
+        store.submit(b).wait().unwrap();
+    }
+    wait_reclaimed(&store);
+    assert_eq!(store.disk().raw_len(ks), 50 + 200);
+    assert_eq!(store.scan_prefix(ks, b"q0/").unwrap().len(), 50);
+    assert_eq!(store.scan_prefix(ks, b"q3/").unwrap().len(), 200);
+    drop(store);
+    let store = disk(&dir);
+    assert_eq!(store.disk().raw_len(ks), 250);
+    assert_eq!(store.scan_prefix(ks, b"").unwrap().len(), 250);
+}
+
+/// The process stops (the store is dropped: no fsync beyond what each commit did, so the journal is
+/// replayed at the next open as after a crash) once tables are dropped and one chunk is removed.
+#[test]
+fn reopen_while_reclaim_is_half_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let ks = Keyspace::SqsState;
+    {
+        let store = disk(&dir);
+        put_many(&store, ks, "q1", 12_000, &[1u8; 64]);
+        store.disk().compact().unwrap();
+        put_many(&store, ks, "q1m", 4000, &[1u8; 64]);
+        put_many(&store, ks, "q2", 100, b"keep");
+        // probe, tables dropped, one chunk removed
+        store.disk().set_reclaim_budget(3);
+        let mut b = Batch::new();
+        b.delete_prefix(ks, "q1");
+        store.submit(b).wait().unwrap();
+        wait_budget_spent(&store);
+        std::thread::sleep(Duration::from_millis(100));
+        let left = store.disk().raw_len(ks);
+        assert!(left > 100 && left < 16_100, "{left} keys left");
+        assert_eq!(store.scan_prefix(ks, b"").unwrap().len(), 100);
+    }
+    {
+        let store = disk(&dir);
+        assert!(store.scan_prefix(ks, b"q1").unwrap().is_empty());
+        assert!(store.get(ks, &key("q1m", 3)).unwrap().is_none());
+        assert_eq!(store.scan_prefix(ks, b"").unwrap().len(), 100);
+        wait_reclaimed(&store);
+        assert_eq!(store.disk().raw_len(ks), 100);
+    }
+    let store = disk(&dir);
+    assert_eq!(store.scan_prefix(ks, b"").unwrap().len(), 100);
+    assert_eq!(store.disk().raw_len(ks), 100);
+}
+
+/// Writing into a deleted range (a reused prefix): the write survives, the older keys stay deleted.
+fn write_into_deleted_range(store: &Store) {
+    let ks = Keyspace::Meta;
+    put_many(store, ks, "task", 50, b"old");
+    let mut b = Batch::new();
+    b.delete_prefix(ks, "task/");
+    store.submit(b).wait().unwrap();
+    let mut b = Batch::new();
+    b.put(ks, key("task", 3), "new");
+    store.submit(b).wait().unwrap();
+    assert_eq!(
+        store.scan_prefix(ks, b"task/").unwrap(),
+        vec![(key("task", 3), b"new".to_vec())]
+    );
+    assert_eq!(store.pending_range_deletes(), 0);
+}
+
+#[test]
+fn write_into_deleted_range_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = disk(&dir);
+        store.disk().set_reclaim_budget(0);
+        write_into_deleted_range(&store);
+        assert_eq!(store.disk().raw_len(Keyspace::Meta), 1);
+    }
+    let store = disk(&dir);
+    assert_eq!(store.scan_prefix(Keyspace::Meta, b"").unwrap().len(), 1);
+}
+
+#[test]
+fn write_into_deleted_range_memory() {
+    write_into_deleted_range(&Store::in_memory());
+}
+
+#[test]
+fn format_1_is_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = disk(&dir);
+        let mut b = Batch::new();
+        b.put(Keyspace::Meta, "k", "v");
+        store.submit(b).wait().unwrap();
+    }
+    std::fs::write(dir.path().join("FORMAT"), "1\n").unwrap();
+    let store = disk(&dir);
+    assert_eq!(
+        store.get(Keyspace::Meta, b"k").unwrap(),
+        Some(b"v".to_vec())
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("FORMAT"))
+            .unwrap()
+            .trim(),
+        FORMAT_VERSION.to_string()
+    );
+}
+
+/// Bytes of the files under `path`, without fjall's journal (preallocated to 64 MiB whatever it holds).
+fn data_size(path: &std::path::Path) -> u64 {
+    std::fs::read_dir(path)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                data_size(&entry.path())
+            } else if entry.path().extension().is_some_and(|e| e == "jnl") {
+                0
+            } else {
+                meta.len()
+            }
+        })
+        .sum()
+}
+
+fn list_files(path: &std::path::Path) {
+    for entry in std::fs::read_dir(path).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        if meta.is_dir() {
+            list_files(&entry.path());
+        } else if meta.len() > 100_000 {
+            println!("{:>12} {}", meta.len(), entry.path().display());
+        }
+    }
+}
+
+/// fjall unlinks unreferenced table files when a memtable is rotated.
+fn settle(store: &Store) {
+    let mut b = Batch::new();
+    b.put(Keyspace::Meta, "tick", "1");
+    store.submit(b).wait().unwrap();
+    store.disk().rotate(Keyspace::Meta).unwrap();
+}
+
+struct SpaceRun {
+    before: u64,
+    after_reclaim: u64,
+    after_compaction: u64,
+    submitted: Duration,
+    reclaimed: Duration,
+}
+
+/// Writes `n` values of `len` bytes into one range, deletes it, waits for the reclaim, then for a major
+/// compaction; measures the data directory (without the journal) at each point.
+fn space_comes_back(n: usize, len: usize) -> SpaceRun {
+    let dir = tempfile::tempdir().unwrap();
+    let store = disk(&dir);
+    let ks = Keyspace::SqsMessages;
+    put_many(&store, ks, "keep", 100, b"keep");
+    // Incompressible values (xorshift), different per key.
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(2000) {
+        let mut b = Batch::new();
+        for &i in chunk {
+            let value: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            b.put(ks, key("q", i), value);
+        }
+        store.submit(b).wait().unwrap();
+    }
+    store.disk().compact().unwrap();
+    settle(&store);
+    let before = data_size(dir.path());
+    let started = std::time::Instant::now();
+    let mut b = Batch::new();
+    b.delete_prefix(ks, "q/");
+    store.submit(b).wait().unwrap();
+    let submitted = started.elapsed();
+    wait_reclaimed(&store);
+    let reclaimed = started.elapsed();
+    // The reclaimer's rotation unlinks the dropped files in the background.
+    std::thread::sleep(Duration::from_millis(200));
+    let after_reclaim = data_size(dir.path());
+    store.disk().compact().unwrap();
+    settle(&store);
+    let after_compaction = data_size(dir.path());
+    if std::env::var_os("WHARF_LIST_FILES").is_some() {
+        list_files(dir.path());
+    }
+    assert_eq!(store.disk().raw_len(ks), 100);
+    assert_eq!(store.scan_prefix(ks, b"").unwrap().len(), 100);
+    SpaceRun {
+        before,
+        after_reclaim,
+        after_compaction,
+        submitted,
+        reclaimed,
+    }
+}
+
+#[test]
+fn disk_space_comes_back_after_a_range_delete() {
+    let run = space_comes_back(20_000, 1024);
+    assert!(run.before > 20_000_000, "{}", run.before);
+    assert!(
+        run.after_compaction < run.before / 20,
+        "before {} B, after {} B",
+        run.before,
+        run.after_compaction
+    );
+}
+
+/// `cargo test --release -p wharf-store -- --ignored --nocapture disk_space_measurement`
+#[test]
+#[ignore]
+fn disk_space_measurement() {
+    let run = space_comes_back(200_000, 1024);
+    println!(
+        "200,000 x 1 KiB values in one range: data files {} B before; delete_range committed in {:?}; \
+         reclaimed in {:?}, data files then {} B; after a major compaction {} B (journal not counted)",
+        run.before, run.submitted, run.reclaimed, run.after_reclaim, run.after_compaction
+    );
+    assert!(run.after_compaction < run.before / 20);
+
+    // For comparison, what a purge cost before range deletions: one tombstone per key, in the request's
+    // group commit (plus the scan that found the keys, not counted here).
+    let dir = tempfile::tempdir().unwrap();
+    let store = disk(&dir);
+    put_many(&store, Keyspace::SqsMessages, "q", 200_000, &[5u8; 1024]);
+    let mut b = Batch::new();
+    for i in 0..200_000 {
+        b.delete(Keyspace::SqsMessages, key("q", i));
+    }
+    let started = std::time::Instant::now();
+    store.submit(b).wait().unwrap();
+    println!(
+        "per-key deletion of the same 200,000 keys in one batch: committed in {:?}",
+        started.elapsed()
+    );
 }

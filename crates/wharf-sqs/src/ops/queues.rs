@@ -268,9 +268,8 @@ impl Sqs {
         }
         if !expired.is_empty() {
             let mut batch = Batch::new();
-            for seq in expired {
-                persist::delete_message(&mut batch, queue.id, seq);
-            }
+            let oldest = state.messages.keys().next().copied();
+            persist::delete_expired(&mut batch, queue.id, &expired, oldest);
             // Expiry needs no acknowledgement: a lost removal is redone at the next start.
             drop(self.submit(batch));
         }
@@ -311,12 +310,13 @@ impl Sqs {
                     ));
                 }
             }
+            let below_seq = state.messages.keys().next_back().map_or(0, |&seq| seq + 1);
             for seq in state.all_seqs() {
                 state.remove(seq);
             }
             state.last_purge_millis = Some(now);
             let mut batch = Batch::new();
-            persist::purge_messages(&mut batch, queue.id);
+            persist::purge_messages(&mut batch, queue.id, below_seq);
             persist::put_queue(&mut batch, &self.queue_record(&queue, &state));
             self.submit(batch)
         };

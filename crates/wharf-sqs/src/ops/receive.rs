@@ -193,9 +193,9 @@ impl Sqs {
             let mut state = queue.state.lock();
             let mut batch = Batch::new();
             state.promote_due(now);
-            for seq in state.expire(now) {
-                persist::delete_message(&mut batch, queue.id, seq);
-            }
+            let expired = state.expire(now);
+            let oldest = state.messages.keys().next().copied();
+            persist::delete_expired(&mut batch, queue.id, &expired, oldest);
             state.prune_dedup(now);
             if let Some(id) = attempt_id {
                 if let Some(attempt) = state.attempts.get(id).cloned() {
