@@ -36,12 +36,30 @@ def stream_name(prefix="ks"):
 
 
 def wait_active(kinesis, name, timeout=10.0):
+    """Polls DescribeStreamSummary (every 50 ms: boto3's waiters poll every 10 s) until the stream is ACTIVE.
+
+    Streams stay CREATING / UPDATING for the server's transition delay (500 ms by default)."""
     deadline = time.monotonic() + timeout
     while True:
         status = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"]
         if status == "ACTIVE" or time.monotonic() > deadline:
             return status
         time.sleep(0.05)
+
+
+def wait_gone(kinesis, name, timeout=10.0):
+    """Polls DescribeStreamSummary until the (DELETING) stream is gone; returns the last status seen."""
+    deadline = time.monotonic() + timeout
+    status = None
+    while time.monotonic() <= deadline:
+        try:
+            status = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"]
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ResourceNotFoundException":
+                return None
+            raise
+        time.sleep(0.05)
+    return status
 
 
 @pytest.fixture
@@ -110,9 +128,41 @@ def test_stream_lifecycle(kinesis, make_stream, account_id):
     assert error_of(excinfo) == ("ResourceInUseException", f"Stream {name} under account {account_id} already exists.")
 
     kinesis.delete_stream(StreamName=name)
+    # DELETING for the transition delay, then gone.
+    assert kinesis.describe_stream(StreamName=name)["StreamDescription"]["StreamStatus"] == "DELETING"
+    assert wait_gone(kinesis, name) is None
     with pytest.raises(ClientError) as excinfo:
         kinesis.describe_stream(StreamName=name)
     assert error_of(excinfo) == ("ResourceNotFoundException", f"Stream {name} under account {account_id} not found.")
+
+
+def test_stream_states_while_creating_and_updating(kinesis, account_id):
+    name = stream_name()
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    try:
+        desc = kinesis.describe_stream(StreamName=name)["StreamDescription"]
+        assert desc["StreamStatus"] == "CREATING"
+        assert desc["Shards"] == []
+        with pytest.raises(ClientError) as excinfo:
+            kinesis.put_record(StreamName=name, Data=b"x", PartitionKey="k")
+        assert error_of(excinfo) == (
+            "ResourceNotFoundException",
+            f"Stream {name} under account {account_id} not found.",
+        )
+        assert wait_active(kinesis, name) == "ACTIVE"
+        kinesis.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=48)
+        with pytest.raises(ClientError) as excinfo:
+            kinesis.increase_stream_retention_period(StreamName=name, RetentionPeriodHours=72)
+        assert error_of(excinfo) == (
+            "ResourceInUseException",
+            f"Stream {name} under account {account_id} not ACTIVE, instead in state UPDATING",
+        )
+        # Reads and writes go on while UPDATING.
+        assert kinesis.put_record(StreamName=name, Data=b"x", PartitionKey="k")["ShardId"] == "shardId-000000000000"
+        assert wait_active(kinesis, name) == "ACTIVE"
+        assert kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["RetentionPeriodHours"] == 48
+    finally:
+        kinesis.delete_stream(StreamName=name)
 
 
 def test_on_demand_stream_has_four_shards(kinesis, make_stream):
@@ -321,7 +371,11 @@ def test_settings_and_limits(kinesis, make_stream):
     limits = kinesis.describe_limits()
     assert limits["OpenShardCount"] >= 1 and limits["ShardLimit"] > 0
     out = kinesis.enable_enhanced_monitoring(StreamName=name, ShardLevelMetrics=["IncomingBytes"])
+    assert out["CurrentShardLevelMetrics"] == []
     assert out["DesiredShardLevelMetrics"] == ["IncomingBytes"]
+    assert wait_active(kinesis, name) == "ACTIVE"
+    summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    assert summary["EnhancedMonitoring"] == [{"ShardLevelMetrics": ["IncomingBytes"]}]
     kinesis.start_stream_encryption(StreamName=name, EncryptionType="KMS", KeyId="alias/aws/kinesis")
     assert wait_active(kinesis, name) == "ACTIVE"
     assert kinesis.put_record(StreamName=name, Data=b"x", PartitionKey="k")["EncryptionType"] == "KMS"
@@ -414,7 +468,14 @@ def test_cli_walkthrough(endpoint, cli_env, kinesis):
     name = stream_name("cli")
     aws("create-stream", "--stream-name", name, "--shard-count", "1")
     try:
-        assert wait_active(kinesis, name) == "ACTIVE"
+        # As the walkthrough does: describe-stream-summary until the stream is ACTIVE (CREATING first).
+        deadline = time.monotonic() + 30
+        while True:
+            status = aws("describe-stream-summary", "--stream-name", name)["StreamDescriptionSummary"]["StreamStatus"]
+            if status == "ACTIVE":
+                break
+            assert status == "CREATING" and time.monotonic() < deadline, status
+            time.sleep(0.1)
         # AWS CLI v2 takes blobs as base64 by default; v1 sends the text as is. Base64 text works for both
         # when we compare what comes back against both readings.
         put = aws("put-record", "--stream-name", name, "--partition-key", "123", "--data", "dGVzdGRhdGE=")

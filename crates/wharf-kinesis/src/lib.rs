@@ -11,9 +11,14 @@
 //!   shard's tail when it covers the position, otherwise from a range scan of the store.
 //! - [`seq`] is the sequence-number format, [`iterator`] the shard-iterator codec, [`hash`] the hash-key
 //!   space, [`throttle`] the per-shard throughput limits; time is injected through [`Clock`].
-//! - State transitions (CREATING → ACTIVE, UPDATING → ACTIVE, DELETING → gone) are computed from
-//!   timestamps, so they need no timer; [`Kinesis::run_maintenance`] enforces retention and must be
-//!   spawned by the binary.
+//! - State transitions (CREATING → ACTIVE, UPDATING → ACTIVE, DELETING → gone) take
+//!   [`KinesisConfig::transition_delay_millis`] (500 ms by default, like kinesalite and kinesis-mock).
+//!   Statuses are computed from timestamps; what a transition *does* happens at its end (`transitions.rs`):
+//!   an UPDATING stream keeps its shards and settings until the window is over, then applies the pending
+//!   change (persisted with the stream, so a restart finishes it); a DELETING stream is removed from the
+//!   store after its window (also after a restart). Transitions are settled by whichever comes first: the
+//!   next request touching the stream, a timer set when the transition starts, or the maintenance pass
+//!   ([`Kinesis::spawn_maintenance`], spawned by the binary, which also enforces retention).
 
 pub mod error;
 pub mod hash;
@@ -27,12 +32,13 @@ pub mod time;
 
 mod ops;
 mod recovery;
+mod transitions;
 
 #[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use parking_lot::{Mutex, RwLock};
 use wharf_store::Batch;
@@ -50,7 +56,8 @@ use stream::{Stream, STATUS_ACTIVE, STATUS_UPDATING};
 pub struct KinesisConfig {
     pub account_id: String,
     pub region: String,
-    /// How long a stream stays CREATING / UPDATING / DELETING (and a consumer CREATING) after a change.
+    /// How long a stream stays CREATING / UPDATING / DELETING (and a consumer CREATING) after a change;
+    /// an UPDATING stream's change takes effect at the end. 0 makes every transition instant.
     pub transition_delay_millis: u64,
     /// Enforce the per-shard write (1 MiB/s, 1,000 records/s) and read (5 calls/s, 2 MiB/s) limits.
     pub throughput_limits: bool,
@@ -68,12 +75,16 @@ pub struct KinesisConfig {
     pub tail_cache_records: usize,
 }
 
+/// The default [`KinesisConfig::transition_delay_millis`]: what kinesalite and kinesis-mock use, so client
+/// test suites written against them already wait for it.
+pub const DEFAULT_TRANSITION_DELAY_MILLIS: u64 = 500;
+
 impl Default for KinesisConfig {
     fn default() -> Self {
         KinesisConfig {
             account_id: "000000000000".into(),
             region: "us-east-1".into(),
-            transition_delay_millis: 0,
+            transition_delay_millis: DEFAULT_TRANSITION_DELAY_MILLIS,
             throughput_limits: true,
             control_plane_limits: true,
             on_demand_autoscaling: true,
@@ -122,6 +133,8 @@ pub mod limits {
 
 /// The Kinesis service.
 pub struct Kinesis {
+    /// This service itself, for the timers that settle transitions.
+    me: Weak<Kinesis>,
     config: KinesisConfig,
     clock: Arc<dyn Clock>,
     store: Store,
@@ -142,7 +155,8 @@ impl Kinesis {
         clock: Arc<dyn Clock>,
         store: Store,
     ) -> KinesisResult<Arc<Kinesis>> {
-        let kinesis = Arc::new(Kinesis {
+        let kinesis = Arc::new_cyclic(|me| Kinesis {
+            me: me.clone(),
             config,
             clock,
             store,
@@ -294,7 +308,8 @@ impl Kinesis {
         }
     }
 
-    /// The stream, whatever its state (DELETING included); gone streams are swept on the way.
+    /// The stream, whatever its state (DELETING included); gone streams are swept on the way, and a
+    /// finished UPDATING window is settled (its pending change applied) before the stream is returned.
     pub(crate) fn lookup(&self, name: &str) -> KinesisResult<Arc<Stream>> {
         let stream = self.streams.read().get(name).cloned();
         let Some(stream) = stream else {
@@ -307,6 +322,7 @@ impl Kinesis {
                 return Err(self.not_found(name));
             }
         }
+        transitions::detach(self.settle(&stream));
         Ok(stream)
     }
 
@@ -340,30 +356,22 @@ impl Kinesis {
         Ok(stream)
     }
 
-    /// Removes streams whose DELETING period is over.
-    pub(crate) fn sweep_deleted(&self) {
-        let now = self.now();
-        self.streams.write().retain(|_, stream| {
-            stream
-                .meta
-                .read()
-                .deleting_until_millis
-                .is_none_or(|until| now < until)
-        });
-    }
-
     /// Submits `batch` (call while holding the lock that orders it) and returns the commit to await once
     /// the lock is released.
     pub(crate) fn submit(&self, batch: Batch) -> Option<wharf_store::Commit> {
         (!batch.is_empty()).then(|| self.store.submit(batch))
     }
 
-    /// Persists the stream's settings (call with the meta lock held, write or read).
+    /// Persists the stream's settings (call with the meta lock held, write or read). Nothing for a stream
+    /// being deleted: its record is DeleteStream's tombstone, which a late change must not overwrite.
     pub(crate) fn persist_meta(
         &self,
         stream: &Stream,
         meta: &stream::StreamMeta,
     ) -> Option<wharf_store::Commit> {
+        if stream.is_deleted() {
+            return None;
+        }
         let mut batch = Batch::new();
         persist::put_stream(&mut batch, &stream.record(meta));
         self.submit(batch)

@@ -11,6 +11,11 @@
 //! read in order by range scans, retention deletes the range below a computed sequence number, and
 //! deleting a stream removes its 8-byte prefix. A record's arrival time is the time part of its sequence
 //! number (see [`crate::seq`]), so it is not stored twice.
+//!
+//! A stream record also carries the state of an unfinished transition, so that a restart finishes it:
+//! `pending` (the change an UPDATING stream applies when its window ends at `updating_until_millis`) and
+//! `deleting_until_millis` (a DELETING stream: its records and its record are removed once that time has
+//! passed). Both fields are optional and absent from older records.
 
 use std::collections::BTreeMap;
 
@@ -63,6 +68,39 @@ pub struct StreamRecord {
     pub shards: Vec<ShardRecord>,
     pub consumers: Vec<ConsumerRecord>,
     pub policies: BTreeMap<String, String>,
+    /// The change an UPDATING stream applies at `updating_until_millis`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingChange>,
+    /// Set by DeleteStream: the stream is DELETING until then, and removed (records included) after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleting_until_millis: Option<u64>,
+}
+
+/// A change AWS applies asynchronously: the stream shows UPDATING until the transition delay is over,
+/// and only then does the change take effect (resharding, capacity mode, retention, encryption, maximum
+/// record size, enhanced monitoring).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PendingChange {
+    /// SplitShard: close `shard`, open children `[start, new_start - 1]` and `[new_start, end]`.
+    Split { shard: u32, new_start: String },
+    /// MergeShards: close both (adjacent, open) shards, open one child over their ranges.
+    Merge { first: u32, second: u32 },
+    /// UpdateShardCount (UNIFORM_SCALING): close every open shard, open `target` even ranges.
+    ShardCount { target: u32 },
+    /// UpdateStreamMode.
+    Mode {
+        mode: String,
+        warm_throughput_mibps: Option<i64>,
+    },
+    /// Increase/DecreaseStreamRetentionPeriod.
+    Retention { hours: u32 },
+    /// Start/StopStreamEncryption (`None`: stop).
+    Encryption { key_id: Option<String> },
+    /// UpdateMaxRecordSize.
+    MaxRecordSize { kib: u32 },
+    /// Enable/DisableEnhancedMonitoring: the desired set of shard-level metrics.
+    Monitoring { metrics: Vec<String> },
 }
 
 pub fn put_stream(batch: &mut Batch, record: &StreamRecord) {
@@ -130,6 +168,16 @@ pub fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Option<T> {
     serde_json::from_slice(bytes).ok()
 }
 
+/// Retention: removes a shard's records with sequence numbers in `from..below` as one store range deletion
+/// (new records always get higher sequence numbers, so the range is never written again).
+pub fn trim_shard(batch: &mut Batch, stream_id: u64, shard_index: u32, from: u128, below: u128) {
+    batch.delete_range(
+        Keyspace::KinesisRecords,
+        record_key(stream_id, shard_index, from),
+        record_key(stream_id, shard_index, below),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +192,28 @@ mod tests {
         assert!(b < shard_end_key(1, 0) && shard_end_key(1, 0) <= c);
         assert_eq!(seq_of_key(&b), Some(6));
         assert!(record_key(1, u32::MAX, u128::MAX) < shard_end_key(1, u32::MAX));
+    }
+
+    #[test]
+    fn stream_records_without_transition_fields_still_parse() {
+        let old = r#"{"v":1,"id":3,"name":"s","stream_id_text":"x","created_millis":1,"ready_at_millis":1,
+            "updating_until_millis":0,"mode":"PROVISIONED","retention_hours":24,"tags":{},
+            "encryption_key":null,"shard_level_metrics":[],"max_record_size_kib":1024,
+            "warm_throughput_mibps":null,"next_shard_index":1,"shards":[],"consumers":[],"policies":{}}"#;
+        let mut record: StreamRecord = parse(old.as_bytes()).unwrap();
+        assert_eq!(
+            (&record.pending, record.deleting_until_millis),
+            (&None, None)
+        );
+        record.pending = Some(PendingChange::Split {
+            shard: 0,
+            new_start: "170141183460469231731687303715884105728".into(),
+        });
+        record.deleting_until_millis = Some(5);
+        let text = serde_json::to_vec(&record).unwrap();
+        let back: StreamRecord = parse(&text).unwrap();
+        assert_eq!(back.pending, record.pending);
+        assert_eq!(back.deleting_until_millis, Some(5));
     }
 
     #[test]

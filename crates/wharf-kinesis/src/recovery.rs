@@ -1,11 +1,14 @@
-//! Start-up: rebuilds every stream's settings and each shard's position from the store.
+//! Start-up: rebuilds every stream's settings and each shard's position from the store, and finishes the
+//! transitions a restart interrupted: a DELETING stream whose window is over is removed (records
+//! included), an UPDATING stream whose window is over gets its pending change applied; unfinished ones
+//! keep their deadline.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
-use wharf_store::Keyspace;
+use wharf_store::{Batch, Keyspace};
 
 use crate::error::KinesisResult;
 use crate::persist::{self, StreamRecord};
@@ -27,17 +30,41 @@ impl Kinesis {
         {
             *self.account_settings.lock() = Some(settings);
         }
+        let now = self.now();
+        let mut finished = Batch::new();
+        let mut deadlines = Vec::new();
         for (_, value) in self.store.scan_prefix(Keyspace::KinesisStreams, b"")? {
             let Some(record) = persist::parse::<StreamRecord>(&value) else {
                 tracing::error!("skipping an unreadable kinesis stream record");
                 continue;
             };
             last_id = last_id.max(record.id);
+            if let Some(until) = record.deleting_until_millis {
+                if now >= until {
+                    persist::delete_stream(&mut finished, record.id, &record.name);
+                    continue;
+                }
+                deadlines.push(until);
+            }
+            if record.pending.is_some() {
+                deadlines.push(record.updating_until_millis);
+            }
             let stream = Arc::new(self.recover_stream(record)?);
-            self.by_id.write().insert(stream.id, stream.clone());
+            if !stream.is_deleted() {
+                self.by_id.write().insert(stream.id, stream.clone());
+            }
             self.streams.write().insert(stream.name.clone(), stream);
         }
         *self.last_stream_id.lock() = last_id;
+        crate::transitions::detach(self.submit(finished));
+        // UPDATING windows that ended while the server was down.
+        let streams: Vec<Arc<Stream>> = self.streams.read().values().cloned().collect();
+        for stream in streams {
+            crate::transitions::detach(self.settle(&stream));
+        }
+        for deadline in deadlines.into_iter().filter(|d| *d > now) {
+            self.schedule_settle(deadline);
+        }
         Ok(())
     }
 
@@ -90,7 +117,8 @@ impl Kinesis {
             created_millis: record.created_millis,
             ready_at_millis: record.ready_at_millis,
             updating_until_millis: record.updating_until_millis,
-            deleting_until_millis: None,
+            pending: record.pending,
+            deleting_until_millis: record.deleting_until_millis,
             mode: record.mode,
             retention_hours: record.retention_hours,
             tags: record.tags,
@@ -121,12 +149,13 @@ impl Kinesis {
             policies: record.policies,
         };
         meta.rebuild_open();
+        let deleting = meta.deleting_until_millis.is_some();
         Ok(Stream {
             id: record.id,
             arn: self.stream_arn(&record.name),
             name: record.name,
             meta: RwLock::new(meta),
-            deleted: AtomicBool::new(false),
+            deleted: AtomicBool::new(deleting),
         })
     }
 }

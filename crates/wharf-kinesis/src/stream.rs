@@ -10,7 +10,7 @@ use parking_lot::{Mutex, RwLock};
 use tokio::sync::Notify;
 
 use crate::model;
-use crate::persist::{ConsumerRecord, ShardRecord, StreamRecord, FORMAT_VERSION};
+use crate::persist::{ConsumerRecord, PendingChange, ShardRecord, StreamRecord, FORMAT_VERSION};
 use crate::seq;
 use crate::throttle::ShardThrottle;
 
@@ -235,6 +235,10 @@ pub struct StreamMeta {
     pub created_millis: u64,
     pub ready_at_millis: u64,
     pub updating_until_millis: u64,
+    /// The change this stream is UPDATING towards, applied at `updating_until_millis`
+    /// ([`crate::Kinesis`]'s `settle`); until then reads, writes and routing use the current settings and
+    /// shards.
+    pub pending: Option<PendingChange>,
     /// Set by DeleteStream: the stream shows DELETING until then, and is gone after.
     pub deleting_until_millis: Option<u64>,
     pub mode: String,
@@ -263,6 +267,18 @@ impl StreamMeta {
             STATUS_UPDATING
         } else {
             STATUS_ACTIVE
+        }
+    }
+
+    /// Open shards once the pending change is applied (the larger of now and then counts against the
+    /// account's shard limit).
+    pub fn open_after_pending(&self) -> u32 {
+        let open = self.open.len() as u32;
+        match &self.pending {
+            Some(PendingChange::Split { .. }) => open + 1,
+            Some(PendingChange::Merge { .. }) => open.saturating_sub(1),
+            Some(PendingChange::ShardCount { target }) => *target,
+            _ => open,
         }
     }
 
@@ -361,6 +377,8 @@ impl Stream {
                 })
                 .collect(),
             policies: meta.policies.clone(),
+            pending: meta.pending.clone(),
+            deleting_until_millis: meta.deleting_until_millis,
         }
     }
 }
@@ -376,6 +394,7 @@ mod tests {
             created_millis: 0,
             ready_at_millis: 0,
             updating_until_millis: 0,
+            pending: None,
             deleting_until_millis: None,
             mode: "PROVISIONED".into(),
             retention_hours: 24,

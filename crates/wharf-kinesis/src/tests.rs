@@ -15,8 +15,16 @@ fn engine_with(config: KinesisConfig, store: Store) -> (Arc<Kinesis>, ManualCloc
     (kinesis, clock)
 }
 
+/// Instant transitions: most scenarios are not about them.
+fn instant() -> KinesisConfig {
+    KinesisConfig {
+        transition_delay_millis: 0,
+        ..Default::default()
+    }
+}
+
 fn engine() -> (Arc<Kinesis>, ManualClock) {
-    engine_with(KinesisConfig::default(), Store::in_memory())
+    engine_with(instant(), Store::in_memory())
 }
 
 fn named(name: &str) -> StreamRef {
@@ -632,7 +640,7 @@ async fn reads_fall_back_to_the_store_when_the_tail_is_evicted() {
     let config = KinesisConfig {
         tail_cache_records: 2,
         throughput_limits: false,
-        ..Default::default()
+        ..instant()
     };
     let (kinesis, clock) = engine_with(config, Store::in_memory());
     create(&kinesis, "s", 1).await;
@@ -655,7 +663,7 @@ async fn recovery_restores_streams_and_continues_sequences() {
     let dir = tempfile::tempdir().unwrap();
     let (last, name) = {
         let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
-        let (kinesis, _) = engine_with(KinesisConfig::default(), store);
+        let (kinesis, _) = engine_with(instant(), store);
         create(&kinesis, "durable", 2).await;
         kinesis
             .add_tags_to_stream(AddTagsToStreamInput {
@@ -669,7 +677,7 @@ async fn recovery_restores_streams_and_continues_sequences() {
         (last.sequence_number, "durable")
     };
     let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
-    let (kinesis, _) = engine_with(KinesisConfig::default(), store);
+    let (kinesis, _) = engine_with(instant(), store);
     let description = describe(&kinesis, name);
     assert_eq!(description.shards.len(), 2);
     let tags = kinesis
@@ -702,7 +710,7 @@ async fn recovery_restores_streams_and_continues_sequences() {
         .unwrap();
     drop(kinesis);
     let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
-    let (kinesis, _) = engine_with(KinesisConfig::default(), store);
+    let (kinesis, _) = engine_with(instant(), store);
     assert_eq!(kinesis.stream_count(), 0);
 }
 
@@ -1077,7 +1085,7 @@ async fn control_plane_calls_are_rate_limited_with_a_burst() {
 async fn control_plane_limits_can_be_turned_off() {
     let config = KinesisConfig {
         control_plane_limits: false,
-        ..Default::default()
+        ..instant()
     };
     let (kinesis, _) = engine_with(config, Store::in_memory());
     for i in 0..40 {
@@ -1166,7 +1174,7 @@ async fn on_demand_streams_split_their_hot_shards() {
     use crate::ops::shards::{AUTOSCALE_THRESHOLD_PERCENT, AUTOSCALE_WINDOW_MILLIS};
     let config = KinesisConfig {
         throughput_limits: false,
-        ..Default::default()
+        ..instant()
     };
     let (kinesis, clock) = engine_with(config, Store::in_memory());
     for (name, mode) in [("od", "ON_DEMAND"), ("prov", "PROVISIONED")] {
@@ -1255,4 +1263,496 @@ async fn on_demand_streams_split_their_hot_shards() {
     // A quiet window: nothing more to split.
     clock.advance_millis(AUTOSCALE_WINDOW_MILLIS);
     assert_eq!(kinesis.autoscale_on_demand().await.unwrap(), 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Transitions with the default 500 ms delay: what each state allows, and changes applied at the end of
+// the UPDATING window (also across a restart).
+
+const DELAY: u64 = crate::DEFAULT_TRANSITION_DELAY_MILLIS;
+
+fn engine_at(config: KinesisConfig, store: Store, now: u64) -> (Arc<Kinesis>, ManualClock) {
+    let clock = ManualClock::new(now);
+    let kinesis = Kinesis::open(config, Arc::new(clock.clone()), store).unwrap();
+    (kinesis, clock)
+}
+
+fn status(kinesis: &Kinesis, name: &str) -> String {
+    kinesis
+        .describe_stream_summary(StreamOnlyInput {
+            stream: named(name),
+        })
+        .unwrap()
+        .stream_description_summary
+        .stream_status
+}
+
+fn summary(kinesis: &Kinesis, name: &str) -> StreamDescriptionSummary {
+    kinesis
+        .describe_stream_summary(StreamOnlyInput {
+            stream: named(name),
+        })
+        .unwrap()
+        .stream_description_summary
+}
+
+fn not_active(name: &str, state: &str) -> String {
+    format!("Stream {name} under account 000000000000 not ACTIVE, instead in state {state}")
+}
+
+async fn split_middle(kinesis: &Kinesis, name: &str, shard: &str) -> crate::KinesisResult<Empty> {
+    kinesis
+        .split_shard(SplitShardInput {
+            stream: named(name),
+            shard_to_split: Some(shard.into()),
+            new_starting_hash_key: Some((1u128 << 127).to_string()),
+        })
+        .await
+}
+
+#[tokio::test]
+async fn the_default_delay_is_500_ms() {
+    assert_eq!(KinesisConfig::default().transition_delay_millis, 500);
+}
+
+#[tokio::test]
+async fn a_creating_stream_has_no_shards_to_read_or_write() {
+    let (kinesis, clock) = engine_at(KinesisConfig::default(), Store::in_memory(), T0);
+    create(&kinesis, "s", 2).await;
+    let description = describe(&kinesis, "s");
+    assert_eq!(description.stream_status, "CREATING");
+    assert!(description.shards.is_empty());
+    assert_eq!(summary(&kinesis, "s").open_shard_count, 0);
+    let error = kinesis
+        .get_shard_iterator(GetShardIteratorInput {
+            stream: named("s"),
+            shard_id: Some("shardId-000000000000".into()),
+            shard_iterator_type: Some("TRIM_HORIZON".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceNotFound);
+    assert_eq!(
+        error.message,
+        "Shard shardId-000000000000 in stream s under account 000000000000 does not exist"
+    );
+    let error = kinesis
+        .put_records(PutRecordsInput {
+            stream: named("s"),
+            records: Some(vec![PutRecordsRequestEntry {
+                data: Some(Blob(vec![1])),
+                partition_key: Some("k".into()),
+                ..Default::default()
+            }]),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.kind, error.message.as_str()),
+        (
+            ErrorKind::ResourceNotFound,
+            "Stream s under account 000000000000 not found."
+        )
+    );
+    let error = kinesis
+        .list_shards(ListShardsInput {
+            stream: named("s"),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(
+        (error.kind, error.message),
+        (ErrorKind::ResourceInUse, not_active("s", "CREATING"))
+    );
+    let error = split_middle(&kinesis, "s", "shardId-000000000000")
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceInUse);
+    let error = kinesis
+        .delete_stream(DeleteStreamInput {
+            stream: named("s"),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.kind, error.message),
+        (ErrorKind::ResourceInUse, not_active("s", "CREATING"))
+    );
+    clock.advance_millis(DELAY);
+    assert_eq!(describe(&kinesis, "s").shards.len(), 2);
+    assert_eq!(summary(&kinesis, "s").open_shard_count, 2);
+    put(&kinesis, "s", "k", b"x").await;
+}
+
+#[tokio::test]
+async fn a_split_takes_effect_when_the_updating_window_ends() {
+    let (kinesis, clock) = engine_at(KinesisConfig::default(), Store::in_memory(), T0);
+    create(&kinesis, "s", 1).await;
+    clock.advance_millis(DELAY);
+    let before = put_hash(&kinesis, "s", u128::MAX, b"before").await;
+    split_middle(&kinesis, "s", "shardId-000000000000")
+        .await
+        .unwrap();
+    assert_eq!(status(&kinesis, "s"), "UPDATING");
+    // Another reshard (or settings change) waits for ACTIVE.
+    let error = split_middle(&kinesis, "s", "shardId-000000000000")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.kind, error.message),
+        (ErrorKind::ResourceInUse, not_active("s", "UPDATING"))
+    );
+    let error = kinesis
+        .update_shard_count(UpdateShardCountInput {
+            stream: named("s"),
+            target_shard_count: Some(2),
+            scaling_type: Some("UNIFORM_SCALING".into()),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceInUse);
+    let error = kinesis
+        .increase_stream_retention_period(RetentionInput {
+            stream: named("s"),
+            retention_period_hours: Some(48),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.message, not_active("s", "UPDATING"));
+    // Reads and writes go on, on the old shard, which is still open.
+    clock.advance_millis(DELAY - 1);
+    let during = put_hash(&kinesis, "s", u128::MAX, b"during").await;
+    assert_eq!(during.shard_id, "shardId-000000000000");
+    let shards = describe(&kinesis, "s").shards;
+    assert_eq!(shards.len(), 1);
+    assert!(shards[0]
+        .sequence_number_range
+        .ending_sequence_number
+        .is_none());
+    let open = kinesis
+        .list_shards(ListShardsInput {
+            stream: named("s"),
+            ..Default::default()
+        })
+        .unwrap()
+        .shards;
+    assert_eq!(open.len(), 1);
+    let it = iterator(&kinesis, "s", "shardId-000000000000", "TRIM_HORIZON", None);
+    let read = get(&kinesis, &it, None).await;
+    assert_eq!(read.records.len(), 2);
+    let next = read.next_shard_iterator.expect("the shard is still open");
+
+    // The window ends: the parent closes after its last record, the children open.
+    clock.advance_millis(1);
+    assert_eq!(status(&kinesis, "s"), "ACTIVE");
+    let shards = describe(&kinesis, "s").shards;
+    assert_eq!(shards.len(), 3);
+    let end = seq::parse(
+        shards[0]
+            .sequence_number_range
+            .ending_sequence_number
+            .as_ref()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(end > seq::parse(&during.sequence_number).unwrap());
+    assert!(
+        seq::parse(&during.sequence_number).unwrap() > seq::parse(&before.sequence_number).unwrap()
+    );
+    // Parent and children take their times from the end of the window, not from when it was noticed.
+    let window_end = T0 + 2 * DELAY;
+    assert_eq!(seq::decompose(end).unwrap().time_millis, window_end);
+    let child_start =
+        seq::parse(&shards[2].sequence_number_range.starting_sequence_number).unwrap();
+    assert_eq!(seq::decompose(child_start).unwrap().time_millis, window_end);
+    let after = put_hash(&kinesis, "s", u128::MAX, b"after").await;
+    assert_eq!(after.shard_id, "shardId-000000000002");
+    // A reader of the parent reaches its end and the children.
+    let out = get(&kinesis, &next, None).await;
+    assert!(out.records.is_empty());
+    assert!(out.next_shard_iterator.is_none());
+    assert_eq!(out.child_shards.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn merges_and_shard_count_updates_wait_for_the_window_too() {
+    let (kinesis, clock) = engine_at(KinesisConfig::default(), Store::in_memory(), T0);
+    create(&kinesis, "s", 2).await;
+    clock.advance_millis(DELAY);
+    kinesis
+        .merge_shards(MergeShardsInput {
+            stream: named("s"),
+            shard_to_merge: Some("shardId-000000000000".into()),
+            adjacent_shard_to_merge: Some("shardId-000000000001".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(summary(&kinesis, "s").open_shard_count, 2);
+    assert_eq!(
+        put_hash(&kinesis, "s", 0, b"").await.shard_id,
+        "shardId-000000000000"
+    );
+    clock.advance_millis(DELAY);
+    assert_eq!(summary(&kinesis, "s").open_shard_count, 1);
+    assert_eq!(
+        put_hash(&kinesis, "s", 0, b"").await.shard_id,
+        "shardId-000000000002"
+    );
+    let out = kinesis
+        .update_shard_count(UpdateShardCountInput {
+            stream: named("s"),
+            target_shard_count: Some(2),
+            scaling_type: Some("UNIFORM_SCALING".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!((out.current_shard_count, out.target_shard_count), (1, 2));
+    assert_eq!(status(&kinesis, "s"), "UPDATING");
+    assert_eq!(summary(&kinesis, "s").open_shard_count, 1);
+    clock.advance_millis(DELAY);
+    assert_eq!(summary(&kinesis, "s").open_shard_count, 2);
+    assert_eq!(describe(&kinesis, "s").shards.len(), 5);
+}
+
+#[tokio::test]
+async fn settings_change_when_the_updating_window_ends() {
+    let (kinesis, clock) = engine_at(KinesisConfig::default(), Store::in_memory(), T0);
+    create(&kinesis, "s", 1).await;
+    clock.advance_millis(DELAY);
+    let window = |kinesis: Arc<Kinesis>, clock: ManualClock| async move {
+        assert_eq!(status(&kinesis, "s"), "UPDATING");
+        clock.advance_millis(DELAY);
+        assert_eq!(status(&kinesis, "s"), "ACTIVE");
+    };
+
+    kinesis
+        .increase_stream_retention_period(RetentionInput {
+            stream: named("s"),
+            retention_period_hours: Some(48),
+        })
+        .await
+        .unwrap();
+    assert_eq!(summary(&kinesis, "s").retention_period_hours, 24);
+    window(kinesis.clone(), clock.clone()).await;
+    assert_eq!(summary(&kinesis, "s").retention_period_hours, 48);
+
+    // Encryption applies to records written once the stream is ACTIVE again.
+    kinesis
+        .start_stream_encryption(EncryptionInput {
+            stream: named("s"),
+            encryption_type: Some("KMS".into()),
+            key_id: Some("alias/aws/kinesis".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(put(&kinesis, "s", "k", b"").await.encryption_type, "NONE");
+    window(kinesis.clone(), clock.clone()).await;
+    assert_eq!(put(&kinesis, "s", "k", b"").await.encryption_type, "KMS");
+    assert_eq!(
+        summary(&kinesis, "s").key_id.as_deref(),
+        Some("alias/aws/kinesis")
+    );
+
+    let out = kinesis
+        .enable_enhanced_monitoring(MonitoringInput {
+            stream: named("s"),
+            shard_level_metrics: Some(vec!["IncomingBytes".into()]),
+        })
+        .await
+        .unwrap();
+    assert!(out.current_shard_level_metrics.is_empty());
+    assert_eq!(out.desired_shard_level_metrics, vec!["IncomingBytes"]);
+    assert!(summary(&kinesis, "s").enhanced_monitoring[0]
+        .shard_level_metrics
+        .is_empty());
+    window(kinesis.clone(), clock.clone()).await;
+    assert_eq!(
+        summary(&kinesis, "s").enhanced_monitoring[0].shard_level_metrics,
+        vec!["IncomingBytes"]
+    );
+
+    let arn = summary(&kinesis, "s").stream_arn;
+    kinesis
+        .update_max_record_size(UpdateMaxRecordSizeInput {
+            stream_arn: Some(arn.clone()),
+            max_record_size_in_kib: Some(2048),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(summary(&kinesis, "s").max_record_size_in_kib, 1024);
+    window(kinesis.clone(), clock.clone()).await;
+    assert_eq!(summary(&kinesis, "s").max_record_size_in_kib, 2048);
+
+    kinesis
+        .update_stream_mode(UpdateStreamModeInput {
+            stream_arn: Some(arn),
+            stream_mode_details: Some(StreamModeDetails {
+                stream_mode: Some("ON_DEMAND".into()),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mode = |k: &Kinesis| summary(k, "s").stream_mode_details.stream_mode.unwrap();
+    assert_eq!(mode(&kinesis), "PROVISIONED");
+    window(kinesis.clone(), clock.clone()).await;
+    assert_eq!(mode(&kinesis), "ON_DEMAND");
+}
+
+#[tokio::test]
+async fn a_deleting_stream_keeps_its_name_until_the_window_ends() {
+    let (kinesis, clock) = engine_at(KinesisConfig::default(), Store::in_memory(), T0);
+    create(&kinesis, "s", 1).await;
+    clock.advance_millis(DELAY);
+    put(&kinesis, "s", "k", b"old").await;
+    split_middle(&kinesis, "s", "shardId-000000000000")
+        .await
+        .unwrap();
+    // Deleting an UPDATING stream drops its pending change.
+    kinesis
+        .delete_stream(DeleteStreamInput {
+            stream: named("s"),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let description = describe(&kinesis, "s");
+    assert_eq!(description.stream_status, "DELETING");
+    let listed = kinesis.list_streams(ListStreamsInput::default()).unwrap();
+    assert_eq!(listed.stream_summaries[0].stream_status, "DELETING");
+    let error = kinesis
+        .create_stream(CreateStreamInput {
+            stream_name: Some("s".into()),
+            shard_count: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (error.kind, error.message.as_str()),
+        (
+            ErrorKind::ResourceInUse,
+            "Stream s under account 000000000000 already exists."
+        )
+    );
+    let error = kinesis
+        .put_record(PutRecordInput {
+            stream: named("s"),
+            data: Some(Blob(vec![])),
+            partition_key: Some("k".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceNotFound);
+    clock.advance_millis(DELAY);
+    let error = kinesis
+        .describe_stream(DescribeStreamInput {
+            stream: named("s"),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceNotFound);
+    // Its records left the store with it.
+    assert!(kinesis
+        .store
+        .scan_prefix(wharf_store::Keyspace::KinesisRecords, b"")
+        .unwrap()
+        .is_empty());
+    // The name is free again: a new, empty stream.
+    create(&kinesis, "s", 1).await;
+    clock.advance_millis(DELAY);
+    let it = iterator(&kinesis, "s", "shardId-000000000000", "TRIM_HORIZON", None);
+    assert!(get(&kinesis, &it, None).await.records.is_empty());
+}
+
+#[tokio::test]
+async fn a_restart_finishes_interrupted_transitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = |now: u64| {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        engine_at(KinesisConfig::default(), store, now)
+    };
+    let (kinesis, clock) = open(T0);
+    for name in ["reshard", "later", "gone", "going"] {
+        create(&kinesis, name, 1).await;
+    }
+    clock.advance_millis(DELAY);
+    for name in ["reshard", "later", "gone", "going"] {
+        put(&kinesis, name, "k", b"kept").await;
+    }
+    split_middle(&kinesis, "reshard", "shardId-000000000000")
+        .await
+        .unwrap();
+    split_middle(&kinesis, "later", "shardId-000000000000")
+        .await
+        .unwrap();
+    for name in ["gone", "going"] {
+        kinesis
+            .delete_stream(DeleteStreamInput {
+                stream: named(name),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    drop(kinesis);
+    let window_end = T0 + 2 * DELAY;
+
+    // Restarted within the windows: still UPDATING / DELETING, nothing applied yet.
+    let (kinesis, clock) = open(window_end - 100);
+    assert_eq!(status(&kinesis, "later"), "UPDATING");
+    assert_eq!(describe(&kinesis, "later").shards.len(), 1);
+    assert_eq!(status(&kinesis, "going"), "DELETING");
+    clock.advance_millis(100);
+    let settled = describe(&kinesis, "later").shards;
+    assert_eq!(settled.len(), 3);
+    drop(kinesis);
+
+    // Restarted after the windows: recovery applies the split and finishes the deletions.
+    let (kinesis, _) = open(window_end + 5_000);
+    assert_eq!(kinesis.stream_count(), 2);
+    for name in ["gone", "going"] {
+        let error = kinesis
+            .describe_stream_summary(StreamOnlyInput {
+                stream: named(name),
+            })
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::ResourceNotFound);
+    }
+    for name in ["reshard", "later"] {
+        assert_eq!(status(&kinesis, name), "ACTIVE");
+        let shards = describe(&kinesis, name).shards;
+        assert_eq!(shards.len(), 3, "{name}");
+        // The same shards whether settled while running or at recovery, hours later.
+        let end = seq::parse(
+            shards[0]
+                .sequence_number_range
+                .ending_sequence_number
+                .as_ref()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(seq::decompose(end).unwrap().time_millis, window_end);
+        let it = iterator(&kinesis, name, "shardId-000000000000", "TRIM_HORIZON", None);
+        let out = get(&kinesis, &it, None).await;
+        assert_eq!(out.records.len(), 1);
+        assert!(out.next_shard_iterator.is_none());
+    }
+    assert_eq!(describe(&kinesis, "later").shards, settled);
+    // Only the two live streams' records remain.
+    let ids: std::collections::BTreeSet<Vec<u8>> = kinesis
+        .store
+        .scan_prefix(wharf_store::Keyspace::KinesisRecords, b"")
+        .unwrap()
+        .into_iter()
+        .map(|(key, _)| key[..8].to_vec())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(
+        put_hash(&kinesis, "reshard", u128::MAX, b"").await.shard_id,
+        "shardId-000000000002"
+    );
 }

@@ -447,7 +447,10 @@ mod tests {
 
     fn engine() -> Arc<Kinesis> {
         Kinesis::open(
-            KinesisConfig::default(),
+            KinesisConfig {
+                transition_delay_millis: 0,
+                ..KinesisConfig::default()
+            },
             Arc::new(ManualClock::new(1_700_000_000_000)),
             Store::in_memory(),
         )

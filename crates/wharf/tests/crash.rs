@@ -72,6 +72,31 @@ async fn kinesis_producer(
     }
 }
 
+/// Polls DescribeStreamSummary until the stream is ACTIVE (streams stay CREATING for the server's
+/// transition delay, 500 ms by default; writes to a CREATING stream fail).
+async fn wait_stream_active(client: &aws_sdk_kinesis::Client) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let summary = client
+            .describe_stream_summary()
+            .stream_name(STREAM)
+            .send()
+            .await
+            .expect("DescribeStreamSummary");
+        let status = summary
+            .stream_description_summary()
+            .map(|s| s.stream_status().clone());
+        if status == Some(aws_sdk_kinesis::types::StreamStatus::Active) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{STREAM} still {status:?} after 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Every record of every shard, from TRIM_HORIZON to the tip.
 async fn read_stream(client: &aws_sdk_kinesis::Client) -> Vec<String> {
     let shards = client
@@ -286,6 +311,7 @@ async fn random_sigkills_lose_nothing_acknowledged() {
         .send()
         .await
         .expect("CreateStream");
+    wait_stream_active(&server.kinesis_client()).await;
     let kinesis_acked = Arc::new(Mutex::new(Vec::new()));
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let fifo_next = Arc::new(Mutex::new(vec![0u64; GROUPS]));
@@ -383,6 +409,7 @@ async fn random_sigkills_lose_nothing_acknowledged() {
     }
     let records = read_stream(&server.kinesis_client()).await;
     let acked = kinesis_acked.lock().await;
+    assert!(!acked.is_empty(), "no Kinesis put was acknowledged");
     let stored: HashSet<&String> = records.iter().collect();
     assert_eq!(
         stored.len(),

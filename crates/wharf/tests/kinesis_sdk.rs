@@ -1128,3 +1128,258 @@ async fn subscribe_to_shard_pushes_records_put_after_subscribing() {
         .unwrap_err();
     assert_eq!(code(&error), "ResourceNotFoundException", "{error:?}");
 }
+
+/// The status DescribeStreamSummary reports, or None once the stream is gone (ResourceNotFoundException).
+async fn status_of(client: &Client, name: &str) -> Option<StreamStatus> {
+    match client
+        .describe_stream_summary()
+        .stream_name(name)
+        .send()
+        .await
+    {
+        Ok(out) => Some(
+            out.stream_description_summary()
+                .expect("summary")
+                .stream_status()
+                .clone(),
+        ),
+        Err(error) if code(&error) == "ResourceNotFoundException" => None,
+        Err(error) => panic!("DescribeStreamSummary: {error:?}"),
+    }
+}
+
+/// Polls (every 50 ms, at most 10 s) until the stream is gone.
+async fn wait_gone(client: &Client, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while let Some(status) = status_of(client, name).await {
+        assert!(
+            Instant::now() < deadline,
+            "stream {name} still {status:?} after 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The server's default transition delay (500 ms): CREATING refuses reads and writes, the SDK's
+/// `StreamExists` waiter sees it through, a split shows UPDATING while records keep going to the old shard
+/// and takes effect at the end of the window, a DELETING stream keeps its name until it is gone.
+#[tokio::test]
+async fn streams_go_through_creating_updating_and_deleting() {
+    use aws_sdk_kinesis::client::Waiters;
+
+    let server = Server::in_memory();
+    let client = server.kinesis_client();
+    let name = unique_name("states");
+    client
+        .create_stream()
+        .stream_name(&name)
+        .shard_count(1)
+        .send()
+        .await
+        .expect("CreateStream");
+    assert_eq!(
+        status_of(&client, &name).await,
+        Some(StreamStatus::Creating)
+    );
+    let error = client
+        .put_record()
+        .stream_name(&name)
+        .partition_key("k")
+        .data(Blob::new("too early"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ResourceNotFoundException");
+    assert_eq!(
+        message(&error),
+        format!("Stream {name} under account {ACCOUNT} not found.")
+    );
+    let error = client
+        .list_shards()
+        .stream_name(&name)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ResourceInUseException");
+
+    // The one waiter-based test (the SDK's waiter polls DescribeStream every 10 s).
+    client
+        .wait_until_stream_exists()
+        .stream_name(&name)
+        .wait(Duration::from_secs(60))
+        .await
+        .expect("StreamExists waiter");
+    let before = client
+        .put_record()
+        .stream_name(&name)
+        .partition_key("k")
+        .data(Blob::new("before"))
+        .send()
+        .await
+        .expect("PutRecord on the ACTIVE stream");
+
+    client
+        .split_shard()
+        .stream_name(&name)
+        .shard_to_split("shardId-000000000000")
+        .new_starting_hash_key((1u128 << 127).to_string())
+        .send()
+        .await
+        .expect("SplitShard");
+    let updating_since = Instant::now();
+    assert_eq!(
+        status_of(&client, &name).await,
+        Some(StreamStatus::Updating)
+    );
+    let error = client
+        .split_shard()
+        .stream_name(&name)
+        .shard_to_split("shardId-000000000000")
+        .new_starting_hash_key("5")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&error), "ResourceInUseException");
+    assert_eq!(
+        message(&error),
+        format!("Stream {name} under account {ACCOUNT} not ACTIVE, instead in state UPDATING")
+    );
+    // Writes during UPDATING land in the old shard, which is still open.
+    let during = client
+        .put_record()
+        .stream_name(&name)
+        .partition_key("k")
+        .data(Blob::new("during"))
+        .send()
+        .await
+        .expect("PutRecord while UPDATING");
+    let still = shards(&client, &name).await;
+    // (Unless this machine took most of the 500 ms window for the calls above.)
+    let in_window = updating_since.elapsed() < Duration::from_millis(400);
+    if in_window {
+        assert_eq!(during.shard_id(), "shardId-000000000000");
+        assert_eq!(still.len(), 1, "{still:?}");
+    }
+    let during_in_parent = during.shard_id() == "shardId-000000000000";
+    wait_active(&client, &name).await;
+    let after = shards(&client, &name).await;
+    assert_eq!(after.len(), 3, "{after:?}");
+    let parent_end = after[0]
+        .sequence_number_range()
+        .and_then(|r| r.ending_sequence_number())
+        .expect("the split shard is closed");
+    assert!(seq(parent_end) > seq(before.sequence_number()));
+    let it = iterator(
+        &client,
+        &name,
+        "shardId-000000000000",
+        ShardIteratorType::TrimHorizon,
+        None,
+    )
+    .await;
+    let (records, next) = read_all(&client, it).await;
+    let data: Vec<&[u8]> = records.iter().map(|r| r.data().as_ref()).collect();
+    if during_in_parent {
+        assert_eq!(data, [&b"before"[..], b"during"]);
+        assert!(seq(parent_end) > seq(during.sequence_number()));
+    } else {
+        assert_eq!(data, [&b"before"[..]]);
+    }
+    assert_eq!(records[0].sequence_number(), before.sequence_number());
+    assert!(next.is_none());
+
+    client
+        .delete_stream()
+        .stream_name(&name)
+        .send()
+        .await
+        .expect("DeleteStream");
+    let deleting_since = Instant::now();
+    let status = status_of(&client, &name).await;
+    let again = client
+        .create_stream()
+        .stream_name(&name)
+        .shard_count(1)
+        .send()
+        .await;
+    if deleting_since.elapsed() < Duration::from_millis(400) {
+        assert_eq!(status, Some(StreamStatus::Deleting));
+        let error = again.unwrap_err();
+        assert_eq!(code(&error), "ResourceInUseException");
+        assert_eq!(
+            message(&error),
+            format!("Stream {name} under account {ACCOUNT} already exists.")
+        );
+        wait_gone(&client, &name).await;
+    }
+}
+
+/// A kill -9 while a split is pending (UPDATING) and a deletion is under way (DELETING): after the restart
+/// the split is applied and the deletion finished.
+#[tokio::test]
+async fn a_restart_finishes_updating_and_deleting() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::with_data_dir(dir.path());
+    let client = server.kinesis_client();
+    let (kept, doomed) = (unique_name("kept"), unique_name("doomed"));
+    create_active(&client, &kept, 1).await;
+    create_active(&client, &doomed, 1).await;
+    for name in [&kept, &doomed] {
+        client
+            .put_record()
+            .stream_name(name)
+            .partition_key("k")
+            .data(Blob::new("durable"))
+            .send()
+            .await
+            .expect("PutRecord");
+    }
+    client
+        .split_shard()
+        .stream_name(&kept)
+        .shard_to_split("shardId-000000000000")
+        .new_starting_hash_key((1u128 << 127).to_string())
+        .send()
+        .await
+        .expect("SplitShard");
+    client
+        .delete_stream()
+        .stream_name(&doomed)
+        .send()
+        .await
+        .expect("DeleteStream");
+    let server = server.kill_and_restart();
+    let client = server.kinesis_client();
+
+    wait_active(&client, &kept).await;
+    let after = shards(&client, &kept).await;
+    assert_eq!(after.len(), 3, "the split was not applied: {after:?}");
+    assert!(after[0]
+        .sequence_number_range()
+        .and_then(|r| r.ending_sequence_number())
+        .is_some());
+    let it = iterator(
+        &client,
+        &kept,
+        "shardId-000000000000",
+        ShardIteratorType::TrimHorizon,
+        None,
+    )
+    .await;
+    let (records, next) = read_all(&client, it).await;
+    assert_eq!(records.len(), 1);
+    assert!(next.is_none(), "the parent shard is closed");
+
+    wait_gone(&client, &doomed).await;
+    // The name is free again, and the new stream starts empty.
+    create_active(&client, &doomed, 1).await;
+    let it = iterator(
+        &client,
+        &doomed,
+        "shardId-000000000000",
+        ShardIteratorType::TrimHorizon,
+        None,
+    )
+    .await;
+    assert!(read_all(&client, it).await.0.is_empty());
+}

@@ -450,6 +450,8 @@ impl Subscription {
                 self.finished = true;
                 return Some(Err(self.kinesis.subscription_in_use(&self.consumer_arn)));
             }
+            // A reshard whose UPDATING window is over closes this shard (closing wakes us).
+            crate::transitions::detach(self.kinesis.settle(&self.stream));
             let now = self.kinesis.now();
             if now >= self.deadline_millis {
                 self.finished = true;

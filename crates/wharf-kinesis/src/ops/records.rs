@@ -377,6 +377,10 @@ impl Kinesis {
         };
         let now = self.now();
         let meta = stream.meta.read();
+        // A CREATING stream has no shards yet.
+        if meta.status(now) == crate::stream::STATUS_CREATING {
+            return Err(self.shard_does_not_exist(index, &name));
+        }
         let shard = meta
             .shard(index)
             .cloned()
@@ -519,6 +523,8 @@ impl Kinesis {
         let Some(stream) = stream.filter(|s| !s.is_deleted()) else {
             return Err(self.shard_does_not_exist(iterator.shard_index, &iterator.stream_name));
         };
+        // A finished reshard closes this shard: readers reach its end and the children.
+        crate::transitions::detach(self.settle(&stream));
         let (shard, children, retention) = {
             let meta = stream.meta.read();
             let shard = meta

@@ -8,6 +8,7 @@ use wharf_store::{Batch, Keyspace};
 use super::{check_resource_arn, check_stream_arn, check_stream_ref};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
+use crate::persist::PendingChange;
 use crate::stream::Stream;
 use crate::{await_commit, limits, persist, seq, Kinesis};
 
@@ -21,9 +22,6 @@ const METRICS: &[&str] = &[
     "IteratorAgeMilliseconds",
     "ALL",
 ];
-
-/// Records removed per shard per maintenance pass (keeps one pass short).
-const TRIM_CHUNK: usize = 1000;
 
 impl Kinesis {
     pub async fn increase_stream_retention_period(
@@ -67,6 +65,10 @@ impl Kinesis {
         let stream = self.active_stream(&input.stream)?;
         let commit = {
             let mut meta = stream.meta.write();
+            let status = meta.status(self.now());
+            if status != "ACTIVE" {
+                return Err(self.not_active(&stream.name, status));
+            }
             let current = i64::from(meta.retention_hours);
             if increase && hours < current {
                 return Err(KinesisError::invalid_argument(format!(
@@ -82,9 +84,11 @@ impl Kinesis {
                     stream.name
                 )));
             }
-            meta.retention_hours = hours as u32;
-            self.mark_updating(&mut meta);
-            self.persist_meta(&stream, &meta)
+            let now = self.now();
+            let change = PendingChange::Retention {
+                hours: hours as u32,
+            };
+            self.begin_update(&stream, &mut meta, change, now)
         };
         await_commit(commit).await?;
         Ok(Empty {})
@@ -116,9 +120,15 @@ impl Kinesis {
         let stream = self.active_stream(&input.stream)?;
         let commit = {
             let mut meta = stream.meta.write();
-            meta.encryption_key = start.then(|| input.key_id.clone().unwrap_or_default());
-            self.mark_updating(&mut meta);
-            self.persist_meta(&stream, &meta)
+            let now = self.now();
+            let status = meta.status(now);
+            if status != "ACTIVE" {
+                return Err(self.not_active(&stream.name, status));
+            }
+            let change = PendingChange::Encryption {
+                key_id: start.then(|| input.key_id.clone().unwrap_or_default()),
+            };
+            self.begin_update(&stream, &mut meta, change, now)
         };
         await_commit(commit).await?;
         Ok(Empty {})
@@ -167,18 +177,33 @@ impl Kinesis {
         } else {
             requested
         };
+        // The response shows the metrics before and after; the change itself is applied when the
+        // stream's UPDATING window ends.
         let (current, desired, commit) = {
             let mut meta = stream.meta.write();
+            let now = self.now();
+            let status = meta.status(now);
+            if status != "ACTIVE" {
+                return Err(self.not_active(&stream.name, status));
+            }
             let current: Vec<String> = meta.shard_level_metrics.iter().cloned().collect();
+            let mut desired_set = meta.shard_level_metrics.clone();
             for metric in expanded {
                 if enable {
-                    meta.shard_level_metrics.insert(metric);
+                    desired_set.insert(metric);
                 } else {
-                    meta.shard_level_metrics.remove(&metric);
+                    desired_set.remove(&metric);
                 }
             }
-            let desired: Vec<String> = meta.shard_level_metrics.iter().cloned().collect();
-            (current, desired, self.persist_meta(&stream, &meta))
+            let desired: Vec<String> = desired_set.into_iter().collect();
+            let change = PendingChange::Monitoring {
+                metrics: desired.clone(),
+            };
+            (
+                current,
+                desired,
+                self.begin_update(&stream, &mut meta, change, now),
+            )
         };
         await_commit(commit).await?;
         Ok(EnhancedMonitoringOutput {
@@ -220,12 +245,16 @@ impl Kinesis {
                     stream.name, self.config.account_id
                 )));
             }
-            meta.mode = mode;
-            if input.warm_throughput_mi_bps.is_some() {
-                meta.warm_throughput_mibps = input.warm_throughput_mi_bps;
+            let now = self.now();
+            let status = meta.status(now);
+            if status != "ACTIVE" {
+                return Err(self.not_active(&stream.name, status));
             }
-            self.mark_updating(&mut meta);
-            self.persist_meta(&stream, &meta)
+            let change = PendingChange::Mode {
+                mode,
+                warm_throughput_mibps: input.warm_throughput_mi_bps,
+            };
+            self.begin_update(&stream, &mut meta, change, now)
         };
         await_commit(commit).await?;
         Ok(Empty {})
@@ -255,9 +284,15 @@ impl Kinesis {
         let stream = self.active_stream(&reference)?;
         let commit = {
             let mut meta = stream.meta.write();
-            meta.max_record_size_kib = input.max_record_size_in_kib.unwrap_or_default() as u32;
-            self.mark_updating(&mut meta);
-            self.persist_meta(&stream, &meta)
+            let now = self.now();
+            let status = meta.status(now);
+            if status != "ACTIVE" {
+                return Err(self.not_active(&stream.name, status));
+            }
+            let change = PendingChange::MaxRecordSize {
+                kib: input.max_record_size_in_kib.unwrap_or_default() as u32,
+            };
+            self.begin_update(&stream, &mut meta, change, now)
         };
         await_commit(commit).await?;
         Ok(Empty {})
@@ -450,9 +485,11 @@ impl Kinesis {
     }
 
     /// One maintenance pass: removes records past retention (and closed shards whose records have all
-    /// expired) and forgets streams whose deletion finished. Returns the number of records removed.
+    /// expired) and forgets streams whose deletion finished. A shard's expired records go as one store
+    /// range deletion. Returns the number of shards whose expired records were removed.
     pub async fn enforce_retention(&self) -> KinesisResult<usize> {
-        self.sweep_deleted();
+        // Finished transitions first (a retention change takes effect when its UPDATING window ends).
+        self.settle_all();
         let now = self.now();
         let streams: Vec<Arc<Stream>> = self.streams.read().values().cloned().collect();
         let mut removed = 0;
@@ -471,40 +508,33 @@ impl Kinesis {
                 if from >= cutoff {
                     continue;
                 }
+                // One key tells whether anything expired (the store skips deleted ranges unread).
                 let store = self.store.clone();
                 let (stream_id, index) = (stream.id, shard.index);
-                let keys = tokio::task::spawn_blocking(move || {
+                let first = tokio::task::spawn_blocking(move || {
                     store.scan_range(
                         Keyspace::KinesisRecords,
                         &persist::record_key(stream_id, index, from),
                         &persist::record_key(stream_id, index, cutoff),
-                        TRIM_CHUNK,
+                        1,
                         false,
                     )
                 })
                 .await
                 .map_err(|_| KinesisError::internal("Internal service failure."))??;
-                let done = keys.len() < TRIM_CHUNK;
-                let next_from = if done {
-                    cutoff
-                } else {
-                    keys.last()
-                        .and_then(|(k, _)| persist::seq_of_key(k))
-                        .map_or(cutoff, |s| s + 1)
-                };
                 let mut batch = Batch::new();
-                for (key, _) in &keys {
-                    batch.delete(Keyspace::KinesisRecords, key.clone());
+                if let Some(oldest) = first.first().and_then(|(k, _)| persist::seq_of_key(k)) {
+                    persist::trim_shard(&mut batch, stream_id, index, oldest, cutoff);
+                    removed += 1;
                 }
-                removed += keys.len();
                 let commit = {
                     let mut state = shard.state.lock();
-                    while state.tail.front().is_some_and(|r| r.seq < next_from) {
+                    while state.tail.front().is_some_and(|r| r.seq < cutoff) {
                         if let Some(front) = state.tail.pop_front() {
                             state.tail_bytes -= front.size();
                         }
                     }
-                    state.trimmed_below = state.trimmed_below.max(next_from);
+                    state.trimmed_below = state.trimmed_below.max(cutoff);
                     self.submit(batch)
                 };
                 await_commit(commit).await?;
@@ -528,8 +558,9 @@ impl Kinesis {
         Ok(removed)
     }
 
-    /// Runs [`Kinesis::enforce_retention`] and [`Kinesis::autoscale_on_demand`] every `interval` until the returned task is aborted. The binary
-    /// spawns this once after [`Kinesis::open`].
+    /// Runs [`Kinesis::enforce_retention`] (which first settles finished stream transitions) and
+    /// [`Kinesis::autoscale_on_demand`] every `interval`, the first time at once, until the returned task
+    /// is aborted. The binary spawns this once after [`Kinesis::open`].
     pub fn spawn_maintenance(
         self: &Arc<Self>,
         interval: std::time::Duration,

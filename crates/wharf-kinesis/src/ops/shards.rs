@@ -2,14 +2,16 @@
 //!
 //! Resharding closes the parent shards (each gets an `EndingSequenceNumber` above all its records, so
 //! readers drain it and then get `NextShardIterator: null` with `ChildShards`) and opens children whose
-//! hash ranges tile the parents' ranges. It is applied at once; the stream shows UPDATING for the
-//! configured transition delay.
+//! hash ranges tile the parents' ranges. Like AWS, it is asynchronous: the request is validated against the
+//! ACTIVE stream and answered at once with the stream UPDATING; the shards change when the UPDATING
+//! window ends (see `crate::transitions`). Until then records keep going to the old, still open shards.
 
 use std::sync::Arc;
 
 use super::{check_shard_id, check_stream_ref, HASH_KEY_PATTERN};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
+use crate::persist::PendingChange;
 use crate::stream::{Shard, Stream, StreamMeta};
 use crate::throttle::api;
 use crate::{await_commit, hash, limits, seq, Kinesis};
@@ -246,10 +248,11 @@ impl Kinesis {
                     shard.id, stream.name, self.config.account_id, shard.hash_start, shard.hash_end
                 )));
             };
-            split_open_shard(&mut meta, &shard, new_start, now);
-            meta.rebuild_open();
-            self.mark_updating(&mut meta);
-            self.persist_meta(&stream, &meta)
+            let change = PendingChange::Split {
+                shard: shard.index,
+                new_start: new_start.to_string(),
+            };
+            self.begin_update(&stream, &mut meta, change, now)
         };
         await_commit(commit).await?;
         Ok(Empty {})
@@ -295,21 +298,11 @@ impl Kinesis {
                     first.id, second.id, stream.name, self.config.account_id
                 )));
             }
-            first.close(now);
-            second.close(now);
-            let index = meta.next_shard_index;
-            let child_time =
-                child_creation_time(&first, now).max(child_creation_time(&second, now));
-            meta.shards.push(Arc::new(Shard::new(
-                index,
-                vec![first.index, second.index],
-                (low.hash_start, high.hash_end),
-                child_time,
-            )));
-            meta.next_shard_index += 1;
-            meta.rebuild_open();
-            self.mark_updating(&mut meta);
-            self.persist_meta(&stream, &meta)
+            let change = PendingChange::Merge {
+                first: first.index,
+                second: second.index,
+            };
+            self.begin_update(&stream, &mut meta, change, now)
         };
         await_commit(commit).await?;
         Ok(Empty {})
@@ -360,11 +353,17 @@ impl Kinesis {
                      open shard count: {current}, Target shard count: {target}"
                 )));
             }
-            if target != current {
-                reshard_uniformly(&mut meta, target, now);
-                self.mark_updating(&mut meta);
-            }
-            (current, self.persist_meta(&stream, &meta))
+            let commit = if target != current {
+                self.begin_update(
+                    &stream,
+                    &mut meta,
+                    PendingChange::ShardCount { target },
+                    now,
+                )
+            } else {
+                self.persist_meta(&stream, &meta)
+            };
+            (current, commit)
         };
         await_commit(commit).await?;
         Ok(UpdateShardCountOutput {
@@ -404,7 +403,7 @@ impl Kinesis {
 
 /// Closes `shard` (open) and opens its two children, `[start, new_start - 1]` and `[new_start, end]`
 /// (call with the stream's meta write-locked, then [`StreamMeta::rebuild_open`]).
-fn split_open_shard(meta: &mut StreamMeta, shard: &Shard, new_start: u128, now: u64) {
+pub(crate) fn split_open_shard(meta: &mut StreamMeta, shard: &Shard, new_start: u128, now: u64) {
     shard.close(now);
     let first = meta.next_shard_index;
     let child_time = child_creation_time(shard, now);
@@ -448,6 +447,8 @@ impl Kinesis {
             if stream.is_deleted() {
                 continue;
             }
+            // A finished UPDATING window first (e.g. a switch to ON_DEMAND).
+            await_commit(self.settle(&stream)).await?;
             let hot: Vec<u32> = {
                 let meta = stream.meta.read();
                 if meta.mode != "ON_DEMAND" || meta.status(now) != "ACTIVE" {
@@ -517,6 +518,27 @@ fn is_hot(shard: &Shard, now: u64) -> bool {
     hot
 }
 
+/// Closes two adjacent open shards and opens one child over both ranges (call with the stream's meta
+/// write-locked, then [`StreamMeta::rebuild_open`]).
+pub(crate) fn merge_open_shards(meta: &mut StreamMeta, first: &Shard, second: &Shard, now: u64) {
+    let (low, high) = if first.hash_start < second.hash_start {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    first.close(now);
+    second.close(now);
+    let index = meta.next_shard_index;
+    let child_time = child_creation_time(first, now).max(child_creation_time(second, now));
+    meta.shards.push(Arc::new(Shard::new(
+        index,
+        vec![first.index, second.index],
+        (low.hash_start, high.hash_end),
+        child_time,
+    )));
+    meta.next_shard_index += 1;
+}
+
 /// Children start after their parent's last record, so sequence numbers keep increasing along lineage.
 fn child_creation_time(parent: &Shard, now: u64) -> u64 {
     let state = parent.state.lock();
@@ -529,7 +551,7 @@ fn child_creation_time(parent: &Shard, now: u64) -> u64 {
 
 /// Closes every open shard and opens `target` shards over even hash ranges; each new shard's parents are
 /// the old shards its range overlaps.
-fn reshard_uniformly(meta: &mut StreamMeta, target: u32, now: u64) {
+pub(crate) fn reshard_uniformly(meta: &mut StreamMeta, target: u32, now: u64) {
     let old: Vec<Arc<Shard>> = meta.open.clone();
     for shard in &old {
         shard.close(now);

@@ -11,7 +11,7 @@ use wharf_store::{Batch, Keyspace};
 use super::{check_name, check_stream_ref, check_tags};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
-use crate::stream::{Shard, Stream, StreamMeta, STATUS_ACTIVE};
+use crate::stream::{Shard, Stream, StreamMeta, STATUS_ACTIVE, STATUS_CREATING};
 use crate::throttle::api;
 use crate::{await_commit, hash, limits, persist, Kinesis};
 
@@ -87,6 +87,11 @@ impl Kinesis {
                 let deleting = existing.meta.read().deleting_until_millis;
                 match deleting {
                     Some(until) if now >= until => {
+                        // The old stream's deletion is over: finish it in the store first (submitted
+                        // before the new stream's record, which reuses the key).
+                        let mut batch = Batch::new();
+                        persist::delete_stream(&mut batch, existing.id, &existing.name);
+                        crate::transitions::detach(self.submit(batch));
                         streams.remove(&name);
                     }
                     _ => {
@@ -126,6 +131,7 @@ impl Kinesis {
                 created_millis: now,
                 ready_at_millis: now + self.config.transition_delay_millis,
                 updating_until_millis: 0,
+                pending: None,
                 deleting_until_millis: None,
                 mode,
                 retention_hours: limits::MIN_RETENTION_HOURS as u32,
@@ -172,10 +178,14 @@ impl Kinesis {
         adding: u32,
         removing: u32,
     ) -> KinesisResult<()> {
+        // A stream UPDATING towards more shards counts them already.
         let open: u32 = streams
             .values()
             .filter(|s| !s.is_deleted())
-            .map(|s| s.meta.read().open.len() as u32)
+            .map(|s| {
+                let meta = s.meta.read();
+                (meta.open.len() as u32).max(meta.open_after_pending())
+            })
             .sum();
         let after = open.saturating_sub(removing).saturating_add(adding);
         if adding > removing && after > self.config.shard_limit {
@@ -217,14 +227,24 @@ impl Kinesis {
                     stream.name, self.config.account_id
                 )));
             }
+            let delay = self.config.transition_delay_millis;
             stream.deleted.store(true, Ordering::Release);
             meta.consumers.clear();
-            meta.deleting_until_millis = Some(now + self.config.transition_delay_millis);
+            // A change the stream was UPDATING towards no longer matters.
+            meta.pending = None;
+            meta.deleting_until_millis = Some(now + delay);
             for shard in &meta.shards {
                 shard.notify.notify_waiters();
             }
             let mut batch = Batch::new();
-            persist::delete_stream(&mut batch, stream.id, &stream.name);
+            if delay == 0 {
+                persist::delete_stream(&mut batch, stream.id, &stream.name);
+            } else {
+                // DELETING survives a restart: the record stays, marked, until the window is over
+                // (then the sweep, or recovery, removes it and the records).
+                persist::put_stream(&mut batch, &stream.record(&meta));
+                self.schedule_settle(now + delay);
+            }
             self.by_id.write().remove(&stream.id);
             self.submit(batch)
         };
@@ -264,9 +284,12 @@ impl Kinesis {
             .exclusive_start_shard_id
             .as_deref()
             .map(|id| super::parse_shard_index(id).map_or(i64::MAX, i64::from));
+        // A CREATING stream has no shards yet (AWS answers `Shards: []` until it is ACTIVE).
+        let creating = meta.status(now) == STATUS_CREATING;
         let mut shards: Vec<Shard_> = meta
             .shards
             .iter()
+            .filter(|_| !creating)
             .filter(|s| after.is_none_or(|a| i64::from(s.index) > a))
             .map(|s| s.describe())
             .collect();
@@ -321,7 +344,11 @@ impl Kinesis {
                 }],
                 encryption_type: meta.encryption_type().into(),
                 key_id: meta.encryption_key.clone(),
-                open_shard_count: meta.open.len() as u32,
+                open_shard_count: if meta.status(now) == STATUS_CREATING {
+                    0
+                } else {
+                    meta.open.len() as u32
+                },
                 consumer_count: meta.consumers.len() as u32,
                 warm_throughput: meta.warm_throughput_mibps.map(|w| WarmThroughputObject {
                     target_mi_bps: Some(w),
@@ -427,7 +454,7 @@ impl Kinesis {
         _input: DescribeLimitsInput,
     ) -> KinesisResult<DescribeLimitsOutput> {
         self.rate_limit(api::DESCRIBE_LIMITS, None)?;
-        self.sweep_deleted();
+        self.settle_all();
         let streams = self.streams.read();
         let live = streams.values().filter(|s| !s.is_deleted());
         let mut open = 0u32;
@@ -445,14 +472,6 @@ impl Kinesis {
             on_demand_stream_count: on_demand,
             on_demand_stream_count_limit: self.config.on_demand_stream_limit,
         })
-    }
-
-    /// Puts the stream in UPDATING for the configured delay (after a change that AWS applies
-    /// asynchronously).
-    pub(crate) fn mark_updating(&self, meta: &mut StreamMeta) {
-        if self.config.transition_delay_millis > 0 {
-            meta.updating_until_millis = self.now() + self.config.transition_delay_millis;
-        }
     }
 
     /// Whether the stream is ACTIVE (for tests and the binary's start-up declarations).
