@@ -593,3 +593,53 @@ def test_sms_and_platform_endpoints(sns):
         assert resp["Error"]["Code"] == "EndpointDisabled"
     finally:
         sns.delete_platform_application(PlatformApplicationArn=app)
+
+
+# ---------------------------------------------------------------- fan-out and throttling
+
+
+def test_publish_fans_out_to_many_queues(sns, sqs, make_topic, make_queue):
+    topic = make_topic("wide")
+    urls = []
+    for i in range(25):
+        _, url = make_queue(f"wide{i}")
+        subscribe_queue(sns, sqs, topic, url, RawMessageDelivery="true" if i % 2 else "false")
+        urls.append(url)
+    message_id = sns.publish(TopicArn=topic, Message="to everyone")["MessageId"]
+    # Publish answers once the message is in every subscribed queue: no waiting needed.
+    for i, url in enumerate(urls):
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        assert len(messages) == 1, f"queue {i}"
+        if i % 2:
+            assert messages[0]["Body"] == "to everyone"
+        else:
+            envelope = json.loads(messages[0]["Body"])
+            assert envelope["MessageId"] == message_id
+            assert envelope["Message"] == "to everyone"
+
+
+def test_throttle_policy_paces_http_deliveries(sns, make_topic, hook):
+    url, received = hook
+    topic = make_topic("paced")
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=url)
+    wait_for(received, 1)
+    token = json.loads(received[0][1])["Token"]
+    sub = sns.confirm_subscription(TopicArn=topic, Token=token)["SubscriptionArn"]
+    policy = {"throttlePolicy": {"maxReceivesPerSecond": 2}}
+    sns.set_subscription_attributes(
+        SubscriptionArn=sub, AttributeName="DeliveryPolicy", AttributeValue=json.dumps(policy)
+    )
+    effective = json.loads(sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["EffectiveDeliveryPolicy"])
+    assert effective["throttlePolicy"] == {"maxReceivesPerSecond": 2}
+    for i in range(5):
+        sns.publish(TopicArn=topic, Message=f"m{i}")
+    arrivals = []
+    deadline = time.monotonic() + 10
+    while len(arrivals) < 5 and time.monotonic() < deadline:
+        while len(arrivals) < len(received) - 1:
+            arrivals.append(time.monotonic())
+        time.sleep(0.01)
+    assert len(arrivals) == 5, f"{len(received) - 1} of 5 notifications arrived"
+    # Two a second: five deliveries span at least two seconds (a standard topic promises no order).
+    assert arrivals[-1] - arrivals[0] >= 1.8, arrivals
+    assert sorted(json.loads(body)["Message"] for _, body in received[1:]) == [f"m{i}" for i in range(5)]

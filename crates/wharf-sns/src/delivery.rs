@@ -24,6 +24,11 @@
 //!   every 600 s: 50 attempts over about 6 hours).
 //! - When the policy is exhausted, or the failure is permanent, the message goes to the subscription's
 //!   dead-letter queue (`RedrivePolicy.deadLetterTargetArn`) if it has one, and is dropped otherwise.
+//! - `throttlePolicy.maxReceivesPerSecond` (HTTP/S): the deliveries of one subscription are paced to
+//!   evenly spaced slots, `1/maxReceivesPerSecond` apart; a delivery that comes before its slot is put
+//!   back in the queue until then (nothing waits, no burst). Retries take a slot like first attempts.
+//! - The worker also deletes subscriptions left pending confirmation for 48 hours
+//!   ([`Sns::expire_pending_subscriptions`]), waking up when the next one is due.
 //! - Time comes from the injected clock; [`Sns::deliver_due`] runs every due attempt at once (tests).
 
 use std::collections::{BTreeSet, HashMap};
@@ -118,6 +123,11 @@ pub struct DeliveryRecord {
     pub created_millis: u64,
     /// Dropped if the subscription no longer exists when it is due (false for UnsubscribeConfirmation).
     pub requires_subscription: bool,
+    /// The delivery slot (microseconds) this record holds under its subscription's
+    /// `maxReceivesPerSecond`, once the throttle has put it off (not stored: after a restart the record
+    /// takes a new slot).
+    #[serde(skip)]
+    pub throttle_slot: Option<u64>,
 }
 
 impl DeliveryRecord {
@@ -146,6 +156,7 @@ impl DeliveryRecord {
             due_millis: now,
             created_millis: now,
             requires_subscription: message_type != "UnsubscribeConfirmation",
+            throttle_slot: None,
         }
     }
 }
@@ -247,6 +258,8 @@ pub struct Deliveries {
     notify: Notify,
     next_id: AtomicU64,
     endpoints: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Per subscription with a `maxReceivesPerSecond`: the first free delivery slot, in microseconds.
+    throttles: Mutex<HashMap<String, u64>>,
     client: HttpClient,
 }
 
@@ -273,6 +286,7 @@ impl Deliveries {
             notify: Notify::new(),
             next_id: AtomicU64::new(1),
             endpoints: Mutex::new(HashMap::new()),
+            throttles: Mutex::new(HashMap::new()),
             client: Client::builder(TokioExecutor::new())
                 .pool_idle_timeout(Duration::from_secs(30))
                 .build(connector),
@@ -321,6 +335,36 @@ impl Deliveries {
             .fetch_add(ready.len() as u64, Ordering::Relaxed);
         let next = queue.due.first().map(|(due, _)| *due);
         (ready, next)
+    }
+
+    /// Paces the deliveries of one subscription to at most `per_second` a second (evenly spaced slots,
+    /// no bursts): `None` when `record` may go now, or the time (milliseconds) of the slot it now holds.
+    fn throttle(
+        &self,
+        subscription_arn: &str,
+        per_second: u64,
+        now_millis: u64,
+        record: &mut DeliveryRecord,
+    ) -> Option<u64> {
+        let now = now_millis.saturating_mul(1000);
+        if let Some(slot) = record.throttle_slot {
+            if slot <= now {
+                record.throttle_slot = None;
+                return None;
+            }
+            return Some(slot.div_ceil(1000));
+        }
+        let interval = (1_000_000 / per_second.max(1)).max(1);
+        let mut slots = self.throttles.lock();
+        let next = slots.entry(subscription_arn.to_string()).or_insert(0);
+        let slot = (*next).max(now);
+        *next = slot + interval;
+        if slot <= now {
+            None
+        } else {
+            record.throttle_slot = Some(slot);
+            Some(slot.div_ceil(1000))
+        }
     }
 
     fn endpoint_gate(&self, url: &str) -> Arc<Semaphore> {
@@ -385,12 +429,20 @@ impl Sns {
             tokio::pin!(notified);
             notified.as_mut().enable();
             let now = self.now();
+            if self.next_pending_expiry().is_some_and(|at| at <= now) {
+                if let Err(error) = self.expire_pending_subscriptions().await {
+                    tracing::error!(%error, "could not delete expired pending subscriptions");
+                }
+            }
             let (ready, next_due) = self.deliveries.take_due(now);
             for record in ready {
                 let sns = Arc::clone(&self);
                 tokio::spawn(async move { sns.attempt(record).await });
             }
-            let wait = next_due
+            let wait = [next_due, self.next_pending_expiry()]
+                .into_iter()
+                .flatten()
+                .min()
                 .map(|due| due.saturating_sub(now).max(1))
                 .unwrap_or(60_000)
                 .min(60_000);
@@ -435,6 +487,22 @@ impl Sns {
             .as_ref()
             .and_then(|s| s.attributes.get("DeliveryPolicy").cloned());
         let effective = effective_delivery(topic_policy.as_deref(), sub_policy.as_deref());
+        if let (Target::Http { .. }, Some(per_second)) =
+            (&record.target, effective.max_receives_per_second)
+        {
+            let arn = record.subscription_arn.clone();
+            if let Some(at) = self
+                .deliveries
+                .throttle(&arn, per_second, self.now(), &mut record)
+            {
+                // Over the subscription's maxReceivesPerSecond: wait for the slot it was given.
+                record.due_millis = at;
+                self.deliveries.insert(record);
+                self.deliveries.running.fetch_sub(1, Ordering::Relaxed);
+                self.wake_deliveries();
+                return;
+            }
+        }
         let (outcome, policy) = match &record.target {
             Target::Http { url } => {
                 let gate = self.deliveries.endpoint_gate(url);
@@ -608,37 +676,8 @@ impl Sns {
         group_id: &Option<String>,
         dedup_id: &Option<String>,
     ) -> Result<(), wharf_sqs::SqsError> {
-        let (account, name) = match crate::util::parse_arn(queue_arn, "sqs") {
-            Some(parts) => (parts.account.to_string(), parts.resource.to_string()),
-            None => {
-                return Err(wharf_sqs::SqsError::queue_does_not_exist());
-            }
-        };
-        let message_attributes = attributes
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.clone(),
-                    wharf_sqs::model::MessageAttributeValue {
-                        string_value: value.string_value.clone(),
-                        binary_value: value.binary_value.clone(),
-                        data_type: value.data_type.clone(),
-                        ..Default::default()
-                    },
-                )
-            })
-            .collect();
-        self.sqs()
-            .send_message(wharf_sqs::model::SendMessageInput {
-                queue_url: Some(format!("/{account}/{name}")),
-                message_body: Some(body.to_string()),
-                message_attributes,
-                message_group_id: group_id.clone(),
-                message_deduplication_id: dedup_id.clone(),
-                ..Default::default()
-            })
-            .await
-            .map(|_| ())
+        let input = sqs_input(queue_arn, body, attributes, group_id, dedup_id)?;
+        self.sqs().send_message(input).await.map(|_| ())
     }
 
     /// Sends an undeliverable message to the subscription's dead-letter queue, if it has one.
@@ -678,6 +717,42 @@ impl Sns {
             tracing::warn!(%error, dlq, "could not move an undeliverable message to the dead-letter queue");
         }
     }
+}
+
+/// The SendMessage input for one queue delivery (the queue named by its ARN, addressed as
+/// `/<account>/<name>`).
+pub(crate) fn sqs_input(
+    queue_arn: &str,
+    body: &str,
+    attributes: &MessageAttributes,
+    group_id: &Option<String>,
+    dedup_id: &Option<String>,
+) -> Result<wharf_sqs::model::SendMessageInput, wharf_sqs::SqsError> {
+    let Some(parts) = crate::util::parse_arn(queue_arn, "sqs") else {
+        return Err(wharf_sqs::SqsError::queue_does_not_exist());
+    };
+    let message_attributes = attributes
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.clone(),
+                wharf_sqs::model::MessageAttributeValue {
+                    string_value: value.string_value.clone(),
+                    binary_value: value.binary_value.clone(),
+                    data_type: value.data_type.clone(),
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    Ok(wharf_sqs::model::SendMessageInput {
+        queue_url: Some(format!("/{}/{}", parts.account, parts.resource)),
+        message_body: Some(body.to_string()),
+        message_attributes,
+        message_group_id: group_id.clone(),
+        message_deduplication_id: dedup_id.clone(),
+        ..Default::default()
+    })
 }
 
 /// SQS failures worth retrying: the store could not take the write.

@@ -1,5 +1,6 @@
 //! Email and email-json deliveries through the SMTP relay of [`crate::SmtpConfig`] (lettre, tokio, rustls
-//! with ring for STARTTLS). Each delivery is a durable record like an HTTP one ([`crate::delivery`]), retried
+//! with ring for STARTTLS and for SMTPS, i.e. implicit TLS on port 465). Server certificates are verified
+//! against the system's roots unless the config accepts invalid ones. Each delivery is a durable record like an HTTP one ([`crate::delivery`]), retried
 //! per AWS's policy for customer-managed endpoints ([`crate::delivery::CUSTOMER_ENDPOINT_POLICY`]): a
 //! transient SMTP answer (4xx) or a connection failure is retried, a permanent one (5xx) is not.
 
@@ -8,6 +9,7 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::delivery::Outcome;
@@ -33,11 +35,26 @@ impl Mailer {
             .from
             .parse()
             .map_err(|e| SnsError::internal(format!("invalid SMTP from address: {e}")))?;
-        let builder = if config.starttls {
-            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
-                .map_err(|e| SnsError::internal(format!("SMTP TLS setup failed: {e}")))?
+        if config.starttls && config.implicit_tls {
+            return Err(SnsError::internal(
+                "SMTP: starttls and implicit_tls exclude each other",
+            ));
+        }
+        let tls = || {
+            TlsParameters::builder(config.host.clone())
+                .dangerous_accept_invalid_certs(config.accept_invalid_certs)
+                .build()
+                .map_err(|e| SnsError::internal(format!("SMTP TLS setup failed: {e}")))
+        };
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host);
+        let builder = if config.implicit_tls {
+            // SMTPS (RFC 8314): the connection is TLS from the start.
+            builder.tls(Tls::Wrapper(tls()?))
+        } else if config.starttls {
+            // STARTTLS is required: no credentials or mail go out over a connection it cannot upgrade.
+            builder.tls(Tls::Required(tls()?))
         } else {
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
+            builder
         };
         let mut builder = builder.port(config.port).timeout(Some(SMTP_TIMEOUT));
         if let Some(username) = &config.username {

@@ -22,8 +22,10 @@
 //! Messages are signed with RSA like Amazon SNS's ([`signing`]): the key pair is generated on the first
 //! start and kept in the store; its certificate is what `SigningCertURL` serves.
 //!
-//! Known gaps: `throttlePolicy.maxReceivesPerSecond` is validated and reported but not enforced; pending
-//! subscriptions and their tokens do not expire after three days.
+//! Subscriptions still pending confirmation are deleted [`PENDING_SUBSCRIPTION_TTL_MILLIS`] (48 hours)
+//! after they were made, as Amazon SNS does, and a confirmation token is valid for that long
+//! ([`Sns::expire_pending_subscriptions`], run by the delivery worker). HTTP/S deliveries keep to the
+//! effective `throttlePolicy.maxReceivesPerSecond` of their subscription ([`delivery`]).
 
 pub mod attributes;
 pub mod delivery;
@@ -80,6 +82,10 @@ pub struct SmtpConfig {
     pub password: Option<String>,
     /// Upgrade the connection with STARTTLS (required when set); plain SMTP otherwise.
     pub starttls: bool,
+    /// SMTPS: TLS from the first byte (implicit TLS, usually port 465) instead of plain SMTP or STARTTLS.
+    pub implicit_tls: bool,
+    /// Accept any server certificate over STARTTLS or implicit TLS (self-signed development relays).
+    pub accept_invalid_certs: bool,
 }
 
 impl std::fmt::Debug for SmtpConfig {
@@ -91,6 +97,8 @@ impl std::fmt::Debug for SmtpConfig {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("starttls", &self.starttls)
+            .field("implicit_tls", &self.implicit_tls)
+            .field("accept_invalid_certs", &self.accept_invalid_certs)
             .finish()
     }
 }
@@ -107,6 +115,11 @@ impl Default for SnsConfig {
         }
     }
 }
+
+/// How long a subscription may stay pending confirmation, and how long its confirmation token is valid:
+/// "Amazon SNS automatically deletes unconfirmed subscriptions after 48 hours"; "Confirmation tokens are
+/// valid for two days" (Subscribe).
+pub const PENDING_SUBSCRIPTION_TTL_MILLIS: u64 = 48 * 60 * 60 * 1000;
 
 /// A topic's identity and its publish-path state (FIFO dedup window and sequence numbers).
 pub struct Topic {
@@ -164,6 +177,13 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// When this subscription is deleted if it is still pending confirmation, and when its token stops
+    /// being valid.
+    pub fn expires_millis(&self) -> u64 {
+        self.created_millis
+            .saturating_add(PENDING_SUBSCRIPTION_TTL_MILLIS)
+    }
+
     pub fn raw(&self) -> bool {
         self.attributes
             .get("RawMessageDelivery")
@@ -176,6 +196,9 @@ pub(crate) struct Registry {
     pub topics: BTreeMap<String, TopicEntry>,
     pub subscriptions: BTreeMap<String, Arc<Subscription>>,
     pub platform: ops::platform::PlatformState,
+    /// Subscriptions pending confirmation, by the time they expire (entries may be stale: a subscription
+    /// confirmed or deleted since is skipped when its time comes).
+    pub pending: std::collections::BTreeSet<(u64, String)>,
 }
 
 /// The SNS service.
@@ -188,7 +211,7 @@ pub struct Sns {
     pub(crate) deliveries: delivery::Deliveries,
     pub(crate) outbox: Mutex<std::collections::VecDeque<OutboxEntry>>,
     outbox_seq: AtomicU64,
-    signer: signing::Signer,
+    signer: Arc<signing::Signer>,
     /// Lambda endpoints already reported as unmapped (logged once each).
     unmapped_lambdas: Mutex<std::collections::HashSet<String>>,
     /// The SMTP transport, when [`SnsConfig::smtp`] is set.
@@ -218,7 +241,7 @@ impl Sns {
             deliveries,
             outbox: Mutex::new(std::collections::VecDeque::new()),
             outbox_seq: AtomicU64::new(0),
-            signer,
+            signer: Arc::new(signer),
             unmapped_lambdas: Mutex::new(std::collections::HashSet::new()),
             mailer,
         });
@@ -245,6 +268,23 @@ impl Sns {
 
     pub(crate) fn signer(&self) -> &signing::Signer {
         &self.signer
+    }
+
+    /// Signs `string_to_sign` on the blocking pool: an RSA-2048 signature takes over a millisecond of CPU,
+    /// which would otherwise hold up every other request on this runtime worker.
+    pub(crate) async fn sign_off_runtime(
+        &self,
+        string_to_sign: String,
+        signature_version: &str,
+    ) -> String {
+        let signer = Arc::clone(&self.signer);
+        let version = signature_version.to_string();
+        let task =
+            tokio::task::spawn_blocking(move || signer.sign(&string_to_sign, &version)).await;
+        task.unwrap_or_else(|error| {
+            tracing::error!(%error, "the signing task failed");
+            String::new()
+        })
     }
 
     pub(crate) fn now(&self) -> u64 {

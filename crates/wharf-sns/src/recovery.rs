@@ -99,6 +99,11 @@ impl Sns {
                 continue;
             };
             entry.subscriptions.push(sub.arn.clone());
+            if !sub.confirmed {
+                registry
+                    .pending
+                    .insert((sub.expires_millis(), sub.arn.clone()));
+            }
             registry
                 .subscriptions
                 .insert(sub.arn.clone(), Arc::new(sub));

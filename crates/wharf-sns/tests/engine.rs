@@ -1011,3 +1011,333 @@ async fn state_and_pending_deliveries_survive_a_restart() {
     assert_eq!(first.message_id, original.message_id);
     assert_eq!(first.sequence_number, original.sequence_number);
 }
+
+const HOURS_48: u64 = 48 * 60 * 60 * 1000;
+
+/// The token of the SubscriptionConfirmation that the endpoint received `index`-th.
+fn confirmation_token(hook: &Endpoint, index: usize) -> String {
+    let (headers, body) = hook.requests.lock()[index].clone();
+    assert_eq!(
+        headers["x-amz-sns-message-type"],
+        "SubscriptionConfirmation"
+    );
+    let confirmation: Value = serde_json::from_str(&body).unwrap();
+    confirmation["Token"].as_str().unwrap().to_string()
+}
+
+fn confirm(topic: &str, token: &str) -> ConfirmSubscriptionInput {
+    ConfirmSubscriptionInput {
+        topic_arn: Some(topic.into()),
+        token: Some(token.into()),
+        authenticate_on_unsubscribe: None,
+    }
+}
+
+#[tokio::test]
+async fn pending_subscriptions_and_their_tokens_expire_after_48_hours() {
+    let w = world();
+    let topic = w.topic("expiring", &[]).await;
+    let hook = endpoint().await;
+    let kept = w.subscribe(&topic, "http", &hook.url, &[]).await.unwrap();
+    let second = format!("{}/second", hook.url);
+    let dropped = w.subscribe(&topic, "http", &second, &[]).await.unwrap();
+    assert_eq!(w.sns.deliver_due().await, 2);
+    let kept_token = confirmation_token(&hook, 0);
+    let dropped_token = confirmation_token(&hook, 1);
+
+    // A millisecond before the 48 hours are up, nothing has expired and tokens still confirm (again).
+    w.clock.advance_millis(HOURS_48 - 1);
+    assert_eq!(w.sns.expire_pending_subscriptions().await.unwrap(), 0);
+    for _ in 0..2 {
+        let arn = w
+            .sns
+            .confirm_subscription(confirm(&topic, &kept_token))
+            .await
+            .unwrap()
+            .subscription_arn;
+        assert_eq!(arn, kept);
+    }
+
+    // At 48 hours the subscription still pending is deleted, durably counted as deleted.
+    w.clock.advance_millis(1);
+    assert_eq!(w.sns.expire_pending_subscriptions().await.unwrap(), 1);
+    assert_eq!(w.sns.expire_pending_subscriptions().await.unwrap(), 0);
+    let listed = w
+        .sns
+        .list_subscriptions_by_topic(ListSubscriptionsByTopicInput {
+            topic_arn: Some(topic.clone()),
+            next_token: None,
+        })
+        .unwrap()
+        .subscriptions;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].subscription_arn, kept);
+    let err = w
+        .sns
+        .get_subscription_attributes(SubscriptionArnInput {
+            subscription_arn: Some(dropped.clone()),
+        })
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    let attributes = w
+        .sns
+        .get_topic_attributes(TopicArnInput {
+            topic_arn: Some(topic.clone()),
+        })
+        .unwrap()
+        .attributes;
+    assert_eq!(attributes["SubscriptionsPending"], "0");
+    assert_eq!(attributes["SubscriptionsConfirmed"], "1");
+    assert_eq!(attributes["SubscriptionsDeleted"], "1");
+
+    // Both tokens are past their two days: the expired one and the one already used.
+    for token in [&dropped_token, &kept_token] {
+        let err = w
+            .sns
+            .confirm_subscription(confirm(&topic, token))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidParameter);
+        assert_eq!(err.message, "Invalid parameter: Token");
+    }
+    // The confirmed subscription keeps receiving.
+    w.publish(publish_to(&topic, "still here")).await.unwrap();
+    assert_eq!(w.sns.deliver_due().await, 1);
+    assert_eq!(hook.requests.lock().len(), 3);
+
+    // Subscribing the endpoint again starts over: a new subscription, a new confirmation.
+    let again = w.subscribe(&topic, "http", &second, &[]).await.unwrap();
+    assert_ne!(again, dropped);
+    assert_eq!(w.sns.deliver_due().await, 1);
+    confirmation_token(&hook, 3);
+}
+
+#[tokio::test]
+async fn subscribe_does_not_return_an_expired_pending_subscription() {
+    // No sweep in between: Subscribe itself drops what has expired.
+    let w = world();
+    let topic = w.topic("lazy", &[]).await;
+    let first = w
+        .subscribe(&topic, "http", "http://127.0.0.1:9/hook", &[])
+        .await
+        .unwrap();
+    w.clock.advance_millis(HOURS_48);
+    let second = w
+        .subscribe(&topic, "http", "http://127.0.0.1:9/hook", &[])
+        .await
+        .unwrap();
+    assert_ne!(first, second);
+    assert_eq!(w.sns.subscription_count(), 1);
+}
+
+#[tokio::test]
+async fn pending_subscription_expiry_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(START);
+    let open = |clock: &ManualClock| {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        world_on(store, clock.clone())
+    };
+    let (topic, pending) = {
+        let w = open(&clock);
+        let topic = w.topic("restart", &[]).await;
+        let pending = w
+            .subscribe(&topic, "http", "http://127.0.0.1:9/unreachable", &[])
+            .await
+            .unwrap();
+        (topic, pending)
+    };
+    // Down for two days: the subscription comes back pending, and expires at the first sweep.
+    clock.advance_millis(HOURS_48 + 1);
+    {
+        let w = open(&clock);
+        assert_eq!(w.sns.subscription_count(), 1);
+        assert_eq!(w.sns.expire_pending_subscriptions().await.unwrap(), 1);
+    }
+    let w = open(&clock);
+    assert_eq!(w.sns.subscription_count(), 0);
+    let err = w
+        .sns
+        .get_subscription_attributes(SubscriptionArnInput {
+            subscription_arn: Some(pending),
+        })
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    let attributes = w
+        .sns
+        .get_topic_attributes(TopicArnInput {
+            topic_arn: Some(topic),
+        })
+        .unwrap()
+        .attributes;
+    assert_eq!(attributes["SubscriptionsDeleted"], "1");
+}
+
+#[tokio::test]
+async fn max_receives_per_second_paces_http_deliveries() {
+    let w = world();
+    let topic = w.topic("paced", &[]).await;
+    let hook = endpoint().await;
+    w.subscribe(&topic, "http", &hook.url, &[]).await.unwrap();
+    assert_eq!(w.sns.deliver_due().await, 1);
+    let token = confirmation_token(&hook, 0);
+    let sub = w
+        .sns
+        .confirm_subscription(confirm(&topic, &token))
+        .await
+        .unwrap()
+        .subscription_arn;
+    w.sns
+        .set_subscription_attributes(SetSubscriptionAttributesInput {
+            subscription_arn: Some(sub.clone()),
+            attribute_name: Some("DeliveryPolicy".into()),
+            attribute_value: Some(r#"{"throttlePolicy":{"maxReceivesPerSecond":2}}"#.into()),
+        })
+        .await
+        .unwrap();
+    // An unthrottled subscriber on the same topic is not held back.
+    let (free_url, free_arn) = w.queue("unpaced", &[]).await;
+    w.subscribe(&topic, "sqs", &free_arn, &[]).await.unwrap();
+
+    for i in 0..5 {
+        w.publish(publish_to(&topic, &format!("m{i}")))
+            .await
+            .unwrap();
+    }
+    let delivered = || hook.requests.lock().len() - 1;
+    assert_eq!(w.receive(&free_url).await.len(), 5);
+    // Two a second, evenly spaced: one now, then one every 500 ms.
+    assert_eq!(w.sns.deliver_due().await, 5);
+    assert_eq!(delivered(), 1);
+    assert_eq!(w.sns.pending_delivery_count(), 4);
+    for expected in 2..=5 {
+        w.clock.advance_millis(499);
+        w.sns.deliver_due().await;
+        assert_eq!(delivered(), expected - 1, "came early");
+        w.clock.advance_millis(1);
+        assert_eq!(w.sns.deliver_due().await, 1);
+        assert_eq!(delivered(), expected);
+    }
+    assert_eq!(w.sns.pending_delivery_count(), 0);
+    // In order, each message once.
+    let messages: Vec<String> = hook.requests.lock()[1..]
+        .iter()
+        .map(|(_, body)| {
+            serde_json::from_str::<Value>(body).unwrap()["Message"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(messages, ["m0", "m1", "m2", "m3", "m4"]);
+
+    // After a quiet second there is no burst credit beyond the next slot.
+    w.clock.advance_secs(10);
+    for i in 0..2 {
+        w.publish(publish_to(&topic, &format!("late{i}")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(w.sns.deliver_due().await, 2);
+    assert_eq!(delivered(), 6);
+    w.clock.advance_millis(500);
+    assert_eq!(w.sns.deliver_due().await, 1);
+    assert_eq!(delivered(), 7);
+
+    // The topic's defaultThrottlePolicy applies when the subscription sets none.
+    w.sns
+        .set_subscription_attributes(SetSubscriptionAttributesInput {
+            subscription_arn: Some(sub),
+            attribute_name: Some("DeliveryPolicy".into()),
+            attribute_value: Some(String::new()),
+        })
+        .await
+        .unwrap();
+    w.sns
+        .set_topic_attributes(SetTopicAttributesInput {
+            topic_arn: Some(topic.clone()),
+            attribute_name: Some("DeliveryPolicy".into()),
+            attribute_value: Some(
+                r#"{"http":{"defaultThrottlePolicy":{"maxReceivesPerSecond":1}}}"#.into(),
+            ),
+        })
+        .await
+        .unwrap();
+    w.clock.advance_secs(10);
+    for i in 0..3 {
+        w.publish(publish_to(&topic, &format!("topic{i}")))
+            .await
+            .unwrap();
+    }
+    assert_eq!(w.sns.deliver_due().await, 3);
+    assert_eq!(delivered(), 8);
+    w.clock.advance_millis(999);
+    assert_eq!(w.sns.deliver_due().await, 0);
+    w.clock.advance_millis(1);
+    assert_eq!(w.sns.deliver_due().await, 1);
+    assert_eq!(delivered(), 9);
+}
+
+#[tokio::test]
+async fn fan_out_to_many_queues_in_one_commit() {
+    let w = world();
+    let topic = w.topic("wide", &[]).await;
+    let mut urls = Vec::new();
+    for i in 0..40 {
+        let (url, arn) = w.queue(&format!("wide-{i}"), &[]).await;
+        let raw = if i % 2 == 0 { "true" } else { "false" };
+        w.subscribe(&topic, "sqs", &arn, &[("RawMessageDelivery", raw)])
+            .await
+            .unwrap();
+        urls.push(url);
+    }
+    // A subscribed queue that is gone does not stop the others (its delivery fails permanently).
+    w.sqs
+        .delete_queue(wharf_sqs::model::QueueUrlInput {
+            queue_url: Some(urls[7].clone()),
+        })
+        .await
+        .unwrap();
+    let out = w.publish(publish_to(&topic, "everyone")).await.unwrap();
+    for (i, url) in urls.iter().enumerate() {
+        if i == 7 {
+            continue;
+        }
+        let messages = w.receive(url).await;
+        assert_eq!(messages.len(), 1, "queue {i}");
+        if i % 2 == 0 {
+            assert_eq!(messages[0].body, "everyone");
+        } else {
+            let envelope: Value = serde_json::from_str(&messages[0].body).unwrap();
+            assert_eq!(envelope["MessageId"], out.message_id.as_str());
+            assert_eq!(envelope["Message"], "everyone");
+        }
+    }
+    assert_eq!(w.sns.pending_delivery_count(), 0);
+
+    // FIFO: every queue keeps the group order and deduplicates on its own.
+    let topic = w.topic("wide.fifo", &[("FifoTopic", "true")]).await;
+    let mut fifo_urls = Vec::new();
+    for i in 0..5 {
+        let (url, arn) = w
+            .queue(&format!("wide-{i}.fifo"), &[("FifoQueue", "true")])
+            .await;
+        w.subscribe(&topic, "sqs", &arn, &[("RawMessageDelivery", "true")])
+            .await
+            .unwrap();
+        fifo_urls.push(url);
+    }
+    for (body, dedup) in [("a", "1"), ("b", "2"), ("a again", "1"), ("c", "3")] {
+        w.publish(PublishInput {
+            message_group_id: Some("g".into()),
+            message_deduplication_id: Some(dedup.into()),
+            ..publish_to(&topic, body)
+        })
+        .await
+        .unwrap();
+    }
+    for url in &fifo_urls {
+        let bodies: Vec<String> = w.receive(url).await.into_iter().map(|m| m.body).collect();
+        assert_eq!(bodies, ["a", "b", "c"]);
+    }
+}

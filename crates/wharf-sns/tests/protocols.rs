@@ -166,6 +166,32 @@ fn body_of(data: &str) -> String {
 type Mails = Arc<Mutex<Vec<(Vec<String>, String)>>>;
 
 async fn serve_smtp() -> (u16, Mails) {
+    serve_smtp_on(None).await
+}
+
+/// A self-signed certificate for 127.0.0.1 (P-256, valid for 100 years) and its PKCS#8 key, base64 DER.
+const TEST_CERT: &str = "MIIBjzCCATagAwIBAgIUUTCvVNA8ZzTeO0MOdIPCFXDCcLIwCgYIKoZIzj0EAwIwFDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNTEyMTkwNloYDzIxMjYxMTAxMTIxOTA2WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAT8sfV7rj/Y5ng3QP3HpraWm4fvUsDHWHIklIVnU+apNcb274UpypZPbMbT4hj6hnBz+hpzV94Xf7R7qIqulaGzo2QwYjAdBgNVHQ4EFgQUmws1EQsLpR0ru4JS4pyhXFuFA4owHwYDVR0jBBgwFoAUmws1EQsLpR0ru4JS4pyhXFuFA4owDwYDVR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0cAMEQCICGvxxFbXG92HhFGDcEZwI+3/tn8+koQmgs+Lb+13977AiAP4M4DzxChMnFoAKsA3wqdMMtVmx6nZgmkWFFs/vQZzA==";
+const TEST_KEY: &str = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg+pStAyAEqLGS1+XERXsb9NxQn9V5jvgl6+rPqY1FTwGhRANCAAT8sfV7rj/Y5ng3QP3HpraWm4fvUsDHWHIklIVnU+apNcb274UpypZPbMbT4hj6hnBz+hpzV94Xf7R7qIqulaGz";
+
+fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let cert = rustls::pki_types::CertificateDer::from(b64.decode(TEST_CERT).unwrap());
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(b64.decode(TEST_KEY).unwrap().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)
+    .unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// A minimal SMTP sink recording each mail's RCPT lines and DATA; with `tls`, it speaks SMTPS (TLS from
+/// the first byte, as on port 465).
+async fn serve_smtp_on(tls: Option<tokio_rustls::TlsAcceptor>) -> (u16, Mails) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let mails: Mails = Arc::new(Mutex::new(Vec::new()));
@@ -173,49 +199,68 @@ async fn serve_smtp() -> (u16, Mails) {
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
             let m = Arc::clone(&m);
+            let tls = tls.clone();
             tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                let _ = write.write_all(b"220 sink ready\r\n").await;
-                let mut rcpt = Vec::new();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let verb = line
-                        .split_whitespace()
-                        .next()
-                        .unwrap_or_default()
-                        .to_ascii_uppercase();
-                    let reply: &[u8] = match verb.as_str() {
-                        "EHLO" | "HELO" => b"250 sink\r\n",
-                        "MAIL" | "RSET" | "NOOP" => b"250 OK\r\n",
-                        "RCPT" => {
-                            rcpt.push(line.clone());
-                            b"250 OK\r\n"
+                match tls {
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(socket).await {
+                            smtp_session(stream, m).await;
                         }
-                        "DATA" => {
-                            let _ = write.write_all(b"354 go ahead\r\n").await;
-                            let mut data = String::new();
-                            while let Ok(Some(line)) = lines.next_line().await {
-                                if line == "." {
-                                    break;
-                                }
-                                data.push_str(&line);
-                                data.push('\n');
-                            }
-                            m.lock().push((std::mem::take(&mut rcpt), data));
-                            b"250 queued\r\n"
-                        }
-                        "QUIT" => {
-                            let _ = write.write_all(b"221 bye\r\n").await;
-                            return;
-                        }
-                        _ => b"502 not implemented\r\n",
-                    };
-                    let _ = write.write_all(reply).await;
+                    }
+                    None => smtp_session(socket, m).await,
                 }
             });
         }
     });
     (port, mails)
+}
+
+async fn smtp_session<S>(stream: S, m: Mails)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (read, mut write) = tokio::io::split(stream);
+    let mut lines = BufReader::new(read).lines();
+    let _ = write.write_all(b"220 sink ready\r\n").await;
+    let _ = write.flush().await;
+    let mut rcpt = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let verb = line
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let reply: &[u8] = match verb.as_str() {
+            "EHLO" | "HELO" => b"250 sink\r\n",
+            "MAIL" | "RSET" | "NOOP" => b"250 OK\r\n",
+            "RCPT" => {
+                rcpt.push(line.clone());
+                b"250 OK\r\n"
+            }
+            "DATA" => {
+                let _ = write.write_all(b"354 go ahead\r\n").await;
+                let _ = write.flush().await;
+                let mut data = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if line == "." {
+                        break;
+                    }
+                    data.push_str(&line);
+                    data.push('\n');
+                }
+                m.lock().push((std::mem::take(&mut rcpt), data));
+                b"250 queued\r\n"
+            }
+            "QUIT" => {
+                let _ = write.write_all(b"221 bye\r\n").await;
+                let _ = write.flush().await;
+                return;
+            }
+            _ => b"502 not implemented\r\n",
+        };
+        let _ = write.write_all(reply).await;
+        let _ = write.flush().await;
+    }
 }
 
 #[tokio::test]
@@ -320,7 +365,83 @@ fn smtp_config(port: u16) -> SmtpConfig {
         username: None,
         password: None,
         starttls: false,
+        implicit_tls: false,
+        accept_invalid_certs: false,
     }
+}
+
+#[tokio::test]
+async fn smtps_with_implicit_tls() {
+    let (port, mails) = serve_smtp_on(Some(tls_acceptor())).await;
+    // The relay's certificate is self-signed: verified against the system's roots, the handshake fails
+    // and the confirmation is kept for a retry.
+    let sns = open(SnsConfig {
+        smtp: Some(SmtpConfig {
+            implicit_tls: true,
+            ..smtp_config(port)
+        }),
+        ..SnsConfig::default()
+    });
+    let topic = make_topic(&sns, "alerts").await;
+    subscribe(&sns, &topic, "email", "ops@example.com").await;
+    assert_eq!(sns.deliver_due().await, 1);
+    assert_eq!(sns.pending_delivery_count(), 1);
+    assert!(mails.lock().is_empty());
+
+    // Accepting the development relay's certificate, the mail goes out over TLS from the first byte.
+    let sns = open(SnsConfig {
+        smtp: Some(SmtpConfig {
+            implicit_tls: true,
+            accept_invalid_certs: true,
+            ..smtp_config(port)
+        }),
+        ..SnsConfig::default()
+    });
+    let topic = make_topic(&sns, "alerts").await;
+    subscribe(&sns, &topic, "email", "ops@example.com").await;
+    assert_eq!(sns.deliver_due().await, 1);
+    assert_eq!(sns.pending_delivery_count(), 0);
+    let (rcpt, data) = mails.lock()[0].clone();
+    assert_eq!(rcpt, vec!["RCPT TO:<ops@example.com>".to_string()]);
+    assert!(data.contains("Subject: AWS Notification - Subscription Confirmation"));
+
+    // A plain-SMTP relay does not speak TLS: an SMTPS client cannot deliver to it.
+    let (plain_port, plain_mails) = serve_smtp().await;
+    let sns = open(SnsConfig {
+        smtp: Some(SmtpConfig {
+            implicit_tls: true,
+            accept_invalid_certs: true,
+            ..smtp_config(plain_port)
+        }),
+        ..SnsConfig::default()
+    });
+    let topic = make_topic(&sns, "alerts").await;
+    subscribe(&sns, &topic, "email", "ops@example.com").await;
+    assert_eq!(sns.deliver_due().await, 1);
+    assert_eq!(sns.pending_delivery_count(), 1);
+    assert!(plain_mails.lock().is_empty());
+
+    // STARTTLS and implicit TLS exclude each other.
+    let clock = ManualClock::new(START);
+    let store = Store::in_memory();
+    let sqs = Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store.clone()).unwrap();
+    let both = SmtpConfig {
+        starttls: true,
+        implicit_tls: true,
+        ..smtp_config(port)
+    };
+    let error = Sns::open(
+        SnsConfig {
+            smtp: Some(both),
+            ..SnsConfig::default()
+        },
+        Arc::new(clock),
+        store,
+        sqs,
+    )
+    .err()
+    .unwrap();
+    assert!(error.message.contains("exclude each other"), "{error}");
 }
 
 #[tokio::test]

@@ -36,7 +36,9 @@ pub struct FileConfig {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KinesisSection {
-    /// How long streams stay CREATING / UPDATING / DELETING (AWS takes seconds; 0 makes them instant).
+    /// How long streams stay CREATING / UPDATING / DELETING (default 500 ms, like kinesalite and
+    /// kinesis-mock; AWS takes seconds); resharding and other UPDATING changes take effect at the end.
+    /// 0 makes every transition instant.
     pub transition_delay_ms: Option<u64>,
     /// Per-shard throughput limits (ProvisionedThroughputExceededException); on by default.
     pub throughput_limits: Option<bool>,
@@ -62,6 +64,12 @@ pub struct SmtpSection {
     pub password: Option<String>,
     #[serde(default)]
     pub starttls: bool,
+    /// SMTPS: TLS from the first byte (port 465) instead of plain SMTP or STARTTLS.
+    #[serde(default)]
+    pub implicit_tls: bool,
+    /// Accept any server certificate (self-signed development relays).
+    #[serde(default)]
+    pub accept_invalid_certs: bool,
 }
 
 impl std::fmt::Debug for SmtpSection {
@@ -72,6 +80,8 @@ impl std::fmt::Debug for SmtpSection {
             .field("from", &self.from)
             .field("username", &self.username)
             .field("starttls", &self.starttls)
+            .field("implicit_tls", &self.implicit_tls)
+            .field("accept_invalid_certs", &self.accept_invalid_certs)
             .finish_non_exhaustive()
     }
 }
@@ -126,7 +136,7 @@ allow_reset = true      # POST /_wharf/reset
 resident_content_mb = 64    # message content kept in RAM; a larger backlog stays on disk until received
 
 # [kinesis]
-# transition_delay_ms = 0      # how long streams stay CREATING/UPDATING/DELETING (AWS: seconds)
+# transition_delay_ms = 500    # how long streams stay CREATING/UPDATING/DELETING (AWS: seconds; 0: instant)
 # throughput_limits = true     # per-shard write/read limits
 
 # Queues created at start-up (and again after a reset).
@@ -150,7 +160,9 @@ resident_content_mb = 64    # message content kept in RAM; a larger backlog stay
 # from = "SNS <sns@example.com>"
 # username = "user"       # optional
 # password = "secret"     # optional
-# starttls = false        # optional; true requires STARTTLS
+# starttls = false        # optional; true requires STARTTLS (usually port 587)
+# implicit_tls = false    # optional; true speaks SMTPS, TLS from the first byte (usually port 465)
+# accept_invalid_certs = false   # optional; true accepts self-signed relay certificates
 "#;
 
 pub fn parse_fsync(text: &str) -> anyhow::Result<FsyncPolicy> {
@@ -216,8 +228,26 @@ mod tests {
         assert_eq!(sns.sns.lambda_functions["my-fn"], "http://127.0.0.1:9000");
         let smtp = sns.sns.smtp.unwrap();
         assert_eq!((smtp.port, smtp.starttls), (1025, false));
+        assert!(!smtp.implicit_tls && !smtp.accept_invalid_certs);
         let unknown = "[sns.smtp]\nhost = \"h\"\nport = 25\nfrom = \"a@b\"\ntls = true";
         assert!(toml::from_str::<FileConfig>(unknown).is_err());
+    }
+
+    #[test]
+    fn kinesis_section_parses() {
+        let uncommented: String = DEFAULT_CONFIG
+            .lines()
+            .skip_while(|l| !l.starts_with("# [kinesis]"))
+            .take(3)
+            .filter_map(|l| l.strip_prefix("# "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let config: FileConfig = toml::from_str(&uncommented).unwrap();
+        assert_eq!(config.kinesis.transition_delay_ms, Some(500));
+        assert_eq!(config.kinesis.throughput_limits, Some(true));
+        let instant: FileConfig = toml::from_str("[kinesis]\ntransition_delay_ms = 0").unwrap();
+        assert_eq!(instant.kinesis.transition_delay_ms, Some(0));
+        assert!(toml::from_str::<FileConfig>("[kinesis]\ntransition_delay = 0").is_err());
     }
 
     #[test]

@@ -778,3 +778,73 @@ async fn errors_carry_aws_codes() {
         .unwrap();
     assert_eq!(attributes["SubscriptionsConfirmed"], "0");
 }
+
+#[tokio::test]
+async fn a_topic_with_fifty_queue_subscriptions_delivers_to_every_queue() {
+    let server = Server::in_memory();
+    let c = Clients::of(&server);
+    let topic = c.topic(&unique_name("wide"), &[]).await;
+    let mut queues = Vec::new();
+    for i in 0..50 {
+        let (url, queue_arn) = c.queue(&unique_name(&format!("wide{i}"))).await;
+        let raw = if i % 2 == 0 { "true" } else { "false" };
+        c.subscribe_queue(&topic, &queue_arn, &[("RawMessageDelivery", raw)])
+            .await;
+        queues.push(url);
+    }
+    let mut published = Vec::new();
+    for n in 0..3 {
+        let out = c
+            .sns
+            .publish()
+            .topic_arn(&topic)
+            .message(format!("fan-out {n}"))
+            .send()
+            .await
+            .expect("Publish");
+        published.push(out.message_id().unwrap().to_string());
+    }
+    // Publish returns once the message is in every queue: each one holds all three right away.
+    for (i, url) in queues.iter().enumerate() {
+        let output = c
+            .sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .expect("ReceiveMessage");
+        let mut messages: Vec<String> = output
+            .messages()
+            .iter()
+            .map(|m| {
+                let body = m.body().unwrap_or_default();
+                if i % 2 == 0 {
+                    body.to_string()
+                } else {
+                    let envelope: Value = serde_json::from_str(body).unwrap();
+                    assert!(published.contains(&text(&envelope, "MessageId").to_string()));
+                    text(&envelope, "Message").to_string()
+                }
+            })
+            .collect();
+        messages.sort();
+        assert_eq!(
+            messages,
+            ["fan-out 0", "fan-out 1", "fan-out 2"],
+            "queue {i}"
+        );
+    }
+    let attributes: HashMap<String, String> = c
+        .sns
+        .get_topic_attributes()
+        .topic_arn(&topic)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .cloned()
+        .unwrap();
+    assert_eq!(attributes["SubscriptionsConfirmed"], "50");
+}

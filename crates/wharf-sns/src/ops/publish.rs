@@ -8,7 +8,7 @@ use sha2::Digest;
 use wharf_store::Batch;
 
 use super::required;
-use crate::delivery::{is_transient, DeliveryRecord, Target};
+use crate::delivery::{is_transient, sqs_input, DeliveryRecord, Target};
 use crate::email;
 use crate::envelope::{self, Notification};
 use crate::error::{ErrorKind, SnsError, SnsResult};
@@ -501,6 +501,7 @@ impl Sns {
         let mut batch = Batch::new();
         let mut queued_http = false;
         let mut signatures: Vec<(&str, String)> = Vec::new();
+        let mut queue_sends: Vec<QueueSend<'_>> = Vec::new();
         for sub in subscriptions {
             let message = outgoing.message_for(&sub.protocol);
             if let Some(filter) = &sub.filter {
@@ -528,10 +529,12 @@ impl Sns {
                 let signature = match signatures.iter().find(|(text, _)| *text == message) {
                     Some((_, signature)) => signature.clone(),
                     None => {
-                        let signature = self.signer().sign(
-                            &envelope::notification_string_to_sign(&notification),
-                            published.signature_version,
-                        );
+                        let signature = self
+                            .sign_off_runtime(
+                                envelope::notification_string_to_sign(&notification),
+                                published.signature_version,
+                            )
+                            .await;
                         signatures.push((message, signature.clone()));
                         signature
                     }
@@ -560,35 +563,18 @@ impl Sns {
                     } else {
                         MessageAttributes::new()
                     };
-                    if let Err(error) = self
-                        .send_sqs(&sub.endpoint, &body, &attributes, &group_id, &dedup_id)
-                        .await
-                    {
-                        let target = Target::Sqs {
-                            queue_arn: sub.endpoint.clone(),
-                            group_id,
-                            dedup_id,
-                            attributes,
-                        };
-                        let record = DeliveryRecord::new(
-                            &sub.arn,
-                            &published.topic.arn,
-                            "Notification",
-                            published.message_id,
-                            body,
-                            raw,
-                            target,
-                            published.timestamp,
-                        );
-                        if is_transient(&error) {
-                            tracing::warn!(%error, subscription = %sub.arn, "queue delivery failed; will retry");
-                            self.enqueue_delivery(&mut batch, record);
-                            queued_http = true;
-                        } else {
-                            tracing::warn!(%error, subscription = %sub.arn, "queue delivery failed");
-                            self.dead_letter(&record, Some(sub)).await;
-                        }
-                    }
+                    let target = Target::Sqs {
+                        queue_arn: sub.endpoint.clone(),
+                        group_id,
+                        dedup_id,
+                        attributes,
+                    };
+                    queue_sends.push(QueueSend {
+                        subscription: sub,
+                        body,
+                        raw,
+                        target,
+                    });
                 }
                 "http" | "https" => {
                     let record = DeliveryRecord::new(
@@ -673,12 +659,73 @@ impl Sns {
                 }
             }
         }
+        // Every queue subscription at once: one SQS store batch, one commit, whatever their number.
+        if !queue_sends.is_empty() {
+            let mut indices = Vec::with_capacity(queue_sends.len());
+            let mut inputs = Vec::with_capacity(queue_sends.len());
+            let mut unusable = Vec::new();
+            for (index, send) in queue_sends.iter().enumerate() {
+                let Target::Sqs {
+                    queue_arn,
+                    group_id,
+                    dedup_id,
+                    attributes,
+                } = &send.target
+                else {
+                    continue;
+                };
+                match sqs_input(queue_arn, &send.body, attributes, group_id, dedup_id) {
+                    Ok(input) => {
+                        indices.push(index);
+                        inputs.push(input);
+                    }
+                    Err(error) => unusable.push((index, error)),
+                }
+            }
+            let sent = self.sqs().send_message_to_queues(&inputs).await;
+            drop(inputs);
+            let failures = indices
+                .into_iter()
+                .zip(sent)
+                .filter_map(|(index, result)| result.err().map(|error| (index, error)))
+                .chain(unusable);
+            for (index, error) in failures {
+                let send = &queue_sends[index];
+                let sub = send.subscription;
+                let record = DeliveryRecord::new(
+                    &sub.arn,
+                    &published.topic.arn,
+                    "Notification",
+                    published.message_id,
+                    send.body.clone(),
+                    send.raw,
+                    send.target.clone(),
+                    published.timestamp,
+                );
+                if is_transient(&error) {
+                    tracing::warn!(%error, subscription = %sub.arn, "queue delivery failed; will retry");
+                    self.enqueue_delivery(&mut batch, record);
+                    queued_http = true;
+                } else {
+                    tracing::warn!(%error, subscription = %sub.arn, "queue delivery failed");
+                    self.dead_letter(&record, Some(sub)).await;
+                }
+            }
+        }
         let commit = self.submit(batch);
         if queued_http {
             self.wake_deliveries();
         }
         await_commit(commit).await
     }
+}
+
+/// A queue delivery of one publish, made together with the others after the subscriptions are walked.
+struct QueueSend<'a> {
+    subscription: &'a Subscription,
+    body: String,
+    raw: bool,
+    target: Target,
 }
 
 /// One accepted publish, as the fan-out sees it.

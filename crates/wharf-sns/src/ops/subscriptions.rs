@@ -150,6 +150,8 @@ impl Sns {
         }
         validate_endpoint(&protocol, &endpoint, &attributes)?;
         let filter = compile_filter(&attributes)?;
+        // A pending subscription past its lifetime is gone, even if the worker has not swept it yet.
+        self.expire_pending_subscriptions().await?;
         let now = self.now();
         let (subscription, created, commit) = {
             let mut registry = self.registry.write();
@@ -218,6 +220,11 @@ impl Sns {
                 }
                 if let Some(entry) = registry.topics.get_mut(name) {
                     entry.subscriptions.push(subscription.arn.clone());
+                }
+                if !subscription.confirmed {
+                    registry
+                        .pending
+                        .insert((subscription.expires_millis(), subscription.arn.clone()));
                 }
                 registry
                     .subscriptions
@@ -332,6 +339,8 @@ impl Sns {
             .authenticate_on_unsubscribe
             .as_deref()
             .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+        self.expire_pending_subscriptions().await?;
+        let now = self.now();
         let (arn, commit) = {
             let mut registry = self.registry.write();
             let entry = registry
@@ -345,6 +354,10 @@ impl Sns {
                 .find(|s| s.token == token)
                 .cloned()
                 .ok_or_else(|| SnsError::invalid("Token"))?;
+            // Confirmation tokens are valid for two days.
+            if now >= found.expires_millis() {
+                return Err(SnsError::invalid("Token"));
+            }
             if found.confirmed {
                 (found.arn.clone(), None)
             } else {
@@ -353,6 +366,9 @@ impl Sns {
                 confirmed.authenticated = authenticate;
                 let mut batch = Batch::new();
                 persist::put_subscription(&mut batch, &confirmed);
+                registry
+                    .pending
+                    .remove(&(found.expires_millis(), found.arn.clone()));
                 registry
                     .subscriptions
                     .insert(confirmed.arn.clone(), Arc::new(confirmed));
@@ -363,6 +379,53 @@ impl Sns {
         Ok(SubscriptionArnOutput {
             subscription_arn: arn,
         })
+    }
+
+    /// Deletes the subscriptions that stayed pending confirmation for
+    /// [`crate::PENDING_SUBSCRIPTION_TTL_MILLIS`] (48 hours), durably; returns how many. The delivery
+    /// worker runs this when the next one is due; Subscribe and ConfirmSubscription run it first, so that
+    /// an expired subscription or token is never seen whatever the worker is doing.
+    pub async fn expire_pending_subscriptions(&self) -> SnsResult<usize> {
+        let now = self.now();
+        let due = |registry: &Registry| registry.pending.first().is_some_and(|(at, _)| *at <= now);
+        if !due(&self.registry.read()) {
+            return Ok(0);
+        }
+        let (expired, commit) = {
+            let mut registry = self.registry.write();
+            let mut batch = Batch::new();
+            let mut expired = 0;
+            while due(&registry) {
+                let Some((at, arn)) = registry.pending.pop_first() else {
+                    break;
+                };
+                let still_pending = registry
+                    .subscriptions
+                    .get(&arn)
+                    .filter(|s| !s.confirmed && s.expires_millis() == at)
+                    .cloned();
+                let Some(sub) = still_pending else {
+                    continue;
+                };
+                registry.subscriptions.remove(&arn);
+                persist::delete_subscription(&mut batch, &arn);
+                if let Some(entry) = registry.topics.get_mut(&sub.topic_name) {
+                    entry.subscriptions.retain(|s| *s != arn);
+                    entry.subscriptions_deleted += 1;
+                    persist::put_topic(&mut batch, entry);
+                }
+                tracing::info!(subscription = %arn, "deleted a subscription left unconfirmed for 48 hours");
+                expired += 1;
+            }
+            (expired, self.submit(batch))
+        };
+        await_commit(commit).await?;
+        Ok(expired)
+    }
+
+    /// When the next pending subscription expires, if any.
+    pub(crate) fn next_pending_expiry(&self) -> Option<u64> {
+        self.registry.read().pending.first().map(|(at, _)| *at)
     }
 
     /// Deletes a subscription. Unsubscribing one that does not exist (any more) succeeds.

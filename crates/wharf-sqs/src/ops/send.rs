@@ -437,6 +437,95 @@ impl Sqs {
     }
 }
 
+impl Sqs {
+    /// Sends one message to each of several queues (SNS fan-out) with **one** store batch and one commit,
+    /// so that the cost of durability does not grow with the number of queues. Each input is what
+    /// SendMessage takes (`queue_url` may be a URL or `/<account>/<name>`); the results come back in the
+    /// same order, each with SendMessage's validation.
+    ///
+    /// Lock discipline as everywhere else: every queue's records are submitted while that queue's lock is
+    /// held. The queues are locked together, in ascending queue id order (no other path holds two queue
+    /// locks at once, and every fan-out takes them in the same order, so this cannot deadlock), the
+    /// batch is submitted, the locks are released, and only then is the commit awaited. If the commit
+    /// fails, every message this call inserted is taken back out of memory (as a failed SendMessage
+    /// does) and every entry that had succeeded reports the commit's error.
+    pub async fn send_message_to_queues(
+        &self,
+        inputs: &[SendMessageInput],
+    ) -> Vec<SqsResult<SendMessageOutput>> {
+        let mut results: Vec<Option<SqsResult<SendMessageOutput>>> =
+            (0..inputs.len()).map(|_| None).collect();
+        let mut queues: Vec<Arc<Queue>> = Vec::new();
+        let mut resolved: Vec<Option<Arc<Queue>>> = Vec::with_capacity(inputs.len());
+        for (index, input) in inputs.iter().enumerate() {
+            match self.resolve(input.queue_url.as_deref()) {
+                Ok(queue) => {
+                    if !queues.iter().any(|q| q.id == queue.id) {
+                        queues.push(Arc::clone(&queue));
+                    }
+                    resolved.push(Some(queue));
+                }
+                Err(error) => {
+                    results[index] = Some(Err(error));
+                    resolved.push(None);
+                }
+            }
+        }
+        queues.sort_by_key(|q| q.id);
+        let slot_of = |queue: &Queue| queues.iter().position(|q| q.id == queue.id);
+        let mut inserted: Vec<Vec<Inserted>> = queues.iter().map(|_| Vec::new()).collect();
+        let mut sent: Vec<usize> = vec![0; queues.len()];
+        let commit = {
+            let mut states: Vec<_> = queues.iter().map(|q| q.state.lock()).collect();
+            let mut batch = Batch::new();
+            for (index, input) in inputs.iter().enumerate() {
+                let Some(slot) = resolved[index].as_deref().and_then(slot_of) else {
+                    continue;
+                };
+                let outgoing = Outgoing {
+                    body: input.message_body.as_deref(),
+                    delay_seconds: input.delay_seconds,
+                    attributes: &input.message_attributes,
+                    system_attributes: &input.message_system_attributes,
+                    deduplication_id: input.message_deduplication_id.as_deref(),
+                    group_id: input.message_group_id.as_deref(),
+                };
+                let result = self.send_locked(
+                    &queues[slot],
+                    &mut states[slot],
+                    &outgoing,
+                    &mut batch,
+                    &mut inserted[slot],
+                );
+                if result.is_ok() {
+                    sent[slot] += 1;
+                }
+                results[index] = Some(result);
+            }
+            self.submit(batch)
+        };
+        for (queue, count) in queues.iter().zip(&sent) {
+            for _ in 0..*count {
+                queue.notify.notify_one();
+            }
+        }
+        if let Err(error) = await_commit(commit).await {
+            for (queue, inserted) in queues.iter().zip(&inserted) {
+                self.roll_back_sends(queue, inserted);
+            }
+            for result in results.iter_mut().flatten() {
+                if result.is_ok() {
+                    *result = Err(error.clone());
+                }
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(SqsError::queue_does_not_exist())))
+            .collect()
+    }
+}
+
 /// The checks every batch action makes on its entry ids, in AWS's order.
 pub(crate) fn validate_batch_ids(ids: &[Option<String>], entry_name: &str) -> SqsResult<()> {
     if ids.is_empty() {
