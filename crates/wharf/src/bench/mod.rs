@@ -4,10 +4,13 @@
 
 mod ceiling;
 mod client;
+mod idle;
 mod kinesis;
 mod process;
 mod report;
 mod scenarios;
+mod sns;
+mod startup;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -37,8 +40,14 @@ enum BenchCommand {
     /// Drive a Kinesis Data Streams endpoint (or a Wharf started for the run): PutRecords and GetRecords
     /// throughput, put → get latency.
     Kinesis(kinesis::KinesisArgs),
+    /// Drive SNS Publish against a topic with N SQS subscriptions (or a Wharf started for the run): publish
+    /// throughput and latency, optionally checking that every queue got every message.
+    Sns(sns::SnsArgs),
     /// The HTTP ceiling: the same load generator against a trivial built-in HTTP responder.
     Ceiling(LoadArgs),
+    /// Start `wharf serve` repeatedly (empty data directory, in memory) and report the time to ready and
+    /// the resident memory.
+    Startup(startup::StartupArgs),
     /// The ceiling's responder (started by the benchmark itself).
     #[command(hide = true)]
     Responder {
@@ -136,6 +145,8 @@ struct SqsArgs {
     /// Keep the queues the run created (they are deleted by default).
     #[arg(long)]
     keep_queues: bool,
+    #[command(flatten)]
+    idle: idle::IdleArgs,
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -163,6 +174,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             print_report(&full, load.json)
         }
         BenchCommand::Kinesis(args) => kinesis::run(args),
+        BenchCommand::Sns(args) => sns::run(args),
+        BenchCommand::Startup(args) => startup::run(args),
+        BenchCommand::Sqs(args) if args.scenario == Scenario::IdlePolls => {
+            check_load(&args.load)?;
+            let report = generator_runtime(&args.load)?.block_on(idle::run(&args))?;
+            if args.load.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.render());
+            }
+            Ok(())
+        }
         BenchCommand::Sqs(args) => {
             check_load(&args.load)?;
             let runtime = generator_runtime(&args.load)?;
@@ -204,7 +227,7 @@ fn plan_of(args: &SqsArgs) -> anyhow::Result<Plan> {
     let connections = args.load.connections as usize;
     let (producers, consumers) = match args.scenario {
         Scenario::Send => (connections, 0),
-        Scenario::Receive => (0, connections),
+        Scenario::Receive | Scenario::IdlePolls => (0, connections),
         Scenario::Steady | Scenario::Fanin => {
             let (p, c) = match (args.producers, args.consumers) {
                 (Some(p), Some(c)) => (p as usize, c as usize),

@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -122,6 +122,54 @@ impl Drop for ChildServer {
     }
 }
 
+/// Starts a Wharf for a run: in memory, or durable in `data_dir` (default: a fresh temporary directory,
+/// removed with the server) with `fsync`. Returns the server and a label for reports.
+pub fn start_wharf(
+    in_memory: bool,
+    data_dir: Option<&Path>,
+    fsync: &str,
+) -> anyhow::Result<(ChildServer, String)> {
+    let mut serve_args: Vec<OsString> = ["serve", "--host", "127.0.0.1", "--port", "0"]
+        .into_iter()
+        .map(OsString::from)
+        .collect();
+    let (temp_dir, label) = if in_memory {
+        serve_args.push("--in-memory".into());
+        (None, "wharf (in-memory)".to_string())
+    } else {
+        let (dir, temp) = match data_dir {
+            Some(dir) => (dir.to_path_buf(), None),
+            None => {
+                let dir = temp_data_dir()?;
+                (dir.clone(), Some(dir))
+            }
+        };
+        serve_args.push("--data-dir".into());
+        serve_args.push(dir.into_os_string());
+        serve_args.push("--fsync".into());
+        serve_args.push(fsync.into());
+        (temp, format!("wharf (durable, fsync {fsync})"))
+    };
+    let server = ChildServer::spawn(&serve_args, temp_dir).context("starting wharf serve")?;
+    Ok((server, label))
+}
+
+/// A `kB` field of `/proc/<pid>/status` (`VmRSS`, `VmHWM`, ...), in KiB; `Threads` as a plain count.
+pub fn proc_status_field(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    parse_status_field(&status, field)
+}
+
+fn parse_status_field(status: &str, field: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// A fresh directory under the system temporary directory for a durable server's data.
 pub fn temp_data_dir() -> anyhow::Result<PathBuf> {
     let nanos = std::time::SystemTime::now()
@@ -147,5 +195,14 @@ mod tests {
             Some("http://127.0.0.1:1234".to_string())
         );
         assert_eq!(parse_ready_line("starting"), None);
+    }
+
+    #[test]
+    fn parses_status_fields() {
+        let status = "Name:\twharf\nVmHWM:\t   45678 kB\nVmRSS:\t 40000 kB\nThreads:\t7\n";
+        assert_eq!(parse_status_field(status, "VmRSS"), Some(40000));
+        assert_eq!(parse_status_field(status, "VmHWM"), Some(45678));
+        assert_eq!(parse_status_field(status, "Threads"), Some(7));
+        assert_eq!(parse_status_field(status, "VmSwap"), None);
     }
 }

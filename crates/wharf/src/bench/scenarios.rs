@@ -21,6 +21,9 @@ pub enum Scenario {
     Steady,
     /// Like steady over many queues (--queues): producers rotate over them, consumers drain them.
     Fanin,
+    /// --pollers long polls (one connection each) on an empty queue: idle server CPU over a quiet window,
+    /// then send → receive latency of messages sent one at a time (see idle.rs).
+    IdlePolls,
 }
 
 impl Scenario {
@@ -30,6 +33,7 @@ impl Scenario {
             Scenario::Receive => "receive",
             Scenario::Steady => "steady",
             Scenario::Fanin => "fanin",
+            Scenario::IdlePolls => "idle-polls",
         }
     }
 }
