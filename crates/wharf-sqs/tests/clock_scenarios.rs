@@ -531,3 +531,44 @@ async fn purge_expiry_and_delete_are_range_deletions_that_survive_restarts() {
     );
     assert_eq!(receive(&sqs, &ret, 10, None).await[0].body, "fresh");
 }
+
+/// The maintenance pass expires messages of queues nobody touches: their records leave the store without
+/// any request to the queue (a restart finds only the fresh message, and nothing else is removed).
+#[tokio::test]
+async fn maintenance_expires_messages_of_untouched_queues() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(START);
+    let open = || {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        let sqs = Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store.clone()).unwrap();
+        (sqs, store)
+    };
+    let (sqs, store) = open();
+    let idle = create(&sqs, "idle", &[("MessageRetentionPeriod", "60")]).await;
+    let other = create(&sqs, "other", &[]).await;
+    for i in 0..20 {
+        send(&sqs, &idle, &format!("old{i}"), None, None).await;
+    }
+    send(&sqs, &other, "kept", None, None).await;
+    clock.advance_secs(30);
+    send(&sqs, &idle, "fresh", None, None).await;
+    assert_eq!(sqs.expire_retained(), 0);
+    clock.advance_secs(31);
+    assert_eq!(sqs.expire_retained(), 20);
+    assert_eq!(sqs.expire_retained(), 0);
+    store.flush().unwrap();
+    drop(sqs);
+    drop(store);
+
+    // Reopened with the clock moved back: had the expired records stayed in the store, recovery would
+    // bring them back as live messages.
+    let (sqs, _store) = {
+        let clock = ManualClock::new(START + 30_000);
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        let sqs = Sqs::open(SqsConfig::default(), Arc::new(clock), store.clone()).unwrap();
+        (sqs, store)
+    };
+    assert_eq!(counts(&sqs, &idle).0, "1");
+    assert_eq!(receive(&sqs, &idle, 10, None).await[0].body, "fresh");
+    assert_eq!(counts(&sqs, &other).0, "1");
+}

@@ -305,6 +305,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await?
         .map_err(|e| anyhow::anyhow!("recovering Kinesis state: {e}"))?
     };
+    // Messages past their queue's retention period are removed even from queues nobody touches.
+    let sqs_retention = sqs.spawn_maintenance(std::time::Duration::from_secs(1));
     // Retention: records older than a stream's retention period are removed in the background.
     let retention = kinesis.spawn_maintenance(std::time::Duration::from_secs(10));
     let wharf = Arc::new(Wharf {
@@ -340,6 +342,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     wharf_wire::serve(listener, app, shutdown_signal()).await;
     retention.abort();
+    sqs_retention.abort();
     tracing::info!("shutting down: flushing the store");
     tokio::task::spawn_blocking(move || store.flush())
         .await?

@@ -276,6 +276,52 @@ impl Sqs {
         Ok(GetQueueAttributesOutput { attributes })
     }
 
+    /// Removes the messages whose retention period is over from every queue, including queues nobody
+    /// touches (requests expire their own queue's messages as they go). Returns how many were removed.
+    /// Each queue's removals are one batch: a contiguous run of expired messages is one range deletion.
+    pub fn expire_retained(&self) -> usize {
+        let queues: Vec<Arc<Queue>> = self.queues.read().values().cloned().collect();
+        let now = self.now();
+        let mut removed = 0;
+        for queue in queues {
+            let mut state = queue.state.lock();
+            let expired = state.expire(now);
+            if expired.is_empty() {
+                continue;
+            }
+            removed += expired.len();
+            let mut batch = Batch::new();
+            let oldest = state.messages.keys().next().copied();
+            persist::delete_expired(&mut batch, queue.id, &expired, oldest);
+            // Submitted under the queue lock like every other record of the queue; no acknowledgement is
+            // needed: a lost removal is redone at the next start.
+            drop(self.submit(batch));
+        }
+        removed
+    }
+
+    /// Runs [`Sqs::expire_retained`] every `interval` until the engine is dropped.
+    pub fn spawn_maintenance(
+        self: &Arc<Self>,
+        interval: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let sqs = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(interval);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                let Some(sqs) = sqs.upgrade() else {
+                    return;
+                };
+                let removed = sqs.expire_retained();
+                if removed > 0 {
+                    tracing::debug!(removed, "expired messages past their retention period");
+                }
+            }
+        })
+    }
+
     pub async fn set_queue_attributes(&self, input: SetQueueAttributesInput) -> SqsResult<Empty> {
         let queue = self.resolve(input.queue_url.as_deref())?;
         let attributes = input
