@@ -306,30 +306,7 @@ impl SqsClient {
         let request = request
             .body(Full::new(body))
             .map_err(|e| transport("RequestError", e))?;
-        let response = self.http.request(request).await.map_err(|e| {
-            let code = if e.is_connect() {
-                "ConnectError"
-            } else {
-                "TransportError"
-            };
-            transport(code, e)
-        })?;
-        let (parts, body) = response.into_parts();
-        let body = body
-            .collect()
-            .await
-            .map_err(|e| transport("TransportError", e))?
-            .to_bytes();
-        if parts.status.is_success() {
-            Ok(body)
-        } else {
-            Err(decode_error(
-                self.protocol,
-                parts.status,
-                &parts.headers,
-                &body,
-            ))
-        }
+        round_trip(&self.http, request, self.protocol).await
     }
 
     pub async fn create_queue(&self, name: &str, fifo: bool) -> Result<String, CallError> {
@@ -419,7 +396,35 @@ fn target_header(action: &'static str) -> HeaderValue {
     })
 }
 
-fn transport(code: &str, error: impl std::fmt::Display) -> CallError {
+/// Sends `request` and reads the whole response: its body when the status is 2xx, else the AWS error it
+/// carries (`ConnectError` / `TransportError` when there is no response).
+pub async fn round_trip(
+    http: &Client<HttpConnector, Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+    protocol: Protocol,
+) -> Result<Bytes, CallError> {
+    let response = http.request(request).await.map_err(|e| {
+        let code = if e.is_connect() {
+            "ConnectError"
+        } else {
+            "TransportError"
+        };
+        transport(code, e)
+    })?;
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| transport("TransportError", e))?
+        .to_bytes();
+    if parts.status.is_success() {
+        Ok(body)
+    } else {
+        Err(decode_error(protocol, parts.status, &parts.headers, &body))
+    }
+}
+
+pub(crate) fn transport(code: &str, error: impl std::fmt::Display) -> CallError {
     CallError {
         code: code.to_string(),
         detail: error.to_string(),

@@ -17,7 +17,6 @@
 //! states that bound next to the measured rates, and counts throttled records and reads apart from errors.
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -40,7 +39,7 @@ use serde_json::{json, Value};
 use tokio::time::sleep_until;
 
 use super::client::{decode_error, CallError, Protocol};
-use super::process::{temp_data_dir, ChildServer};
+use super::process::{self, ChildServer};
 use super::report::{
     cpu_seconds, group_digits, peak_rss_kib, ratio, render_tail, LatencySummary, Machine,
     ProcessUsage, Stats,
@@ -1350,33 +1349,6 @@ impl KinesisFullReport {
 // -----------------------------------------------------------------------------------------------------
 // The run
 
-/// Starts the Wharf under test (in-memory or durable), as `bench sqs` does.
-fn start_wharf(args: &KinesisArgs) -> anyhow::Result<(ChildServer, String)> {
-    let mut serve_args: Vec<OsString> = ["serve", "--host", "127.0.0.1", "--port", "0"]
-        .into_iter()
-        .map(OsString::from)
-        .collect();
-    let (temp_dir, label) = if args.in_memory {
-        serve_args.push("--in-memory".into());
-        (None, "wharf (in-memory)".to_string())
-    } else {
-        let (dir, temp) = match &args.data_dir {
-            Some(dir) => (dir.clone(), None),
-            None => {
-                let dir = temp_data_dir()?;
-                (dir.clone(), Some(dir))
-            }
-        };
-        serve_args.push("--data-dir".into());
-        serve_args.push(dir.into_os_string());
-        serve_args.push("--fsync".into());
-        serve_args.push(args.fsync.clone().into());
-        (temp, format!("wharf (durable, fsync {})", args.fsync))
-    };
-    let server = ChildServer::spawn(&serve_args, temp_dir).context("starting wharf serve")?;
-    Ok((server, label))
-}
-
 async fn run_one(
     label: String,
     endpoint: &str,
@@ -1414,7 +1386,8 @@ async fn run_kinesis(args: &KinesisArgs) -> anyhow::Result<KinesisFullReport> {
     let (server, endpoint, label) = match &args.endpoint {
         Some(endpoint) => (None, endpoint.clone(), format!("endpoint {endpoint}")),
         None => {
-            let (server, label) = start_wharf(args)?;
+            let (server, label) =
+                process::start_wharf(args.in_memory, args.data_dir.as_deref(), &args.fsync)?;
             let endpoint = server.endpoint.clone();
             (Some(server), endpoint, label)
         }

@@ -9,7 +9,6 @@
 //! the same connections) and must hold each published message exactly once.
 
 use std::collections::{BTreeMap, HashSet};
-use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,15 +19,17 @@ use anyhow::Context;
 use bytes::Bytes;
 use clap::Args;
 use http::{header, HeaderValue, Method, Request, Uri};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::client::{decode_error, xml_elements, xml_unescape, CallError, Protocol, SqsClient};
-use super::process::{temp_data_dir, ChildServer};
+use super::client::{
+    round_trip, transport, xml_elements, xml_unescape, CallError, Protocol, SqsClient,
+};
+use super::process::{self, ChildServer};
 use super::report::{
     cpu_seconds, group_digits, new_histogram, peak_rss_kib, render_tail, LatencySummary, Machine,
     ProcessUsage, Stats,
@@ -176,30 +177,8 @@ impl SnsClient {
             .header("x-amz-date", HeaderValue::from_static(DUMMY_DATE))
             .body(Full::new(Bytes::from(form)))
             .map_err(|e| transport("RequestError", e))?;
-        let response = self.http.request(request).await.map_err(|e| {
-            let code = if e.is_connect() {
-                "ConnectError"
-            } else {
-                "TransportError"
-            };
-            transport(code, e)
-        })?;
-        let (parts, body) = response.into_parts();
-        let body = body
-            .collect()
-            .await
-            .map_err(|e| transport("TransportError", e))?
-            .to_bytes();
-        if parts.status.is_success() {
-            Ok(String::from_utf8_lossy(&body).into_owned())
-        } else {
-            Err(decode_error(
-                Protocol::Query,
-                parts.status,
-                &parts.headers,
-                &body,
-            ))
-        }
+        let body = round_trip(&self.http, request, Protocol::Query).await?;
+        Ok(String::from_utf8_lossy(&body).into_owned())
     }
 
     /// Calls `action` and returns the text of the response's `element`.
@@ -225,13 +204,6 @@ impl SnsClient {
         )
         .await
         .map(|_| ())
-    }
-}
-
-fn transport(code: &str, error: impl std::fmt::Display) -> CallError {
-    CallError {
-        code: code.to_string(),
-        detail: error.to_string(),
     }
 }
 
@@ -763,38 +735,12 @@ impl SnsFullReport {
 // -----------------------------------------------------------------------------------------------------
 // The run
 
-/// Starts the Wharf under test (in-memory or durable), as `bench sqs` does.
-fn start_wharf(args: &SnsArgs) -> anyhow::Result<(ChildServer, String)> {
-    let mut serve_args: Vec<OsString> = ["serve", "--host", "127.0.0.1", "--port", "0"]
-        .into_iter()
-        .map(OsString::from)
-        .collect();
-    let (temp_dir, label) = if args.in_memory {
-        serve_args.push("--in-memory".into());
-        (None, "wharf (in-memory)".to_string())
-    } else {
-        let (dir, temp) = match &args.data_dir {
-            Some(dir) => (dir.clone(), None),
-            None => {
-                let dir = temp_data_dir()?;
-                (dir.clone(), Some(dir))
-            }
-        };
-        serve_args.push("--data-dir".into());
-        serve_args.push(dir.into_os_string());
-        serve_args.push("--fsync".into());
-        serve_args.push(args.fsync.clone().into());
-        (temp, format!("wharf (durable, fsync {})", args.fsync))
-    };
-    let server = ChildServer::spawn(&serve_args, temp_dir).context("starting wharf serve")?;
-    Ok((server, label))
-}
-
 async fn run_sns(args: &SnsArgs) -> anyhow::Result<SnsFullReport> {
     let (server, endpoint, label) = match &args.endpoint {
         Some(endpoint) => (None, endpoint.clone(), format!("endpoint {endpoint}")),
         None => {
-            let (server, label) = start_wharf(args)?;
+            let (server, label) =
+                process::start_wharf(args.in_memory, args.data_dir.as_deref(), &args.fsync)?;
             let endpoint = server.endpoint.clone();
             (Some(server), endpoint, label)
         }
