@@ -13,6 +13,7 @@ pub mod clock;
 pub mod error;
 pub mod limits;
 pub mod md5;
+pub mod message_map;
 pub mod model;
 pub mod persist;
 pub mod queue;
@@ -52,7 +53,7 @@ impl Default for SqsConfig {
             account_id: "000000000000".into(),
             region: "us-east-1".into(),
             base_url: "http://localhost:4566".into(),
-            resident_content_limit: 64 * 1024 * 1024,
+            resident_content_limit: 32 * 1024 * 1024,
         }
     }
 }

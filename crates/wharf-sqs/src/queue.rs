@@ -4,11 +4,12 @@
 //!
 //! All of it sits behind the queue's own mutex; no operation here blocks or does I/O.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::attributes::QueueConfig;
+use crate::message_map::{MessageMap, SeqSet};
 use crate::model::MessageAttributes;
 
 /// The FIFO `SequenceNumber` of a message key: 20 decimal digits, increasing with the key.
@@ -112,7 +113,7 @@ pub struct Message {
 
 #[derive(Debug, Default)]
 struct Group {
-    ready: BTreeSet<u64>,
+    ready: SeqSet,
     in_flight: usize,
     scheduled: bool,
 }
@@ -137,8 +138,8 @@ pub struct QueueState {
     pub created_millis: u64,
     pub last_modified_millis: u64,
     pub last_purge_millis: Option<u64>,
-    /// A B-tree rather than a hash map: no power-of-two growth spikes with millions of messages.
-    pub messages: BTreeMap<u64, Message>,
+    /// Chunked by sequence number: ~82 bytes per message, no growth spikes with millions of messages.
+    pub messages: MessageMap,
     groups: HashMap<String, Group>,
     schedule: VecDeque<String>,
     /// Delayed and in-flight messages by (visible at, seq).
@@ -177,7 +178,7 @@ impl QueueState {
             created_millis,
             last_modified_millis: created_millis,
             last_purge_millis: None,
-            messages: BTreeMap::new(),
+            messages: MessageMap::new(),
             groups: HashMap::new(),
             schedule: VecDeque::new(),
             timeline: BTreeSet::new(),
@@ -508,8 +509,8 @@ mod tests {
         let mut state = QueueState::new(QueueConfig::defaults(false), 0, budget.clone());
         state.insert(message(1, None, MessageState::Ready, 0));
         state.insert(message(2, None, MessageState::Ready, 0));
-        assert!(state.messages[&1].content.is_some());
-        assert!(state.messages[&2].content.is_none());
+        assert!(state.messages.get(&1).unwrap().content.is_some());
+        assert!(state.messages.get(&2).unwrap().content.is_none());
         state.remove(1);
         assert_eq!(budget.used(), 0);
         state.insert(message(3, None, MessageState::Ready, 0));

@@ -133,7 +133,7 @@ region = "us-east-1"
 # advertised_url = "http://wharf.internal:4566"   # base of queue URLs handed to clients
 fsync = "always"        # "always" | "interval:10ms" | "never"
 allow_reset = true      # POST /_wharf/reset
-resident_content_mb = 64    # message content kept in RAM; a larger backlog stays on disk until received
+resident_content_mb = 32    # message content kept in RAM; a larger backlog stays on disk until received
 
 # [kinesis]
 # transition_delay_ms = 500    # how long streams stay CREATING/UPDATING/DELETING (AWS: seconds; 0: instant)

@@ -110,7 +110,7 @@ fn settle(args: ServeArgs) -> anyhow::Result<Settings> {
         fsync: config::parse_fsync(&fsync_text)?,
         fsync_text,
         allow_reset: file.allow_reset.unwrap_or(true),
-        resident_content_mb: file.resident_content_mb.unwrap_or(64),
+        resident_content_mb: file.resident_content_mb.unwrap_or(32),
         queues: file.sqs.queues,
         sns: file.sns,
         kinesis: file.kinesis,
