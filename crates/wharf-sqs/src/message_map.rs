@@ -192,7 +192,7 @@ mod tests {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             let seq = (x >> 33) % 300;
-            if (x >> 20) % 3 == 0 {
+            if (x >> 20).is_multiple_of(3) {
                 assert_eq!(
                     map.remove(&seq).map(|m| m.seq),
                     reference.remove(&seq).map(|m: Message| m.seq)
