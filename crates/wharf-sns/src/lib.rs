@@ -19,8 +19,9 @@
 //! SMS, mobile push, Firehose, and unmapped Lambda or unconfigured email deliveries are recorded in an
 //! outbox ([`Sns::outbox`]) instead of being sent.
 //!
-//! Messages are signed with RSA like Amazon SNS's ([`signing`]): the key pair is generated on the first
-//! start and kept in the store; its certificate is what `SigningCertURL` serves.
+//! Messages are signed with RSA like Amazon SNS's ([`signing`]): the key pair is generated when first needed
+//! (not at start-up: it costs tens of milliseconds of CPU) and kept in the store; its certificate is what
+//! `SigningCertURL` serves.
 //!
 //! Subscriptions still pending confirmation are deleted [`PENDING_SUBSCRIPTION_TTL_MILLIS`] (48 hours)
 //! after they were made, as Amazon SNS does, and a confirmation token is valid for that long
@@ -211,7 +212,7 @@ pub struct Sns {
     pub(crate) deliveries: delivery::Deliveries,
     pub(crate) outbox: Mutex<std::collections::VecDeque<OutboxEntry>>,
     outbox_seq: AtomicU64,
-    signer: Arc<signing::Signer>,
+    signing_key: Arc<signing::SigningKey>,
     /// Lambda endpoints already reported as unmapped (logged once each).
     unmapped_lambdas: Mutex<std::collections::HashSet<String>>,
     /// The SMTP transport, when [`SnsConfig::smtp`] is set.
@@ -220,8 +221,8 @@ pub struct Sns {
 
 impl Sns {
     /// Opens the service over `store`, recovering topics, subscriptions, FIFO dedup windows, the outbox,
-    /// pending deliveries and the signing key (generated and persisted on the first start). Blocking (reads
-    /// the store, may generate an RSA key). Call [`Sns::start`] from within a Tokio runtime afterwards to run
+    /// pending deliveries and the signing key if one is stored (otherwise it is generated and persisted when
+    /// first needed). Blocking (reads the store). Call [`Sns::start`] from within a Tokio runtime afterwards to run
     /// the delivery worker.
     pub fn open(
         config: SnsConfig,
@@ -231,7 +232,10 @@ impl Sns {
     ) -> SnsResult<Arc<Sns>> {
         let deliveries = delivery::Deliveries::new(config.https_accept_invalid_certs);
         let mailer = config.smtp.as_ref().map(email::Mailer::new).transpose()?;
-        let signer = signing::load_or_create(&store, clock.now_millis())?;
+        let signing_key = Arc::new(signing::SigningKey::open(
+            store.clone(),
+            Arc::clone(&clock),
+        )?);
         let sns = Arc::new(Sns {
             config,
             clock,
@@ -241,7 +245,7 @@ impl Sns {
             deliveries,
             outbox: Mutex::new(std::collections::VecDeque::new()),
             outbox_seq: AtomicU64::new(0),
-            signer: Arc::new(signer),
+            signing_key,
             unmapped_lambdas: Mutex::new(std::collections::HashSet::new()),
             mailer,
         });
@@ -261,30 +265,34 @@ impl Sns {
     }
 
     /// The PEM certificate served at `SigningCertURL` (`GET /_wharf/sns/SimpleNotificationService.pem`):
-    /// subscribers verify message signatures with its public key.
-    pub fn signing_certificate_pem(&self) -> &str {
-        self.signer.certificate_pem()
+    /// subscribers verify message signatures with its public key. The first call may generate the key (on
+    /// the blocking pool).
+    pub async fn signing_certificate_pem(&self) -> SnsResult<String> {
+        Ok(self.signing_key.get().await?.certificate_pem().to_string())
     }
 
-    pub(crate) fn signer(&self) -> &signing::Signer {
-        &self.signer
+    /// The signer, generating the key (on the blocking pool) if this is its first use. Await it before
+    /// taking a lock under which a message is signed.
+    pub(crate) async fn signer(&self) -> SnsResult<Arc<signing::Signer>> {
+        self.signing_key.get().await
     }
 
-    /// Signs `string_to_sign` on the blocking pool: an RSA-2048 signature takes over a millisecond of CPU,
-    /// which would otherwise hold up every other request on this runtime worker.
+    /// Signs `string_to_sign` on the blocking pool: an RSA-2048 signature takes over a millisecond of CPU
+    /// (and the first one generates the key), which would otherwise hold up every other request on this
+    /// runtime worker.
     pub(crate) async fn sign_off_runtime(
         &self,
         string_to_sign: String,
         signature_version: &str,
-    ) -> String {
-        let signer = Arc::clone(&self.signer);
+    ) -> SnsResult<String> {
+        let key = Arc::clone(&self.signing_key);
         let version = signature_version.to_string();
-        let task =
-            tokio::task::spawn_blocking(move || signer.sign(&string_to_sign, &version)).await;
-        task.unwrap_or_else(|error| {
-            tracing::error!(%error, "the signing task failed");
-            String::new()
-        })
+        let task = tokio::task::spawn_blocking(move || {
+            key.get_blocking()
+                .map(|signer| signer.sign(&string_to_sign, &version))
+        });
+        task.await
+            .map_err(|e| SnsError::internal(format!("the signing task failed: {e}")))?
     }
 
     pub(crate) fn now(&self) -> u64 {

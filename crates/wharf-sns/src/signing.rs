@@ -2,18 +2,24 @@
 //! `UnsubscribeConfirmation`, and the self-signed X.509 certificate subscribers fetch from `SigningCertURL`
 //! to verify them.
 //!
-//! The key (RSA 2048) and its certificate are generated on the first start and kept in the store
-//! ([`Keyspace::Meta`], key [`STORE_KEY`]), so they survive restarts and are not wiped by the admin reset;
-//! an in-memory server generates a fresh pair each time it starts. Signatures are RSASSA-PKCS1-v1_5 over
+//! The key (RSA 2048) and its certificate are generated when first needed (the first signature, or the first
+//! request for the certificate: generating an RSA key takes tens of milliseconds of CPU, which start-up
+//! should not wait for), exactly once, and kept in the store ([`Keyspace::Meta`], key [`STORE_KEY`]), so
+//! they survive restarts (a stored key is loaded when the engine opens) and are not wiped by the admin
+//! reset; an in-memory server generates a fresh pair in each process. See [`SigningKey`]. Signatures are RSASSA-PKCS1-v1_5 over
 //! SHA1 (`SignatureVersion` `1`) or SHA256 (`2`) of AWS's canonical string to sign
 //! ([`crate::envelope::string_to_sign`]), base64-encoded, exactly as Amazon SNS signs.
 
+use std::sync::{Arc, OnceLock};
+
 use base64::Engine as _;
+use parking_lot::Mutex;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use rsa::sha2::Sha256;
 use rsa::PrivateKey;
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
+use wharf_sqs::Clock;
 use wharf_store::{Batch, Keyspace, Store};
 
 use crate::error::{SnsError, SnsResult};
@@ -141,17 +147,95 @@ fn self_signed_certificate(key_pem: &str, now_millis: u64) -> Result<String, rcg
     Ok(params.self_signed(&key_pair)?.pem())
 }
 
-/// The stored signer, or a new one (persisted) if there is none or it cannot be read. Blocking.
-pub(crate) fn load_or_create(store: &Store, now_millis: u64) -> SnsResult<Signer> {
-    if let Some(bytes) = store.get(Keyspace::Meta, STORE_KEY)? {
-        match persist::parse::<KeyRecord>(&bytes).map(|record| Signer::from_record(&record)) {
-            Some(Ok(signer)) => return Ok(signer),
-            Some(Err(error)) => {
-                tracing::error!(%error, "unreadable SNS signing key; generating a new one")
-            }
-            None => tracing::error!("unreadable SNS signing key record; generating a new one"),
-        }
+/// The server's signing key: loaded from the store when the engine opens if it is there, otherwise generated
+/// (and persisted) on first use, once, whatever the number of concurrent first users.
+pub struct SigningKey {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    signer: OnceLock<Arc<Signer>>,
+    /// Held while the key is loaded or generated: later callers wait for it instead of making their own.
+    init: Mutex<()>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("ready", &self.signer.get().is_some())
+            .finish_non_exhaustive()
     }
+}
+
+impl SigningKey {
+    /// Loads the stored key if there is a readable one (cheap: no key generation); otherwise the key is
+    /// generated on first use. Blocking (reads the store).
+    pub fn open(store: Store, clock: Arc<dyn Clock>) -> SnsResult<SigningKey> {
+        let signer = OnceLock::new();
+        if let Some(stored) = load(&store)? {
+            let _ = signer.set(Arc::new(stored));
+        }
+        Ok(SigningKey {
+            store,
+            clock,
+            signer,
+            init: Mutex::new(()),
+        })
+    }
+
+    /// The signer if the key is already loaded or generated.
+    pub fn ready(&self) -> Option<Arc<Signer>> {
+        self.signer.get().cloned()
+    }
+
+    /// The signer, loading or generating (and persisting) the key first if needed. Blocking, CPU-heavy the
+    /// first time: call it off the async runtime (see [`SigningKey::get`]).
+    pub fn get_blocking(&self) -> SnsResult<Arc<Signer>> {
+        if let Some(signer) = self.ready() {
+            return Ok(signer);
+        }
+        let _init = self.init.lock();
+        if let Some(signer) = self.ready() {
+            return Ok(signer);
+        }
+        let signer = Arc::new(load_or_create(&self.store, self.clock.now_millis())?);
+        Ok(Arc::clone(self.signer.get_or_init(|| signer)))
+    }
+
+    /// The signer; the first call generates the key on the blocking pool (the runtime's workers never wait
+    /// for it). Cancelling the call does not cancel a generation in progress, which later callers share.
+    pub async fn get(self: &Arc<Self>) -> SnsResult<Arc<Signer>> {
+        if let Some(signer) = self.ready() {
+            return Ok(signer);
+        }
+        let key = Arc::clone(self);
+        tokio::task::spawn_blocking(move || key.get_blocking())
+            .await
+            .map_err(|e| {
+                SnsError::internal(format!("generating the SNS signing key failed: {e}"))
+            })?
+    }
+}
+
+/// The stored signer, if there is a readable one. Blocking.
+fn load(store: &Store) -> SnsResult<Option<Signer>> {
+    let Some(bytes) = store.get(Keyspace::Meta, STORE_KEY)? else {
+        return Ok(None);
+    };
+    match persist::parse::<KeyRecord>(&bytes).map(|record| Signer::from_record(&record)) {
+        Some(Ok(signer)) => return Ok(Some(signer)),
+        Some(Err(error)) => {
+            tracing::error!(%error, "unreadable SNS signing key; a new one will be generated")
+        }
+        None => tracing::error!("unreadable SNS signing key record; a new one will be generated"),
+    }
+    Ok(None)
+}
+
+/// The stored signer, or a new one (persisted) if there is none or it cannot be read. Blocking.
+fn load_or_create(store: &Store, now_millis: u64) -> SnsResult<Signer> {
+    if let Some(signer) = load(store)? {
+        return Ok(signer);
+    }
+    let started = std::time::Instant::now();
     let signer = Signer::generate(now_millis)?;
     let mut batch = Batch::new();
     batch.put(
@@ -160,10 +244,11 @@ pub(crate) fn load_or_create(store: &Store, now_millis: u64) -> SnsResult<Signer
         persist::json(&signer.to_record()?),
     );
     let commit = store.submit(batch);
-    // `Commit::wait` must not run on an async worker thread (the engine tests open `Sns` from one): wait on
-    // a thread of our own.
+    // `Commit::wait` must not run on an async worker thread: whatever thread we are called on, wait on one of
+    // our own.
     std::thread::scope(|scope| scope.spawn(|| commit.wait()).join())
         .map_err(|_| SnsError::internal("persisting the SNS signing key panicked"))??;
+    tracing::info!(elapsed = ?started.elapsed(), "generated the SNS signing key");
     Ok(signer)
 }
 
@@ -217,5 +302,46 @@ mod tests {
         let again = Signer::from_record(&signer.to_record().unwrap()).unwrap();
         assert_eq!(again.certificate_pem(), signer.certificate_pem());
         assert_eq!(again.sign(canonical, "2"), signer.sign(canonical, "2"));
+    }
+
+    #[test]
+    fn the_key_is_generated_on_first_use_exactly_once() {
+        let store = Store::in_memory();
+        let clock: Arc<dyn Clock> = Arc::new(wharf_sqs::ManualClock::new(1_700_000_000_000));
+        let key = Arc::new(SigningKey::open(store.clone(), Arc::clone(&clock)).unwrap());
+        assert!(key.ready().is_none());
+        assert!(store.get(Keyspace::Meta, STORE_KEY).unwrap().is_none());
+        // Concurrent first uses wait for one generation.
+        let signers: Vec<Arc<Signer>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..6)
+                .map(|_| scope.spawn(|| key.get_blocking().unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(signers.iter().all(|s| Arc::ptr_eq(s, &signers[0])));
+        let public = public_key_of(signers[0].certificate_pem());
+        let signature = base64::engine::general_purpose::STANDARD
+            .decode(signers[0].sign("text", "2"))
+            .unwrap();
+        public
+            .pkcs1v15_verify::<Sha256>(b"text", &signature)
+            .unwrap();
+
+        // The next open finds it in the store.
+        let again = SigningKey::open(store.clone(), Arc::clone(&clock)).unwrap();
+        let loaded = again.ready().expect("loaded at open");
+        assert_eq!(loaded.certificate_pem(), signers[0].certificate_pem());
+
+        // An unreadable record is replaced by a new key on first use.
+        let mut batch = Batch::new();
+        batch.put(Keyspace::Meta, STORE_KEY.to_vec(), b"garbage".to_vec());
+        store.submit(batch).wait().unwrap();
+        let broken = SigningKey::open(store.clone(), clock).unwrap();
+        assert!(broken.ready().is_none());
+        let fresh = broken.get_blocking().unwrap();
+        assert_ne!(fresh.certificate_pem(), signers[0].certificate_pem());
+        let record: KeyRecord =
+            persist::parse(&store.get(Keyspace::Meta, STORE_KEY).unwrap().unwrap()).unwrap();
+        assert_eq!(record.certificate, fresh.certificate_pem());
     }
 }

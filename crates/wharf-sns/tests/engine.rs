@@ -904,15 +904,109 @@ async fn http_subscriptions_confirm_deliver_retry_and_dead_letter() {
 async fn the_signing_key_is_kept_in_the_store_and_survives_a_reset() {
     let store = Store::in_memory();
     let w = world_on(store.clone(), ManualClock::new(START));
-    let certificate = w.sns.signing_certificate_pem().to_string();
+    let certificate = w.sns.signing_certificate_pem().await.unwrap();
     assert!(certificate.starts_with("-----BEGIN CERTIFICATE-----\n"));
     w.sns.reset().await.unwrap();
-    assert_eq!(w.sns.signing_certificate_pem(), certificate);
+    assert_eq!(w.sns.signing_certificate_pem().await.unwrap(), certificate);
     // A second engine over the same store finds the key instead of generating one.
     let again = world_on(store, ManualClock::new(START));
-    assert_eq!(again.sns.signing_certificate_pem(), certificate);
+    assert_eq!(
+        again.sns.signing_certificate_pem().await.unwrap(),
+        certificate
+    );
     // A different store gets a different key.
-    assert_ne!(world().sns.signing_certificate_pem(), certificate);
+    assert_ne!(
+        world().sns.signing_certificate_pem().await.unwrap(),
+        certificate
+    );
+}
+
+/// Verifies an envelope's `Signature` with the public key of `certificate_pem`, as a subscriber would.
+fn verify_signature(envelope: &Value, certificate_pem: &str) {
+    use base64::Engine as _;
+    use rsa::pkcs8::DecodePublicKey;
+    use x509_cert::der::{DecodePem, Encode};
+
+    let certificate = x509_cert::Certificate::from_pem(certificate_pem.as_bytes()).unwrap();
+    let spki = certificate
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .unwrap();
+    let key = rsa::PublicKey::from_public_key_der(&spki).unwrap();
+    let field = |name: &str| envelope[name].as_str();
+    let string_to_sign = wharf_sns::envelope::string_to_sign(&[
+        ("Message", field("Message")),
+        ("MessageId", field("MessageId")),
+        ("Subject", field("Subject")),
+        ("Timestamp", field("Timestamp")),
+        ("TopicArn", field("TopicArn")),
+        ("Type", field("Type")),
+    ]);
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(field("Signature").unwrap())
+        .unwrap();
+    key.pkcs1v15_verify::<sha1::Sha1>(string_to_sign.as_bytes(), &signature)
+        .unwrap_or_else(|e| panic!("signature does not verify ({e}) for {envelope:#}"));
+}
+
+/// The key pair is not generated when the engine opens but on first use, once even when the first uses are
+/// concurrent; when durable it is persisted then and loaded by the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_signing_key_is_generated_once_on_first_use_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(START);
+    let stored_key = |store: &Store| {
+        store
+            .get(wharf_store::Keyspace::Meta, wharf_sns::signing::STORE_KEY)
+            .unwrap()
+    };
+    let certificate = {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        let w = world_on(store.clone(), clock.clone());
+        assert!(stored_key(&store).is_none(), "generated at open");
+        let topic = w.topic("signed", &[]).await;
+        let (url, queue_arn) = w.queue("signed-inbox", &[]).await;
+        w.subscribe(&topic, "sqs", &queue_arn, &[]).await.unwrap();
+        // An SQS subscription needs no signed confirmation.
+        assert!(stored_key(&store).is_none());
+        // First uses at the same time: certificate requests and a publish (which signs) share one key.
+        let requests: Vec<_> = (0..8)
+            .map(|_| {
+                let sns = Arc::clone(&w.sns);
+                tokio::spawn(async move { sns.signing_certificate_pem().await.unwrap() })
+            })
+            .collect();
+        w.publish(publish_to(&topic, "signed hello")).await.unwrap();
+        let mut certificates = Vec::new();
+        for request in requests {
+            certificates.push(request.await.unwrap());
+        }
+        let certificate = w.sns.signing_certificate_pem().await.unwrap();
+        assert!(certificates.iter().all(|c| *c == certificate));
+        let record: serde_json::Value =
+            serde_json::from_slice(&stored_key(&store).expect("persisted")).unwrap();
+        assert_eq!(record["certificate"], certificate.as_str());
+        let messages = w.receive(&url).await;
+        assert_eq!(messages.len(), 1);
+        let envelope: Value = serde_json::from_str(&messages[0].body).unwrap();
+        verify_signature(&envelope, &certificate);
+        certificate
+    };
+    // A restart loads the stored key: same certificate, and what it signs verifies with it.
+    let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+    let w = world_on(store, clock);
+    assert_eq!(w.sns.signing_certificate_pem().await.unwrap(), certificate);
+    let topic = w.topic("signed", &[]).await;
+    let (url, _) = w.queue("signed-inbox", &[]).await;
+    w.receive(&url).await;
+    w.publish(publish_to(&topic, "after restart"))
+        .await
+        .unwrap();
+    let messages = w.receive(&url).await;
+    let envelope: Value = serde_json::from_str(&messages[0].body).unwrap();
+    assert_eq!(envelope["Message"], "after restart");
+    verify_signature(&envelope, &certificate);
 }
 
 #[tokio::test]
@@ -959,14 +1053,14 @@ async fn state_and_pending_deliveries_survive_a_restart() {
         .await
         .unwrap();
         assert_eq!(w.sns.pending_delivery_count(), 1);
-        let certificate = w.sns.signing_certificate_pem().to_string();
+        let certificate = w.sns.signing_certificate_pem().await.unwrap();
         assert!(certificate.starts_with("-----BEGIN CERTIFICATE-----"));
         (topic, sub, fifo_topic, original, certificate)
     };
     let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
     let w = world_on(store, clock);
     // The signing key pair survived: the same certificate is served.
-    assert_eq!(w.sns.signing_certificate_pem(), certificate);
+    assert_eq!(w.sns.signing_certificate_pem().await.unwrap(), certificate);
     let attributes = w
         .sns
         .get_topic_attributes(TopicArnInput {

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -96,16 +96,116 @@ impl Shared {
 }
 
 /// Per-keyspace memtable size (fjall's default is 64 MiB).
-const MAX_MEMTABLE_BYTES: u64 = 16 * 1024 * 1024;
-/// Journal size beyond which fjall flushes memtables (fjall's default is 512 MiB).
-const MAX_JOURNAL_BYTES: u64 = 128 * 1024 * 1024;
+const MAX_MEMTABLE_BYTES: u64 = 8 * 1024 * 1024;
+/// Journal size beyond which fjall flushes memtables (fjall's default is 512 MiB). It bounds the data
+/// held in memtables, during a load and after a crash (the journal is replayed into memtables).
+const MAX_JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
+/// Block cache (fjall's default is 32 MiB); the OS page cache sits behind it.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Slot of the store-internal range deletion keyspace in [`Tables`] (after the [`Keyspace`]s).
+const RANGES_SLOT: usize = Keyspace::COUNT;
+
+/// The fjall keyspaces, shared by the handles (reads), the writer and the reclaimer.
+///
+/// Creating a fjall keyspace costs a dozen or more fsyncs (its directory, its configuration in fjall's
+/// meta keyspace, ...), and fjall creates them one at a time: creating all of them at open made a first
+/// start on an empty directory take hundreds of milliseconds. So a keyspace that exists is opened at
+/// start-up (no fsync), and one that does not is created by the writer thread on the first group that
+/// writes into it. Until then it holds nothing: reads of it are empty, deletes in it are no-ops. The
+/// on-disk format is unchanged (a directory where every keyspace exists opens exactly as before).
+pub(crate) struct Tables {
+    db: Database,
+    /// Indexed by [`Keyspace::index`], then [`RANGES_SLOT`]; filled once, never emptied.
+    slots: Vec<OnceLock<fjall::Keyspace>>,
+    /// Serializes creations (only the writer creates, this is a safeguard).
+    create: Mutex<()>,
+    /// Test hook: make the next keyspace creation fail like an I/O error.
+    #[cfg(test)]
+    fail_next_create: AtomicBool,
+}
+
+impl Tables {
+    fn name(slot: usize) -> &'static str {
+        Keyspace::ALL
+            .get(slot)
+            .map_or(RANGES_KEYSPACE, |ks| ks.name())
+    }
+
+    fn options(slot: usize) -> KeyspaceCreateOptions {
+        if slot == RANGES_SLOT {
+            KeyspaceCreateOptions::default()
+        } else {
+            KeyspaceCreateOptions::default().max_memtable_size(MAX_MEMTABLE_BYTES)
+        }
+    }
+
+    /// Opens the keyspaces that exist in `db` (opening an existing keyspace writes nothing).
+    fn open(db: &Database) -> Result<Tables, StoreError> {
+        let slots: Vec<OnceLock<fjall::Keyspace>> =
+            (0..=RANGES_SLOT).map(|_| OnceLock::new()).collect();
+        for (slot, cell) in slots.iter().enumerate() {
+            let name = Self::name(slot);
+            if db.keyspace_exists(name) {
+                let keyspace = db.keyspace(name, || Self::options(slot))?;
+                let _ = cell.set(keyspace);
+            }
+        }
+        Ok(Tables {
+            db: db.clone(),
+            slots,
+            create: Mutex::new(()),
+            #[cfg(test)]
+            fail_next_create: AtomicBool::new(false),
+        })
+    }
+
+    /// The keyspace `ks`, if it exists (`None`: it was never written to, so it is empty).
+    pub(crate) fn get(&self, ks: Keyspace) -> Option<&fjall::Keyspace> {
+        self.slots[ks.index()].get()
+    }
+
+    fn ranges(&self) -> Option<&fjall::Keyspace> {
+        self.slots[RANGES_SLOT].get()
+    }
+
+    /// The keyspace in `slot`, created (durably, by fjall) if it does not exist yet.
+    fn get_or_create(&self, slot: usize) -> Result<&fjall::Keyspace, StoreError> {
+        if let Some(keyspace) = self.slots[slot].get() {
+            return Ok(keyspace);
+        }
+        let _creating = self.create.lock();
+        if let Some(keyspace) = self.slots[slot].get() {
+            return Ok(keyspace);
+        }
+        let name = Self::name(slot);
+        #[cfg(test)]
+        if self.fail_next_create.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Io(std::io::Error::other(format!(
+                "injected failure creating keyspace {name}"
+            ))));
+        }
+        let keyspace = self.db.keyspace(name, || Self::options(slot))?;
+        tracing::debug!(keyspace = name, "created keyspace on its first write");
+        Ok(self.slots[slot].get_or_init(|| keyspace))
+    }
+
+    /// Test hook: the names of the keyspaces that exist.
+    #[cfg(test)]
+    pub(crate) fn existing(&self) -> Vec<&'static str> {
+        (0..=RANGES_SLOT)
+            .filter(|&slot| self.slots[slot].get().is_some())
+            .map(Self::name)
+            .collect()
+    }
+}
 
 pub(crate) struct DiskStore {
     tx: Option<mpsc::Sender<Msg>>,
     writer: Option<JoinHandle<()>>,
     reclaimer: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
-    keyspaces: Vec<fjall::Keyspace>,
+    tables: Arc<Tables>,
     db: Database,
     // Dropped last: the directory stays locked until fjall has shut down.
     _lock: File,
@@ -119,20 +219,15 @@ impl DiskStore {
         // unflushed journal is replayed into memtables at start-up).
         let db = Database::builder(path.join(dir::ENGINE_DIR))
             .max_journaling_size(MAX_JOURNAL_BYTES)
+            .cache_size(CACHE_BYTES)
             .open()?;
-        let keyspaces = Keyspace::ALL
-            .iter()
-            .map(|ks| {
-                db.keyspace(ks.name(), || {
-                    KeyspaceCreateOptions::default().max_memtable_size(MAX_MEMTABLE_BYTES)
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let ranges_ks = db.keyspace(RANGES_KEYSPACE, KeyspaceCreateOptions::default)?;
+        let tables = Arc::new(Tables::open(&db)?);
         let mut ranges = RangeSet::new();
-        for guard in ranges_ks.iter() {
-            let (key, value) = guard.into_inner()?;
-            ranges.load_record(&key, &value)?;
+        if let Some(ranges_ks) = tables.ranges() {
+            for guard in ranges_ks.iter() {
+                let (key, value) = guard.into_inner()?;
+                ranges.load_record(&key, &value)?;
+            }
         }
         if !ranges.is_empty() {
             tracing::info!(
@@ -161,8 +256,7 @@ impl DiskStore {
         let writer = Writer {
             rx,
             db: db.clone(),
-            keyspaces: keyspaces.clone(),
-            ranges_ks,
+            tables: Arc::clone(&tables),
             shared: Arc::clone(&shared),
             policy,
             last_sync: Instant::now(),
@@ -175,7 +269,7 @@ impl DiskStore {
             tx: tx.clone(),
             shared: Arc::clone(&shared),
             db: db.clone(),
-            keyspaces: keyspaces.clone(),
+            tables: Arc::clone(&tables),
         };
         let reclaimer = match std::thread::Builder::new()
             .name("wharf-store-reclaim".into())
@@ -194,7 +288,7 @@ impl DiskStore {
             writer: Some(handle),
             reclaimer: Some(reclaimer),
             shared,
-            keyspaces,
+            tables,
             db,
             _lock: lock,
         })
@@ -232,7 +326,11 @@ impl DiskStore {
         if ranges.covers(ks, key) {
             return Ok(None);
         }
-        Ok(snapshot.get(self.keyspace(ks), key)?.map(|v| v.to_vec()))
+        // A keyspace created after the snapshot was taken holds nothing the snapshot sees.
+        let Some(keyspace) = self.tables.get(ks) else {
+            return Ok(None);
+        };
+        Ok(snapshot.get(keyspace, key)?.map(|v| v.to_vec()))
     }
 
     /// Calls `visit` with every visible pair of `ks` in `start..end` (`end: None`: to the last key), in
@@ -247,7 +345,9 @@ impl DiskStore {
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
         let (snapshot, ranges) = self.view();
-        let keyspace = self.keyspace(ks);
+        let Some(keyspace) = self.tables.get(ks) else {
+            return Ok(());
+        };
         let mut parts = if ranges.has_any(ks) {
             ranges.gaps(ks, start, end)
         } else {
@@ -319,11 +419,25 @@ impl DiskStore {
     /// Test hook: every key physically present in `ks` (hidden or not), except the anchor.
     #[cfg(test)]
     pub(crate) fn raw_len(&self, ks: Keyspace) -> usize {
-        self.keyspace(ks)
-            .iter()
-            .filter_map(|guard| guard.key().ok())
-            .filter(|key| &**key != ANCHOR_KEY)
-            .count()
+        self.tables.get(ks).map_or(0, |keyspace| {
+            keyspace
+                .iter()
+                .filter_map(|guard| guard.key().ok())
+                .filter(|key| &**key != ANCHOR_KEY)
+                .count()
+        })
+    }
+
+    /// Test hook: the names of the fjall keyspaces that exist.
+    #[cfg(test)]
+    pub(crate) fn existing_keyspaces(&self) -> Vec<&'static str> {
+        self.tables.existing()
+    }
+
+    /// Test hook: make the next keyspace creation fail.
+    #[cfg(test)]
+    pub(crate) fn fail_next_create(&self) {
+        self.tables.fail_next_create.store(true, Ordering::SeqCst);
     }
 
     /// Test hook: limits the reclaimer to `steps` more steps (`u64::MAX`: unlimited).
@@ -343,7 +457,7 @@ impl DiskStore {
     /// Test hook: flushes every memtable and runs a major compaction of every keyspace.
     #[cfg(test)]
     pub(crate) fn compact(&self) -> Result<(), StoreError> {
-        for keyspace in &self.keyspaces {
+        for keyspace in Keyspace::ALL.iter().filter_map(|&ks| self.tables.get(ks)) {
             keyspace.rotate_memtable_and_wait()?;
             keyspace.major_compact()?;
         }
@@ -353,7 +467,10 @@ impl DiskStore {
     /// Test hook: flushes the memtable of `ks` (fjall then also unlinks unreferenced table files).
     #[cfg(test)]
     pub(crate) fn rotate(&self, ks: Keyspace) -> Result<(), StoreError> {
-        Ok(self.keyspace(ks).rotate_memtable_and_wait()?)
+        match self.tables.get(ks) {
+            Some(keyspace) => Ok(keyspace.rotate_memtable_and_wait()?),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn stats(&self) -> StoreStats {
@@ -367,10 +484,6 @@ impl DiskStore {
     #[cfg(test)]
     pub(crate) fn fail_next_write(&self) {
         self.shared.fail_next_write.store(true, Ordering::SeqCst);
-    }
-
-    fn keyspace(&self, ks: Keyspace) -> &fjall::Keyspace {
-        &self.keyspaces[ks.index()]
     }
 }
 
@@ -420,9 +533,8 @@ pub(crate) fn submit_to(tx: &mpsc::Sender<Msg>, shared: &Shared, batch: Batch) -
 struct Writer {
     rx: mpsc::Receiver<Msg>,
     db: Database,
-    keyspaces: Vec<fjall::Keyspace>,
-    /// The store-internal keyspace of range deletion records.
-    ranges_ks: fjall::Keyspace,
+    /// The keyspaces; the writer creates those a group writes into.
+    tables: Arc<Tables>,
     shared: Arc<Shared>,
     policy: FsyncPolicy,
     /// When the journal was last fsynced (`Interval` policy).
@@ -580,8 +692,25 @@ impl Writer {
                 "injected write failure",
             )));
         }
+        // Keyspaces are created on their first write (see `Tables`); a failed creation fails the group
+        // like a failed journal write. Deletions in a keyspace that does not exist have nothing to delete.
+        let mut targets = Vec::with_capacity(Keyspace::COUNT);
+        for (slot, map) in pending.into_iter().enumerate() {
+            if map.values().any(Option::is_some) {
+                targets.push((self.tables.get_or_create(slot)?, map));
+            } else if let Some(keyspace) = self.tables.slots[slot].get() {
+                if !map.is_empty() {
+                    targets.push((keyspace, map));
+                }
+            }
+        }
+        let ranges_ks = if records.is_empty() {
+            None
+        } else {
+            Some(self.tables.get_or_create(RANGES_SLOT)?)
+        };
         let mut wb = self.db.batch().durability(Some(mode));
-        for (ks, map) in self.keyspaces.iter().zip(pending) {
+        for (ks, map) in targets {
             for (key, value) in map {
                 match value {
                     Some(value) => wb.insert(ks, key, value),
@@ -589,11 +718,18 @@ impl Writer {
                 }
             }
         }
-        for (key, value) in records {
-            match value {
-                Some(value) => wb.insert(&self.ranges_ks, key, value),
-                None => wb.remove(&self.ranges_ks, key),
+        if let Some(ranges_ks) = ranges_ks {
+            for (key, value) in records {
+                match value {
+                    Some(value) => wb.insert(ranges_ks, key, value),
+                    None => wb.remove(ranges_ks, key),
+                }
             }
+        }
+        if wb.is_empty() {
+            // Only deletions in keyspaces that do not exist: nothing to write.
+            ranges.publish(&shared, None);
+            return Ok(());
         }
         // Readers see the new range deletions together with the data of the group.
         let published = ranges.changed.is_some().then(|| shared.ranges.set.write());
@@ -636,10 +772,12 @@ impl Writer {
         for (_, value) in map.range_mut(bounds(&start, end.as_deref())) {
             *value = None;
         }
-        for guard in self.keyspaces[ks.index()].range(bounds(&start, end.as_deref())) {
-            let key = guard.key()?;
-            if &*key != ANCHOR_KEY {
-                map.insert(key.to_vec(), None);
+        if let Some(keyspace) = self.tables.get(ks) {
+            for guard in keyspace.range(bounds(&start, end.as_deref())) {
+                let key = guard.key()?;
+                if &*key != ANCHOR_KEY {
+                    map.insert(key.to_vec(), None);
+                }
             }
         }
         Ok(())

@@ -23,6 +23,10 @@
 //!              then 0 (no end) or 1 + end key)
 //! ```
 //!
+//! A fjall keyspace is created on the first write into it (by the writer thread, before the group's
+//! fjall batch is built; creating one costs fjall a dozen fsyncs), not at open: a fresh directory has
+//! none, and reads of a keyspace that does not exist yet are empty. Opening opens the ones that exist.
+//!
 //! A second `open` of a locked directory fails with [`StoreError::Locked`]; a
 //! directory with a newer `FORMAT` is refused with
 //! [`StoreError::UnsupportedFormat`]. Format 1 (no range deletions) is upgraded in

@@ -29,7 +29,7 @@ use std::time::Duration;
 use fjall::{AbstractTree, Database, Readable};
 
 use crate::batch::Op;
-use crate::disk::{submit_to, Msg, Shared};
+use crate::disk::{submit_to, Msg, Shared, Tables};
 use crate::ranges::{end_le, successor, Tomb, ANCHOR_KEY};
 use crate::{Batch, Keyspace, StoreError};
 
@@ -65,7 +65,8 @@ pub(crate) struct Reclaimer {
     pub(crate) tx: mpsc::Sender<Msg>,
     pub(crate) shared: Arc<Shared>,
     pub(crate) db: Database,
-    pub(crate) keyspaces: Vec<fjall::Keyspace>,
+    /// The keyspaces (one that does not exist holds no key to reclaim; the writer creates them).
+    pub(crate) tables: Arc<Tables>,
 }
 
 impl Reclaimer {
@@ -165,12 +166,12 @@ impl Reclaimer {
         end: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<Vec<u8>>, StoreError> {
-        let snapshot = self.db.snapshot();
         let mut out = Vec::new();
-        for guard in snapshot.range(
-            &self.keyspaces[ks.index()],
-            crate::ranges::bounds(from, end),
-        ) {
+        let Some(keyspace) = self.tables.get(ks) else {
+            return Ok(out);
+        };
+        let snapshot = self.db.snapshot();
+        for guard in snapshot.range(keyspace, crate::ranges::bounds(from, end)) {
             let key = guard.key()?;
             if &*key != ANCHOR_KEY {
                 out.push(key.to_vec());
@@ -213,7 +214,10 @@ impl Reclaimer {
 
         // Whole tables first. The anchor must be in a table before any table is dropped (see above).
         self.commit(vec![Op::Anchor { ks }])?;
-        let keyspace = &self.keyspaces[ks.index()];
+        // The anchor's write created the keyspace if needed (it holds more than CHUNK keys anyway).
+        let keyspace = self.tables.get(ks).ok_or_else(|| {
+            StoreError::Engine(format!("keyspace {} vanished during a reclaim", ks.name()))
+        })?;
         keyspace.rotate_memtable_and_wait()?;
         while keyspace.tree.sealed_memtable_count() > 0 {
             if self.stopping() {

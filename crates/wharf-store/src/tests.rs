@@ -903,3 +903,207 @@ fn disk_space_measurement() {
         started.elapsed()
     );
 }
+
+/// Every read path of `ks` returns nothing.
+fn assert_empty(store: &Store, ks: Keyspace) {
+    assert_eq!(store.get(ks, b"k").unwrap(), None);
+    assert!(store.scan_prefix(ks, b"").unwrap().is_empty());
+    assert!(store
+        .scan_range(ks, b"", b"\xff", 10, false)
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .scan_range(ks, b"", b"\xff", 10, true)
+        .unwrap()
+        .is_empty());
+    let mut seen = 0;
+    store.visit_prefix(ks, b"", &mut |_, _| seen += 1).unwrap();
+    assert_eq!(seen, 0);
+}
+
+#[test]
+fn a_fresh_directory_creates_no_keyspace_until_a_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = disk(&dir);
+    assert!(store.disk().existing_keyspaces().is_empty());
+    // Reads (start-up recovery reads every keyspace) create nothing.
+    for ks in Keyspace::ALL {
+        assert_empty(&store, ks);
+    }
+    // Deletions in keyspaces that do not exist have nothing to delete: no keyspace, no write.
+    let mut b = Batch::new();
+    b.delete(Keyspace::SqsState, "gone");
+    b.delete(Keyspace::Meta, "gone");
+    store.submit(b).wait().unwrap();
+    assert!(store.disk().existing_keyspaces().is_empty());
+    assert_eq!(store.stats().commits, 0);
+
+    // The first write creates exactly the keyspaces it writes into.
+    let mut b = Batch::new();
+    b.put(Keyspace::SqsQueues, "q", "1");
+    b.delete(Keyspace::SqsState, "gone");
+    store.submit(b).wait().unwrap();
+    assert_eq!(store.disk().existing_keyspaces(), vec!["sqs_queues"]);
+    assert_eq!(
+        store.get(Keyspace::SqsQueues, b"q").unwrap(),
+        Some(b"1".to_vec())
+    );
+    assert_empty(&store, Keyspace::SqsState);
+    let mut b = Batch::new();
+    b.put(Keyspace::Meta, "m", "2");
+    b.put(Keyspace::SqsQueues, "r", "3");
+    store.submit(b).wait().unwrap();
+    assert_eq!(
+        store.disk().existing_keyspaces(),
+        vec!["meta", "sqs_queues"]
+    );
+    drop(store);
+
+    // A restart opens what exists, and only that.
+    let store = disk(&dir);
+    assert_eq!(
+        store.disk().existing_keyspaces(),
+        vec!["meta", "sqs_queues"]
+    );
+    assert_eq!(
+        store.scan_prefix(Keyspace::SqsQueues, b"").unwrap(),
+        pairs(&[("q", "1"), ("r", "3")])
+    );
+    assert_eq!(
+        store.get(Keyspace::Meta, b"m").unwrap(),
+        Some(b"2".to_vec())
+    );
+    assert_empty(&store, Keyspace::KinesisRecords);
+    // A keyspace first written after a restart survives the next one too.
+    let mut b = Batch::new();
+    b.put(Keyspace::KinesisRecords, "r", "4");
+    store.submit(b).wait().unwrap();
+    drop(store);
+    let store = disk(&dir);
+    assert_eq!(
+        store.disk().existing_keyspaces(),
+        vec!["meta", "sqs_queues", "kinesis_records"]
+    );
+    assert_eq!(
+        store.get(Keyspace::KinesisRecords, b"r").unwrap(),
+        Some(b"4".to_vec())
+    );
+}
+
+/// A directory where every keyspace exists (as every earlier version created them at open) opens as
+/// before, without creating anything.
+#[test]
+fn a_directory_with_every_keyspace_opens_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = disk(&dir);
+        let mut b = Batch::new();
+        for ks in Keyspace::ALL {
+            b.put(ks, "k", ks.name());
+        }
+        b.delete_prefix(Keyspace::SqsDedup, "x/");
+        store.submit(b).wait().unwrap();
+        assert_eq!(store.disk().existing_keyspaces().len(), Keyspace::COUNT + 1);
+    }
+    let store = disk(&dir);
+    assert_eq!(store.disk().existing_keyspaces().len(), Keyspace::COUNT + 1);
+    for ks in Keyspace::ALL {
+        assert_eq!(
+            store.get(ks, b"k").unwrap(),
+            Some(ks.name().as_bytes().to_vec())
+        );
+    }
+}
+
+#[test]
+fn range_deletes_work_on_lazily_created_keyspaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = disk(&dir);
+    // A range deletion in a keyspace that does not exist records the range (creating only the range
+    // keyspace), hides nothing, and a later write into it lands.
+    let mut b = Batch::new();
+    b.delete_prefix(Keyspace::SnsMeta, "p/");
+    store.submit(b).wait().unwrap();
+    assert_eq!(store.disk().existing_keyspaces(), vec!["store_ranges"]);
+    wait_reclaimed(&store);
+    let mut b = Batch::new();
+    b.put(Keyspace::SnsMeta, "p/1", "new");
+    store.submit(b).wait().unwrap();
+    assert_eq!(
+        store.scan_prefix(Keyspace::SnsMeta, b"p/").unwrap(),
+        pairs(&[("p/1", "new")])
+    );
+
+    // Written, deleted and written again in one group of a keyspace created by that group.
+    let ks = Keyspace::SqsDedup;
+    let mut b = Batch::new();
+    b.put(ks, "a/1", "old");
+    b.put(ks, "b/1", "keep");
+    b.delete_prefix(ks, "a/");
+    b.put(ks, "a/2", "new");
+    store.submit(b).wait().unwrap();
+    assert_eq!(
+        store.scan_prefix(ks, b"").unwrap(),
+        pairs(&[("a/2", "new"), ("b/1", "keep")])
+    );
+
+    // A range larger than one reclaim chunk (tables dropped) in a keyspace created by its first write.
+    let ks = Keyspace::KinesisRecords;
+    store.disk().set_reclaim_budget(0);
+    put_many(&store, ks, "s1", 3 * crate::reclaim::CHUNK, b"v");
+    put_many(&store, ks, "s2", 10, b"v");
+    store.disk().compact().unwrap();
+    let mut b = Batch::new();
+    b.delete_prefix(ks, "s1/");
+    store.submit(b).wait().unwrap();
+    assert!(store.scan_prefix(ks, b"s1/").unwrap().is_empty());
+    store.disk().set_reclaim_budget(u64::MAX);
+    wait_reclaimed(&store);
+    assert_eq!(store.disk().raw_len(ks), 10);
+    drop(store);
+    let store = disk(&dir);
+    assert_eq!(store.pending_range_deletes(), 0);
+    assert_eq!(store.scan_prefix(ks, b"").unwrap().len(), 10);
+    assert_eq!(store.disk().raw_len(ks), 10);
+    assert_eq!(
+        store.scan_prefix(Keyspace::SqsDedup, b"a/").unwrap(),
+        pairs(&[("a/2", "new")])
+    );
+    assert_eq!(
+        store.get(Keyspace::SnsMeta, b"p/1").unwrap(),
+        Some(b"new".to_vec())
+    );
+}
+
+#[test]
+fn a_failed_keyspace_creation_poisons_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = disk(&dir);
+    let mut b = Batch::new();
+    b.put(Keyspace::Meta, "before", "1");
+    store.submit(b).wait().unwrap();
+
+    store.disk().fail_next_create();
+    let mut b = Batch::new();
+    b.put(Keyspace::Meta, "failed", "1");
+    b.put(Keyspace::SqsQueues, "failed", "1");
+    let err = store.submit(b).wait().unwrap_err();
+    assert!(matches!(err, StoreError::Io(_)), "{err:?}");
+    let mut b = Batch::new();
+    b.put(Keyspace::Meta, "after", "1");
+    let err = store.submit(b).wait().unwrap_err();
+    assert!(matches!(err, StoreError::Poisoned(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("creating keyspace sqs_queues"),
+        "{err}"
+    );
+    assert_eq!(store.get(Keyspace::Meta, b"failed").unwrap(), None);
+    assert_empty(&store, Keyspace::SqsQueues);
+    drop(store);
+    let store = disk(&dir);
+    assert_eq!(
+        store.scan_prefix(Keyspace::Meta, b"").unwrap(),
+        pairs(&[("before", "1")])
+    );
+    assert_empty(&store, Keyspace::SqsQueues);
+}

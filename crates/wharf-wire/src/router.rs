@@ -105,8 +105,16 @@ impl App {
             }
             (&Method::GET, "/_wharf/info") => return plain_json(StatusCode::OK, self.admin.info()),
             (&Method::GET, "/_wharf/sns/SimpleNotificationService.pem") => {
-                let pem = self.sns.signing_certificate_pem().to_string();
-                return respond(StatusCode::OK, "application/x-pem-file", pem, &request_id());
+                // The first request may generate the signing key (on the blocking pool).
+                return match self.sns.signing_certificate_pem().await {
+                    Ok(pem) => {
+                        respond(StatusCode::OK, "application/x-pem-file", pem, &request_id())
+                    }
+                    Err(error) => plain_json(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        serde_json::json!({"message": error.message}),
+                    ),
+                };
             }
             (&Method::POST, "/_wharf/reset") => {
                 if !self.admin.reset_enabled() {

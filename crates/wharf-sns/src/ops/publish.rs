@@ -534,7 +534,7 @@ impl Sns {
                                 envelope::notification_string_to_sign(&notification),
                                 published.signature_version,
                             )
-                            .await;
+                            .await?;
                         signatures.push((message, signature.clone()));
                         signature
                     }

@@ -15,6 +15,7 @@ use crate::envelope;
 use crate::error::{SnsError, SnsResult};
 use crate::model::*;
 use crate::ops::platform::OutboxEntry;
+use crate::signing::Signer;
 use crate::util::{page, parse_arn, random_hex, PAGE_SIZE};
 use crate::{await_commit, persist, Registry, Sns, Subscription};
 
@@ -152,6 +153,12 @@ impl Sns {
         let filter = compile_filter(&attributes)?;
         // A pending subscription past its lifetime is gone, even if the worker has not swept it yet.
         self.expire_pending_subscriptions().await?;
+        // The confirmation is signed under the registry lock: have the key ready (its first use generates it).
+        let signer = if confirmed_at_once(&protocol) {
+            None
+        } else {
+            Some(self.signer().await?)
+        };
         let now = self.now();
         let (subscription, created, commit) = {
             let mut registry = self.registry.write();
@@ -209,8 +216,9 @@ impl Sns {
                     .unwrap_or_else(|| "1".into());
                 let mut batch = Batch::new();
                 persist::put_subscription(&mut batch, &subscription);
-                if !subscription.confirmed {
+                if let (false, Some(signer)) = (subscription.confirmed, &signer) {
                     self.send_confirmation(
+                        signer,
                         &mut batch,
                         &subscription,
                         "SubscriptionConfirmation",
@@ -248,6 +256,7 @@ impl Sns {
     /// outbox entry for email.
     fn send_confirmation(
         &self,
+        signer: &Signer,
         batch: &mut Batch,
         sub: &Subscription,
         kind: &str,
@@ -257,7 +266,7 @@ impl Sns {
         let message_id = uuid::Uuid::new_v4().to_string();
         let body = envelope::confirmation(
             self.base_url(),
-            self.signer(),
+            signer,
             kind,
             &message_id,
             &sub.token,
@@ -432,6 +441,20 @@ impl Sns {
     pub async fn unsubscribe(&self, input: SubscriptionArnInput) -> SnsResult<Empty> {
         let arn = required(&input.subscription_arn, "SubscriptionArn")?;
         self.check_subscription_arn(arn)?;
+        // An HTTP/S subscriber is told with a signed UnsubscribeConfirmation, made under the registry lock:
+        // have the key ready first.
+        let http = |sub: &Subscription| matches!(sub.protocol.as_str(), "http" | "https");
+        let needs_key = self
+            .registry
+            .read()
+            .subscriptions
+            .get(arn)
+            .is_some_and(|s| http(s));
+        let signer = if needs_key {
+            Some(self.signer().await?)
+        } else {
+            None
+        };
         let (notify, commit) = {
             let mut registry = self.registry.write();
             let Some(sub) = registry.subscriptions.remove(arn) else {
@@ -448,9 +471,11 @@ impl Sns {
                 }
                 persist::put_topic(&mut batch, entry);
             }
-            let notify = sub.confirmed && matches!(sub.protocol.as_str(), "http" | "https");
-            if notify {
+            // (A subscription's protocol never changes: `signer` is there for every HTTP/S one.)
+            let notify = sub.confirmed && http(&sub) && signer.is_some();
+            if let (true, Some(signer)) = (notify, &signer) {
                 self.send_confirmation(
+                    signer,
                     &mut batch,
                     &sub,
                     "UnsubscribeConfirmation",
