@@ -1742,7 +1742,9 @@ async fn a_restart_finishes_interrupted_transitions() {
         assert!(out.next_shard_iterator.is_none());
     }
     assert_eq!(describe(&kinesis, "later").shards, settled);
-    // Only the two live streams' records remain.
+    // Only the two live streams' records remain (recovery's removal of the deleted ones is committed in
+    // the background: wait for everything submitted so far).
+    kinesis.store.flush().unwrap();
     let ids: std::collections::BTreeSet<Vec<u8>> = kinesis
         .store
         .scan_prefix(wharf_store::Keyspace::KinesisRecords, b"")
