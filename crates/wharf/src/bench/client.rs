@@ -264,20 +264,7 @@ pub struct SqsClient {
 
 impl SqsClient {
     pub fn new(endpoint: &str, protocol: Protocol) -> anyhow::Result<SqsClient> {
-        let base = endpoint.trim_end_matches('/');
-        let uri: Uri = format!("{base}/")
-            .parse()
-            .map_err(|e| anyhow::anyhow!("invalid endpoint URL {endpoint}: {e}"))?;
-        if uri.scheme_str() != Some("http") {
-            anyhow::bail!("endpoint {endpoint}: only http:// endpoints are supported");
-        }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(5)));
-        let http = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(1)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
+        let (http, uri) = http_client(endpoint)?;
         Ok(SqsClient {
             http,
             uri,
@@ -394,6 +381,26 @@ fn target_header(action: &'static str) -> HeaderValue {
         "DeleteMessageBatch" => "AmazonSQS.DeleteMessageBatch",
         _ => unreachable!("every Op has a target"),
     })
+}
+
+/// An HTTP/1.1 client keeping (at most) one keep-alive connection to `endpoint`, and the endpoint's root
+/// URI. Only `http://` endpoints are supported.
+pub fn http_client(endpoint: &str) -> anyhow::Result<(Client<HttpConnector, Full<Bytes>>, Uri)> {
+    let base = endpoint.trim_end_matches('/');
+    let uri: Uri = format!("{base}/")
+        .parse()
+        .map_err(|e| anyhow::anyhow!("invalid endpoint URL {endpoint}: {e}"))?;
+    if uri.scheme_str() != Some("http") {
+        anyhow::bail!("endpoint {endpoint}: only http:// endpoints are supported");
+    }
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(Duration::from_secs(5)));
+    let http = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(1)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build(connector);
+    Ok((http, uri))
 }
 
 /// Sends `request` and reads the whole response: its body when the status is 2xx, else the AWS error it

@@ -32,13 +32,12 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::time::sleep_until;
 
-use super::client::{decode_error, CallError, Protocol};
+use super::client::{decode_error, http_client, CallError, Protocol};
 use super::process::{self, ChildServer};
 use super::report::{
     cpu_seconds, group_digits, peak_rss_kib, ratio, render_tail, LatencySummary, Machine,
@@ -191,20 +190,7 @@ struct KinesisClient {
 
 impl KinesisClient {
     fn new(endpoint: &str) -> anyhow::Result<KinesisClient> {
-        let base = endpoint.trim_end_matches('/');
-        let uri: Uri = format!("{base}/")
-            .parse()
-            .map_err(|e| anyhow::anyhow!("invalid endpoint URL {endpoint}: {e}"))?;
-        if uri.scheme_str() != Some("http") {
-            anyhow::bail!("endpoint {endpoint}: only http:// endpoints are supported");
-        }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(5)));
-        let http = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(1)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
+        let (http, uri) = http_client(endpoint)?;
         Ok(KinesisClient { http, uri })
     }
 

@@ -22,12 +22,11 @@ use http::{header, HeaderValue, Method, Request, Uri};
 use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::client::{
-    round_trip, transport, xml_elements, xml_unescape, CallError, Protocol, SqsClient,
+    http_client, round_trip, transport, xml_elements, xml_unescape, CallError, Protocol, SqsClient,
 };
 use super::process::{self, ChildServer};
 use super::report::{
@@ -135,20 +134,7 @@ struct SnsClient {
 
 impl SnsClient {
     fn new(endpoint: &str) -> anyhow::Result<SnsClient> {
-        let base = endpoint.trim_end_matches('/');
-        let uri: Uri = format!("{base}/")
-            .parse()
-            .map_err(|e| anyhow::anyhow!("invalid endpoint URL {endpoint}: {e}"))?;
-        if uri.scheme_str() != Some("http") {
-            anyhow::bail!("endpoint {endpoint}: only http:// endpoints are supported");
-        }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(5)));
-        let http = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(1)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
+        let (http, uri) = http_client(endpoint)?;
         Ok(SnsClient { http, uri })
     }
 
