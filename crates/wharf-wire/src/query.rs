@@ -15,13 +15,28 @@ const INTEGER_PARAMETERS: &[&str] = &[
     "MaxNumberOfMessagesPerSecond",
 ];
 
+/// Query parameters as a tree: `Attribute.1.Name=x` is the path `Attribute` → `1` → `Name`. SQS and SNS
+/// each convert it to their JSON input shapes.
 #[derive(Debug, Default)]
-struct Node {
-    value: Option<String>,
-    children: BTreeMap<String, Node>,
+pub(crate) struct Node {
+    pub(crate) value: Option<String>,
+    pub(crate) children: BTreeMap<String, Node>,
 }
 
 impl Node {
+    /// The tree of `params`, without the `Action` and `Version` parameters.
+    pub(crate) fn from_params(params: &[(String, String)]) -> Node {
+        let mut root = Node::default();
+        for (key, value) in params {
+            if key == "Action" || key == "Version" {
+                continue;
+            }
+            let path: Vec<&str> = key.split('.').collect();
+            root.insert(&path, value.clone());
+        }
+        root
+    }
+
     fn insert(&mut self, path: &[&str], value: String) {
         match path.split_first() {
             None => self.value = Some(value),
@@ -34,7 +49,7 @@ impl Node {
     }
 
     /// Children with numeric keys, in index order (the flattened lists of the Query protocol).
-    fn items(&self) -> Vec<&Node> {
+    pub(crate) fn items(&self) -> Vec<&Node> {
         let mut items: Vec<(u64, &Node)> = self
             .children
             .iter()
@@ -44,8 +59,9 @@ impl Node {
         items.into_iter().map(|(_, node)| node).collect()
     }
 
-    fn text(&self, key: &str) -> Option<String> {
-        self.children.get(key).and_then(|n| n.value.clone())
+    /// The text of child `key`.
+    pub(crate) fn text(&self, key: &str) -> Option<&str> {
+        self.children.get(key).and_then(|n| n.value.as_deref())
     }
 
     fn strings(&self) -> Value {
@@ -62,7 +78,8 @@ impl Node {
         let mut map = Map::new();
         for item in self.items() {
             if let Some(k) = item.text(key) {
-                map.insert(k, Value::String(item.text(value).unwrap_or_default()));
+                let v = item.text(value).unwrap_or_default();
+                map.insert(k.to_string(), Value::String(v.to_string()));
             }
         }
         Value::Object(map)
@@ -92,7 +109,7 @@ impl Node {
                     }
                 }
             }
-            map.insert(name, Value::Object(value));
+            map.insert(name.to_string(), Value::Object(value));
         }
         Value::Object(map)
     }
@@ -107,15 +124,7 @@ pub struct QueryError {
 
 /// Folds Query parameters into the JSON shape of `action`'s input.
 pub fn to_json(action: &str, params: &[(String, String)]) -> Result<Value, QueryError> {
-    let mut root = Node::default();
-    for (key, value) in params {
-        if key == "Action" || key == "Version" {
-            continue;
-        }
-        let path: Vec<&str> = key.split('.').collect();
-        root.insert(&path, value.clone());
-    }
-    convert_object(action, &root)
+    convert_object(action, &Node::from_params(params))
 }
 
 fn convert_object(action: &str, node: &Node) -> Result<Value, QueryError> {

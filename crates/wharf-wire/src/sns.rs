@@ -4,10 +4,10 @@
 //! and `.Value.DataType/StringValue/BinaryValue`), and responses wrap lists in `<Name><member>` and maps
 //! in `<Name><entry><key/><value/></entry>`.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use crate::query::Node;
 use quick_xml::escape::escape;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -94,39 +94,8 @@ const NO_RESULT: &[&str] = &[
 /// Output members that are maps (`<entry><key/><value/></entry>`).
 const MAP_MEMBERS: &[&str] = &["Attributes", "attributes"];
 
-#[derive(Debug, Default)]
-struct Node {
-    value: Option<String>,
-    children: BTreeMap<String, Node>,
-}
-
+/// SNS's conversion of the Query parameter tree (shared with SQS, `crate::query`).
 impl Node {
-    fn insert(&mut self, path: &[&str], value: String) {
-        match path.split_first() {
-            None => self.value = Some(value),
-            Some((head, rest)) => self
-                .children
-                .entry((*head).to_string())
-                .or_default()
-                .insert(rest, value),
-        }
-    }
-
-    /// Children with numeric keys, in index order.
-    fn items(&self) -> Vec<&Node> {
-        let mut items: Vec<(u64, &Node)> = self
-            .children
-            .iter()
-            .filter_map(|(k, v)| k.parse::<u64>().ok().map(|i| (i, v)))
-            .collect();
-        items.sort_by_key(|(i, _)| *i);
-        items.into_iter().map(|(_, node)| node).collect()
-    }
-
-    fn text(&self, key: &str) -> Option<&str> {
-        self.children.get(key).and_then(|n| n.value.as_deref())
-    }
-
     /// A node as a JSON value: `member` lists, `entry` maps, structures, or text. An empty scalar stands
     /// for an absent member (botocore sends `Name=` for an empty list), except inside a map value.
     fn to_value(&self) -> Option<Value> {
@@ -184,15 +153,9 @@ impl Node {
 
 /// Folds SNS Query parameters into the JSON shape of the action's input.
 pub fn to_json(params: &[(String, String)]) -> Value {
-    let mut root = Node::default();
-    for (key, value) in params {
-        if key == "Action" || key == "Version" {
-            continue;
-        }
-        let path: Vec<&str> = key.split('.').collect();
-        root.insert(&path, value.clone());
-    }
-    root.to_value().unwrap_or(Value::Object(Map::new()))
+    Node::from_params(params)
+        .to_value()
+        .unwrap_or(Value::Object(Map::new()))
 }
 
 fn decode<T: DeserializeOwned>(input: &Value) -> Result<T, SnsError> {
