@@ -24,7 +24,7 @@ use wharf_store::{Batch, Keyspace, Store};
 
 use crate::error::{SnsError, SnsResult};
 use crate::persist;
-use crate::util::civil_from_days;
+use crate::util::utc;
 
 /// Modulus size of the generated key (the size of Amazon SNS's signing keys).
 pub const KEY_BITS: usize = 2048;
@@ -136,11 +136,16 @@ fn self_signed_certificate(key_pem: &str, now_millis: u64) -> Result<String, rcg
     name.push(rcgen::DnType::CommonName, "Wharf SNS signing certificate");
     name.push(rcgen::DnType::OrganizationName, "Wharf");
     params.distinguished_name = name;
-    let today = i64::try_from(now_millis / 86_400_000).unwrap_or(0);
-    let (year, month, day) = civil_from_days(today - 1);
-    let year = i32::try_from(year).unwrap_or(1970);
-    // Months and days are small; clamp the day so that the end date exists in every year.
-    let (month, day) = (month as u8, day.min(28) as u8);
+    let yesterday = utc(now_millis)
+        .date()
+        .previous_day()
+        .unwrap_or(time::Date::MIN);
+    // Clamp the day so that the end date exists in every year.
+    let (year, month, day) = (
+        yesterday.year(),
+        u8::from(yesterday.month()),
+        yesterday.day().min(28),
+    );
     params.not_before = rcgen::date_time_ymd(year, month, day);
     params.not_after = rcgen::date_time_ymd(year + CERT_YEARS as i32, month, day);
     params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
