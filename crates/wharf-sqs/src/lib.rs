@@ -17,6 +17,7 @@ pub mod message_map;
 pub mod model;
 pub mod persist;
 pub mod queue;
+pub mod record;
 
 mod ops;
 mod recovery;
@@ -213,7 +214,7 @@ impl Sqs {
             })
             .await
             .map_err(|e| SqsError::internal(e.to_string()))??;
-            if let Some(record) = bytes.and_then(|b| persist::parse::<persist::MessageRecord>(&b)) {
+            if let Some(record) = bytes.and_then(|b| record::decode_message(&b)) {
                 return Ok(Some(Arc::new(record.content)));
             }
             if attempt == 0 {

@@ -1,11 +1,12 @@
 //! How SQS state is laid out in the store (format version 1). Every mutation is a small record:
 //!
-//! | keyspace       | key                         | value (JSON, with `"v":1`)                          |
+//! | keyspace       | key                         | value (JSON, with `"v":1`, unless noted)            |
 //! |----------------|-----------------------------|-----------------------------------------------------|
 //! | `SqsQueues`    | queue name                  | [`QueueRecord`]: id, attributes, tags, timestamps    |
-//! | `SqsMessages`  | queue id (8 B BE) + seq (8 B BE) | [`MessageRecord`]: content fixed at send        |
+//! | `SqsMessages`  | queue id (8 B BE) + seq (8 B BE) | [`MessageRecord`]: content fixed at send (binary, |
+//! |                |                             | see [`crate::record`]; JSON from earlier versions)   |
 //! | `SqsState`     | queue id + seq              | [`StateRecord`]: the message's index entry (sent time,|
-//! |                |                             | group, receive count, visibility deadline)           |
+//! |                |                             | group, receive count, visibility deadline; binary)   |
 //! | `SqsDedup`     | queue id + dedup key        | [`DedupRecord`]: expiry, original id and sequence    |
 //! | `Meta`         | `sqs-deleted/` + name       | deletion time (the 60-second re-create rule)          |
 //!
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use wharf_store::{Batch, Keyspace};
 
 use crate::queue::{DedupEntry, Message, MessageContent, MessageState};
+use crate::record;
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -174,40 +176,18 @@ pub fn delete_expired(
 
 /// Writes a message's record; `content` is the message's full content (it may not be resident).
 pub fn put_message(batch: &mut Batch, queue_id: u64, message: &Message, content: &MessageContent) {
-    // Serialized by reference: the body is not copied on its way to the store.
-    #[derive(Serialize)]
-    struct MessageRecordRef<'a> {
-        v: u32,
-        content: &'a MessageContent,
-        visible_at_millis: u64,
-    }
-    let record = MessageRecordRef {
-        v: FORMAT_VERSION,
-        content,
-        visible_at_millis: message.visible_at_millis,
-    };
     batch.put(
         Keyspace::SqsMessages,
         message_key(queue_id, message.seq),
-        json(&record),
+        record::encode_message(content, message.visible_at_millis),
     );
 }
 
 pub fn put_state(batch: &mut Batch, queue_id: u64, message: &Message) {
-    let record = StateRecord {
-        v: FORMAT_VERSION,
-        receive_count: message.receive_count,
-        first_receive_millis: message.first_receive_millis,
-        last_receive_millis: message.last_receive_millis,
-        visible_at_millis: message.visible_at_millis,
-        receipt_nonce: message.receipt_nonce,
-        sent_millis: message.sent_millis,
-        group: message.group.as_deref().map(str::to_string),
-    };
     batch.put(
         Keyspace::SqsState,
         message_key(queue_id, message.seq),
-        json(&record),
+        record::encode_state(message),
     );
 }
 

@@ -9,8 +9,9 @@ use wharf_store::Keyspace;
 
 use crate::attributes::QueueConfig;
 use crate::error::SqsResult;
-use crate::persist::{self, DedupRecord, QueueRecord, StateRecord};
+use crate::persist::{self, DedupRecord, QueueRecord};
 use crate::queue::{DedupEntry, QueueState};
+use crate::record;
 use crate::{Queue, Sqs};
 
 impl Sqs {
@@ -59,7 +60,7 @@ impl Sqs {
         self.store
             .visit_prefix(Keyspace::SqsState, &prefix, &mut |key, value| match (
                 persist::seq_of_key(key),
-                persist::parse::<StateRecord>(value),
+                record::decode_state(value),
             ) {
                 (Some(seq), Some(entry)) => state.insert(persist::recover_message(seq, entry, now)),
                 _ => unreadable += 1,
