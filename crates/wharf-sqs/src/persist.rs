@@ -6,7 +6,9 @@
 //! | `SqsMessages`  | queue id (8 B BE) + seq (8 B BE) | [`MessageRecord`]: content fixed at send (binary, |
 //! |                |                             | see [`crate::record`]; JSON from earlier versions)   |
 //! | `SqsState`     | queue id + seq              | [`StateRecord`]: the message's index entry (sent time,|
-//! |                |                             | group, receive count, visibility deadline; binary)   |
+//! |                |                             | group, receive count, visibility deadline; binary),  |
+//! |                |                             | written at the first change after the send: until    |
+//! |                |                             | then the content record's header is the index entry  |
 //! | `SqsDedup`     | queue id + dedup key        | [`DedupRecord`]: expiry, original id and sequence    |
 //! | `Meta`         | `sqs-deleted/` + name       | deletion time (the 60-second re-create rule)          |
 //!
@@ -183,6 +185,27 @@ pub fn put_message(batch: &mut Batch, queue_id: u64, message: &Message, content:
     );
 }
 
+/// Writes a new message: its content record and, only when recovery could not derive it from that
+/// record (see [`record::decode_initial_state`]), its index entry. A plain send is one record.
+pub fn put_new_message(
+    batch: &mut Batch,
+    queue_id: u64,
+    message: &Message,
+    content: &MessageContent,
+) {
+    put_message(batch, queue_id, message, content);
+    let derivable = message.receive_count == 0
+        && message.first_receive_millis == 0
+        && message.last_receive_millis == 0
+        && message.receipt_nonce == 0
+        && message.sent_millis == content.sent_millis
+        && message.group.as_deref() == content.group_id.as_deref();
+    if !derivable {
+        put_state(batch, queue_id, message);
+    }
+}
+
+/// Writes a message's index entry; from then on it, not the content record, says where the message is.
 pub fn put_state(batch: &mut Batch, queue_id: u64, message: &Message) {
     batch.put(
         Keyspace::SqsState,

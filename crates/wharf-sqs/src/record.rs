@@ -157,6 +157,49 @@ pub fn decode_message(bytes: &[u8]) -> Option<MessageRecord> {
     })
 }
 
+/// The index entry of a message that has none yet (nothing happened to it since it was sent), from the
+/// header of its content record: the body and the other fields are skipped, not copied.
+pub fn decode_initial_state(bytes: &[u8]) -> Option<StateRecord> {
+    let (visible_at_millis, sent_millis, group) = if bytes.first() == Some(&b'{') {
+        let record = decode_message(bytes)?;
+        (
+            record.visible_at_millis,
+            record.content.sent_millis,
+            record.content.group_id,
+        )
+    } else {
+        let mut d = Dec(bytes);
+        if d.u8()? != MESSAGE_TAG {
+            return None;
+        }
+        let visible_at_millis = d.u64()?;
+        let sent_millis = d.u64()?;
+        // message_id, body, md5_of_body, sender_id, md5_of_attributes, trace_header,
+        // md5_of_system_attributes
+        for _ in 0..4 {
+            d.slice()?;
+        }
+        for _ in 0..3 {
+            d.opt_slice()?;
+        }
+        let group = match d.opt_slice()? {
+            Some(bytes) => Some(std::str::from_utf8(bytes).ok()?.to_string()),
+            None => None,
+        };
+        (visible_at_millis, sent_millis, group)
+    };
+    Some(StateRecord {
+        v: FORMAT_VERSION,
+        receive_count: 0,
+        first_receive_millis: 0,
+        last_receive_millis: 0,
+        visible_at_millis,
+        receipt_nonce: 0,
+        sent_millis,
+        group,
+    })
+}
+
 struct Enc(Vec<u8>);
 
 impl Enc {
@@ -206,13 +249,19 @@ impl<'a> Dec<'a> {
     }
 
     /// `Some(None)` for an absent field, `None` for a malformed record.
-    fn opt_string(&mut self) -> Option<Option<String>> {
+    fn opt_slice(&mut self) -> Option<Option<&'a [u8]>> {
         let len = self.u32()?;
         if len == NONE {
             return Some(None);
         }
-        let bytes = self.take(len as usize)?;
-        Some(Some(std::str::from_utf8(bytes).ok()?.to_string()))
+        Some(Some(self.take(len as usize)?))
+    }
+
+    fn opt_string(&mut self) -> Option<Option<String>> {
+        match self.opt_slice()? {
+            Some(bytes) => Some(Some(std::str::from_utf8(bytes).ok()?.to_string())),
+            None => Some(None),
+        }
     }
 }
 
@@ -274,7 +323,29 @@ mod tests {
             })
             .unwrap();
             let record = decode_message(&legacy).expect("legacy JSON decodes");
-            assert_eq!((record.content, record.visible_at_millis), (content, 7));
+            assert_eq!(
+                (record.content, record.visible_at_millis),
+                (content.clone(), 7)
+            );
+            for (bytes, visible_at) in [(&bytes, 42), (&legacy, 7)] {
+                let state = decode_initial_state(bytes).expect("header decodes");
+                assert_eq!(
+                    (
+                        state.receive_count,
+                        state.receipt_nonce,
+                        state.visible_at_millis,
+                        state.sent_millis,
+                        state.group,
+                    ),
+                    (
+                        0,
+                        0,
+                        visible_at,
+                        content.sent_millis,
+                        content.group_id.clone()
+                    )
+                );
+            }
         }
     }
 

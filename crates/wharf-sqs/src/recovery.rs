@@ -9,7 +9,7 @@ use wharf_store::Keyspace;
 
 use crate::attributes::QueueConfig;
 use crate::error::SqsResult;
-use crate::persist::{self, DedupRecord, QueueRecord};
+use crate::persist::{self, DedupRecord, QueueRecord, StateRecord};
 use crate::queue::{DedupEntry, QueueState};
 use crate::record;
 use crate::{Queue, Sqs};
@@ -55,16 +55,43 @@ impl Sqs {
         state.last_modified_millis = record.last_modified_millis;
         state.last_purge_millis = record.last_purge_millis;
         let prefix = persist::queue_prefix(record.id);
-        // Only the small index entries are read; message content stays on disk until received.
+        // Index entries of messages something happened to since their send; the others' come from
+        // the header of their content record (the content itself is loaded when received).
+        let mut entries: Vec<(u64, StateRecord)> = Vec::new();
         let mut unreadable = 0usize;
         self.store
             .visit_prefix(Keyspace::SqsState, &prefix, &mut |key, value| match (
                 persist::seq_of_key(key),
                 record::decode_state(value),
             ) {
-                (Some(seq), Some(entry)) => state.insert(persist::recover_message(seq, entry, now)),
+                (Some(seq), Some(entry)) => entries.push((seq, entry)),
                 _ => unreadable += 1,
             })?;
+        // Both keyspaces are in sequence order: one pass over the content records merges them.
+        let mut entries = entries.into_iter().peekable();
+        let mut orphans = 0usize;
+        self.store
+            .visit_prefix(Keyspace::SqsMessages, &prefix, &mut |key, value| {
+                let Some(seq) = persist::seq_of_key(key) else {
+                    unreadable += 1;
+                    return;
+                };
+                while entries.next_if(|(s, _)| *s < seq).is_some() {
+                    orphans += 1;
+                }
+                let entry = match entries.next_if(|(s, _)| *s == seq) {
+                    Some((_, entry)) => Some(entry),
+                    None => record::decode_initial_state(value),
+                };
+                match entry {
+                    Some(entry) => state.insert(persist::recover_message(seq, entry, now)),
+                    None => unreadable += 1,
+                }
+            })?;
+        orphans += entries.count();
+        if orphans > 0 {
+            tracing::warn!(queue = %record.name, orphans, "skipped index entries without a message");
+        }
         if unreadable > 0 {
             tracing::error!(queue = %record.name, unreadable, "skipped unreadable message index entries");
         }

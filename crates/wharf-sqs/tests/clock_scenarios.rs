@@ -344,6 +344,54 @@ async fn restart_recovers_messages_in_flight_and_dedup() {
     assert_eq!(bodies, vec!["m0", "m1", "m2"]);
 }
 
+/// A plain send writes only the content record; the message's place in the queue (delay, send time)
+/// is rebuilt from its header. Messages received before the restart use their index entry instead.
+#[tokio::test]
+async fn restart_rebuilds_delayed_and_untouched_messages_from_their_content_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(START);
+    let open = || {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store).unwrap()
+    };
+    let sqs = open();
+    let url = create(&sqs, "d", &[("VisibilityTimeout", "60")]).await;
+    send(&sqs, &url, "first", None, None).await;
+    let received = receive(&sqs, &url, 1, None).await;
+    assert_eq!(received[0].body, "first");
+    sqs.send_message(SendMessageInput {
+        queue_url: Some(url.clone()),
+        message_body: Some("delayed".into()),
+        delay_seconds: Some(30),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    send(&sqs, &url, "plain", None, None).await;
+    drop(sqs);
+    clock.advance_secs(10);
+    let sqs = open();
+    assert_eq!(counts(&sqs, &url), ("1".into(), "1".into(), "1".into()));
+    let plain = receive(&sqs, &url, 10, None).await;
+    assert_eq!(plain.len(), 1);
+    assert_eq!(plain[0].body, "plain");
+    assert_eq!(plain[0].attributes["ApproximateReceiveCount"], "1");
+    assert_eq!(
+        plain[0].attributes["SentTimestamp"],
+        START.to_string(),
+        "the send time survives the restart"
+    );
+    clock.advance_secs(20);
+    let delayed = receive(&sqs, &url, 10, None).await;
+    assert_eq!(delayed.len(), 1);
+    assert_eq!(delayed[0].body, "delayed");
+    clock.advance_secs(30);
+    let first = receive(&sqs, &url, 10, None).await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].body, "first");
+    assert_eq!(first[0].attributes["ApproximateReceiveCount"], "2");
+}
+
 #[tokio::test]
 async fn content_not_kept_in_memory_is_read_back_from_the_store() {
     let dir = tempfile::tempdir().unwrap();

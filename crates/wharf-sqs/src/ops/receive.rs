@@ -383,8 +383,7 @@ impl Sqs {
             last_receive_millis: 0,
             receipt_nonce: 0,
         };
-        persist::put_message(batch, target.id, &moved, &content);
-        persist::put_state(batch, target.id, &moved);
+        persist::put_new_message(batch, target.id, &moved, &content);
         state.insert(moved);
     }
 }

@@ -425,8 +425,7 @@ impl Sqs {
             receipt_nonce: 0,
         };
         if self.durable {
-            persist::put_message(batch, queue.id, &message, &content);
-            persist::put_state(batch, queue.id, &message);
+            persist::put_new_message(batch, queue.id, &message, &content);
         }
         inserted.push(Inserted {
             seq,
