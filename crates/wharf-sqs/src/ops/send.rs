@@ -180,6 +180,36 @@ pub(crate) struct Outgoing<'a> {
     pub group_id: Option<&'a str>,
 }
 
+/// The queue settings a send reads, copied under the queue's lock once per request, so that messages
+/// are validated, hashed and built without holding it (other requests to the queue are not held up).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SendSettings {
+    max_size: u64,
+    default_delay_seconds: u64,
+    content_based_deduplication: bool,
+    per_group_deduplication: bool,
+}
+
+impl SendSettings {
+    pub(crate) fn of(state: &QueueState) -> SendSettings {
+        SendSettings {
+            max_size: state.config.maximum_message_size,
+            default_delay_seconds: state.config.delay_seconds,
+            content_based_deduplication: state.config.content_based_deduplication,
+            per_group_deduplication: state.config.deduplication_scope == "messageGroup",
+        }
+    }
+}
+
+/// A validated message, built outside the queue's lock; [`Sqs::enqueue_locked`] gives it its place.
+pub(crate) struct Prepared {
+    /// Everything but the FIFO sequence number, which comes with the message's place.
+    content: MessageContent,
+    delay_millis: u64,
+    /// FIFO queues: the key in the queue's deduplication window.
+    dedup_key: Option<String>,
+}
+
 impl Sqs {
     pub async fn send_message(&self, input: SendMessageInput) -> SqsResult<SendMessageOutput> {
         let queue = self.resolve(input.queue_url.as_deref())?;
@@ -191,12 +221,15 @@ impl Sqs {
             deduplication_id: input.message_deduplication_id.as_deref(),
             group_id: input.message_group_id.as_deref(),
         };
+        let now = self.now();
+        let settings = SendSettings::of(&queue.state.lock());
+        let prepared = self.prepare(&queue, settings, &outgoing, now)?;
         let mut inserted = Vec::with_capacity(1);
         let (result, commit) = {
             let mut state = queue.state.lock();
             let mut batch = Batch::new();
             let result =
-                self.send_locked(&queue, &mut state, &outgoing, &mut batch, &mut inserted)?;
+                self.enqueue_locked(&queue, &mut state, prepared, now, &mut batch, &mut inserted);
             (result, self.submit(batch))
         };
         queue.notify.notify_one();
@@ -228,13 +261,12 @@ impl Sqs {
                 format!("Batch requests cannot be longer than {MAX_MESSAGE_SIZE} bytes. You have sent {total} bytes."),
             ));
         }
-        let mut output = SendMessageBatchOutput::default();
-        let mut inserted = Vec::with_capacity(input.entries.len());
-        let commit = {
-            let mut state = queue.state.lock();
-            let mut batch = Batch::new();
-            for entry in &input.entries {
-                let id = entry.id.clone().unwrap_or_default();
+        let now = self.now();
+        let settings = SendSettings::of(&queue.state.lock());
+        let prepared: Vec<SqsResult<Prepared>> = input
+            .entries
+            .iter()
+            .map(|entry| {
                 let outgoing = Outgoing {
                     body: entry.message_body.as_deref(),
                     delay_seconds: entry.delay_seconds,
@@ -243,15 +275,35 @@ impl Sqs {
                     deduplication_id: entry.message_deduplication_id.as_deref(),
                     group_id: entry.message_group_id.as_deref(),
                 };
-                match self.send_locked(&queue, &mut state, &outgoing, &mut batch, &mut inserted) {
-                    Ok(sent) => output.successful.push(SendMessageBatchResultEntry {
-                        id,
-                        message_id: sent.message_id,
-                        md5_of_message_body: sent.md5_of_message_body,
-                        md5_of_message_attributes: sent.md5_of_message_attributes,
-                        md5_of_message_system_attributes: sent.md5_of_message_system_attributes,
-                        sequence_number: sent.sequence_number,
-                    }),
+                self.prepare(&queue, settings, &outgoing, now)
+            })
+            .collect();
+        let mut output = SendMessageBatchOutput::default();
+        let mut inserted = Vec::with_capacity(input.entries.len());
+        let commit = {
+            let mut state = queue.state.lock();
+            let mut batch = Batch::new();
+            for (id, prepared) in ids.into_iter().zip(prepared) {
+                let id = id.unwrap_or_default();
+                match prepared {
+                    Ok(prepared) => {
+                        let sent = self.enqueue_locked(
+                            &queue,
+                            &mut state,
+                            prepared,
+                            now,
+                            &mut batch,
+                            &mut inserted,
+                        );
+                        output.successful.push(SendMessageBatchResultEntry {
+                            id,
+                            message_id: sent.message_id,
+                            md5_of_message_body: sent.md5_of_message_body,
+                            md5_of_message_attributes: sent.md5_of_message_attributes,
+                            md5_of_message_system_attributes: sent.md5_of_message_system_attributes,
+                            sequence_number: sent.sequence_number,
+                        })
+                    }
                     Err(error) => output.failed.push(batch_error(id, &error)),
                 }
             }
@@ -279,15 +331,15 @@ impl Sqs {
         }
     }
 
-    /// Validates and enqueues one message; its records go into `batch`.
-    pub(crate) fn send_locked(
+    /// Validates one message (in AWS's order of checks) and builds its content: everything a send does
+    /// that needs no lock.
+    pub(crate) fn prepare(
         &self,
         queue: &Queue,
-        state: &mut QueueState,
+        settings: SendSettings,
         outgoing: &Outgoing<'_>,
-        batch: &mut Batch,
-        inserted: &mut Vec<Inserted>,
-    ) -> SqsResult<SendMessageOutput> {
+        now: u64,
+    ) -> SqsResult<Prepared> {
         let body = outgoing
             .body
             .filter(|b| !b.is_empty())
@@ -304,7 +356,7 @@ impl Sqs {
         )?;
         let attributes_size = validate_message_attributes(outgoing.attributes, false)?;
         validate_message_attributes(outgoing.system_attributes, true)?;
-        let max_size = state.config.maximum_message_size;
+        let max_size = settings.max_size;
         if (body.len() + attributes_size) as u64 > max_size {
             return Err(SqsError::invalid_parameter(format!(
                 "One or more parameters are invalid. Reason: Message must be shorter than {max_size} bytes."
@@ -313,8 +365,7 @@ impl Sqs {
         if let Some(group) = outgoing.group_id {
             validate_fifo_id("MessageGroupId", group)?;
         }
-        let now = self.now();
-        let mut dedup_key = None;
+        let mut dedup = None;
         if queue.fifo {
             if let Some(d) = delay.filter(|d| *d > 0) {
                 return Err(SqsError::invalid_value(
@@ -331,7 +382,7 @@ impl Sqs {
                     validate_fifo_id("MessageDeduplicationId", id)?;
                     id.to_string()
                 }
-                None if state.config.content_based_deduplication => {
+                None if settings.content_based_deduplication => {
                     crate::md5::sha256_hex(body.as_bytes())
                 }
                 None => {
@@ -340,26 +391,12 @@ impl Sqs {
                     ))
                 }
             };
-            let key = if state.config.deduplication_scope == "messageGroup" {
+            let key = if settings.per_group_deduplication {
                 format!("{group}\u{0}{dedup_id}")
             } else {
                 dedup_id.clone()
             };
-            let dropped = state.prune_dedup(now);
-            for old in dropped {
-                persist::delete_dedup(batch, queue.id, &old);
-            }
-            if let Some(original) = state.check_dedup(&key, now) {
-                // A duplicate within the window is accepted and not enqueued again.
-                return Ok(SendMessageOutput {
-                    md5_of_message_body: md5_hex(body.as_bytes()),
-                    md5_of_message_attributes: md5_of_attributes(outgoing.attributes),
-                    md5_of_message_system_attributes: md5_of_attributes(outgoing.system_attributes),
-                    message_id: original.message_id,
-                    sequence_number: original.sequence_number,
-                });
-            }
-            dedup_key = Some((key, dedup_id));
+            dedup = Some((key, dedup_id));
         } else if let Some(id) = outgoing.deduplication_id {
             return Err(SqsError::invalid_value(
                 "MessageDeduplicationId",
@@ -367,27 +404,67 @@ impl Sqs {
                 INVALID_FOR_QUEUE_TYPE,
             ));
         }
+        let delay_seconds = delay.unwrap_or(settings.default_delay_seconds);
+        let (dedup_key, deduplication_id) = dedup.unzip();
+        Ok(Prepared {
+            content: MessageContent {
+                message_id: uuid::Uuid::new_v4().to_string(),
+                body: body.to_string(),
+                md5_of_body: md5_hex(body.as_bytes()),
+                attributes: outgoing.attributes.clone(),
+                md5_of_attributes: md5_of_attributes(outgoing.attributes),
+                trace_header: outgoing
+                    .system_attributes
+                    .get("AWSTraceHeader")
+                    .and_then(|v| v.string_value.clone()),
+                md5_of_system_attributes: md5_of_attributes(outgoing.system_attributes),
+                sent_millis: now,
+                sender_id: self.config.account_id.clone(),
+                group_id: outgoing.group_id.map(str::to_string),
+                deduplication_id,
+                sequence_number: None,
+                dead_letter_source_arn: None,
+            },
+            delay_millis: delay_seconds * 1000,
+            dedup_key,
+        })
+    }
+
+    /// Gives a prepared message its place in the queue (or, for a FIFO duplicate within the
+    /// deduplication window, answers with the original); its records go into `batch`.
+    pub(crate) fn enqueue_locked(
+        &self,
+        queue: &Queue,
+        state: &mut QueueState,
+        prepared: Prepared,
+        now: u64,
+        batch: &mut Batch,
+        inserted: &mut Vec<Inserted>,
+    ) -> SendMessageOutput {
+        let Prepared {
+            mut content,
+            delay_millis,
+            dedup_key,
+        } = prepared;
+        if let Some(key) = &dedup_key {
+            let dropped = state.prune_dedup(now);
+            for old in dropped {
+                persist::delete_dedup(batch, queue.id, &old);
+            }
+            if let Some(original) = state.check_dedup(key, now) {
+                // A duplicate within the window is accepted and not enqueued again.
+                return SendMessageOutput {
+                    md5_of_message_body: content.md5_of_body,
+                    md5_of_message_attributes: content.md5_of_attributes,
+                    md5_of_message_system_attributes: content.md5_of_system_attributes,
+                    message_id: original.message_id,
+                    sequence_number: original.sequence_number,
+                };
+            }
+        }
         let seq = state.next_seq(now);
-        let delay_millis = delay.unwrap_or(state.config.delay_seconds) * 1000;
         let sequence_number = queue.fifo.then(|| crate::queue::sequence_number(seq));
-        let content = MessageContent {
-            message_id: uuid::Uuid::new_v4().to_string(),
-            body: body.to_string(),
-            md5_of_body: md5_hex(body.as_bytes()),
-            attributes: outgoing.attributes.clone(),
-            md5_of_attributes: md5_of_attributes(outgoing.attributes),
-            trace_header: outgoing
-                .system_attributes
-                .get("AWSTraceHeader")
-                .and_then(|v| v.string_value.clone()),
-            md5_of_system_attributes: md5_of_attributes(outgoing.system_attributes),
-            sent_millis: now,
-            sender_id: self.config.account_id.clone(),
-            group_id: outgoing.group_id.map(str::to_string),
-            deduplication_id: dedup_key.as_ref().map(|(_, id)| id.clone()),
-            sequence_number: sequence_number.clone(),
-            dead_letter_source_arn: None,
-        };
+        content.sequence_number = sequence_number.clone();
         let output = SendMessageOutput {
             md5_of_message_body: content.md5_of_body.clone(),
             md5_of_message_attributes: content.md5_of_attributes.clone(),
@@ -395,17 +472,16 @@ impl Sqs {
             message_id: content.message_id.clone(),
             sequence_number: sequence_number.clone(),
         };
-        let recorded_dedup = dedup_key.as_ref().map(|(key, _)| key.clone());
-        if let Some((key, _)) = dedup_key {
+        if let Some(key) = &dedup_key {
             let entry = DedupEntry {
                 expires_millis: now + DEDUP_WINDOW_MILLIS,
                 message_id: content.message_id.clone(),
                 sequence_number,
             };
             if self.durable {
-                persist::put_dedup(batch, queue.id, &key, &entry);
+                persist::put_dedup(batch, queue.id, key, &entry);
             }
-            state.record_dedup(key, entry);
+            state.record_dedup(key.clone(), entry);
         }
         let content = Arc::new(content);
         let message = Message {
@@ -427,12 +503,9 @@ impl Sqs {
         if self.durable {
             persist::put_new_message(batch, queue.id, &message, &content);
         }
-        inserted.push(Inserted {
-            seq,
-            dedup_key: recorded_dedup,
-        });
+        inserted.push(Inserted { seq, dedup_key });
         state.insert(message);
-        Ok(output)
+        output
     }
 }
 
@@ -474,32 +547,52 @@ impl Sqs {
         let slot_of = |queue: &Queue| queues.iter().position(|q| q.id == queue.id);
         let mut inserted: Vec<Vec<Inserted>> = queues.iter().map(|_| Vec::new()).collect();
         let mut sent: Vec<usize> = vec![0; queues.len()];
+        // Validated and built before any queue is locked.
+        let now = self.now();
+        let mut prepared: Vec<Option<(usize, Prepared)>> = Vec::with_capacity(inputs.len());
+        for (index, input) in inputs.iter().enumerate() {
+            let Some(queue) = resolved[index].as_deref() else {
+                prepared.push(None);
+                continue;
+            };
+            let outgoing = Outgoing {
+                body: input.message_body.as_deref(),
+                delay_seconds: input.delay_seconds,
+                attributes: &input.message_attributes,
+                system_attributes: &input.message_system_attributes,
+                deduplication_id: input.message_deduplication_id.as_deref(),
+                group_id: input.message_group_id.as_deref(),
+            };
+            let settings = SendSettings::of(&queue.state.lock());
+            match (
+                self.prepare(queue, settings, &outgoing, now),
+                slot_of(queue),
+            ) {
+                (Ok(message), Some(slot)) => prepared.push(Some((slot, message))),
+                (Err(error), _) => {
+                    results[index] = Some(Err(error));
+                    prepared.push(None);
+                }
+                (Ok(_), None) => prepared.push(None),
+            }
+        }
         let commit = {
             let mut states: Vec<_> = queues.iter().map(|q| q.state.lock()).collect();
             let mut batch = Batch::new();
-            for (index, input) in inputs.iter().enumerate() {
-                let Some(slot) = resolved[index].as_deref().and_then(slot_of) else {
+            for (index, message) in prepared.into_iter().enumerate() {
+                let Some((slot, message)) = message else {
                     continue;
                 };
-                let outgoing = Outgoing {
-                    body: input.message_body.as_deref(),
-                    delay_seconds: input.delay_seconds,
-                    attributes: &input.message_attributes,
-                    system_attributes: &input.message_system_attributes,
-                    deduplication_id: input.message_deduplication_id.as_deref(),
-                    group_id: input.message_group_id.as_deref(),
-                };
-                let result = self.send_locked(
+                let result = self.enqueue_locked(
                     &queues[slot],
                     &mut states[slot],
-                    &outgoing,
+                    message,
+                    now,
                     &mut batch,
                     &mut inserted[slot],
                 );
-                if result.is_ok() {
-                    sent[slot] += 1;
-                }
-                results[index] = Some(result);
+                sent[slot] += 1;
+                results[index] = Some(Ok(result));
             }
             self.submit(batch)
         };
