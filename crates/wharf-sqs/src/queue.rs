@@ -111,6 +111,9 @@ pub struct Message {
     pub receipt_nonce: u64,
 }
 
+/// A message group (a clone of the messages' own `Arc`: no allocation per message).
+type GroupKey = Option<Arc<str>>;
+
 #[derive(Debug, Default)]
 struct Group {
     ready: SeqSet,
@@ -140,8 +143,9 @@ pub struct QueueState {
     pub last_purge_millis: Option<u64>,
     /// Chunked by sequence number: ~82 bytes per message, no growth spikes with millions of messages.
     pub messages: MessageMap,
-    groups: HashMap<String, Group>,
-    schedule: VecDeque<String>,
+    /// Keyed by message group (`None`: messages sent without one).
+    groups: HashMap<GroupKey, Group>,
+    schedule: VecDeque<GroupKey>,
     /// Delayed and in-flight messages by (visible at, seq).
     timeline: BTreeSet<(u64, u64)>,
     /// Every message by (sent at, seq), for retention.
@@ -205,12 +209,12 @@ impl QueueState {
         self.last_nonce
     }
 
-    fn group_key(&self, message: &Message) -> String {
-        message.group.as_deref().unwrap_or_default().to_string()
+    fn group_key(&self, message: &Message) -> GroupKey {
+        message.group.clone()
     }
 
     /// A group is scheduled for receives when it has ready messages, and for FIFO queues nothing in flight.
-    fn reschedule(&mut self, key: &str) {
+    fn reschedule(&mut self, key: &GroupKey) {
         let fifo = self.config.fifo;
         let Some(group) = self.groups.get_mut(key) else {
             return;
@@ -218,7 +222,7 @@ impl QueueState {
         let eligible = !group.ready.is_empty() && (!fifo || group.in_flight == 0);
         if eligible && !group.scheduled {
             group.scheduled = true;
-            self.schedule.push_back(key.to_string());
+            self.schedule.push_back(key.clone());
         }
         if group.ready.is_empty() && group.in_flight == 0 && !group.scheduled {
             self.groups.remove(key);
@@ -298,7 +302,7 @@ impl QueueState {
             let Some(message) = self.messages.get_mut(&seq) else {
                 continue;
             };
-            let key = message.group.as_deref().unwrap_or_default().to_string();
+            let key = message.group.clone();
             match message.state {
                 MessageState::Delayed => self.delayed_count -= 1,
                 MessageState::InFlight => {
