@@ -257,9 +257,9 @@ pub struct Deliveries {
     running: AtomicU64,
     notify: Notify,
     next_id: AtomicU64,
-    endpoints: Mutex<HashMap<String, Arc<Semaphore>>>,
+    endpoints: Mutex<Pruned<Arc<Semaphore>>>,
     /// Per subscription with a `maxReceivesPerSecond`: the first free delivery slot, in microseconds.
-    throttles: Mutex<HashMap<String, u64>>,
+    throttles: Mutex<Pruned<u64>>,
     client: HttpClient,
 }
 
@@ -285,8 +285,8 @@ impl Deliveries {
             running: AtomicU64::new(0),
             notify: Notify::new(),
             next_id: AtomicU64::new(1),
-            endpoints: Mutex::new(HashMap::new()),
-            throttles: Mutex::new(HashMap::new()),
+            endpoints: Mutex::new(Pruned::default()),
+            throttles: Mutex::new(Pruned::default()),
             client: Client::builder(TokioExecutor::new())
                 .pool_idle_timeout(Duration::from_secs(30))
                 .build(connector),
@@ -356,7 +356,9 @@ impl Deliveries {
         }
         let interval = (1_000_000 / per_second.max(1)).max(1);
         let mut slots = self.throttles.lock();
-        let next = slots.entry(subscription_arn.to_string()).or_insert(0);
+        // A slot already past says nothing: `max(next, now)` is `now` either way.
+        slots.prune(|next| *next > now);
+        let next = slots.map.entry(subscription_arn.to_string()).or_insert(0);
         let slot = (*next).max(now);
         *next = slot + interval;
         if slot <= now {
@@ -369,11 +371,42 @@ impl Deliveries {
 
     fn endpoint_gate(&self, url: &str) -> Arc<Semaphore> {
         let key = endpoint_key(url);
-        self.endpoints
-            .lock()
+        let mut endpoints = self.endpoints.lock();
+        // A gate nobody holds (no delivery in progress, no permit taken) is recreated when needed.
+        endpoints.prune(|gate| Arc::strong_count(gate) > 1);
+        endpoints
+            .map
             .entry(key)
             .or_insert_with(|| Arc::new(Semaphore::new(PER_ENDPOINT_CONCURRENCY)))
             .clone()
+    }
+}
+
+/// A map of per-subscription or per-endpoint state whose idle entries are dropped as it grows (entries of
+/// unsubscribed subscriptions and endpoints no longer used would otherwise stay for good).
+struct Pruned<V> {
+    map: HashMap<String, V>,
+    /// The size at which idle entries are dropped next.
+    prune_at: usize,
+}
+
+impl<V> Default for Pruned<V> {
+    fn default() -> Self {
+        Pruned {
+            map: HashMap::new(),
+            prune_at: 64,
+        }
+    }
+}
+
+impl<V> Pruned<V> {
+    /// Keeps the entries `busy` says are in use once the map has grown to `prune_at` (amortised: the
+    /// next pass waits until the map has doubled again).
+    fn prune(&mut self, busy: impl Fn(&V) -> bool) {
+        if self.map.len() >= self.prune_at {
+            self.map.retain(|_, v| busy(v));
+            self.prune_at = (self.map.len() * 2).max(64);
+        }
     }
 }
 
@@ -766,6 +799,36 @@ pub(crate) fn is_transient(error: &wharf_sqs::SqsError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn throttle_slots_of_gone_subscriptions_do_not_accumulate() {
+        let deliveries = Deliveries::default();
+        let target = Target::Http {
+            url: "http://h/".into(),
+        };
+        let mut record = DeliveryRecord::new(
+            "s",
+            "t",
+            "Notification",
+            "m",
+            String::new(),
+            false,
+            target,
+            0,
+        );
+        // 10,000 subscriptions, each throttled once, one second apart: only recent slots are kept
+        for i in 0..10_000u64 {
+            record.throttle_slot = None;
+            deliveries.throttle(&format!("arn:sub:{i}"), 1, i * 1000, &mut record);
+        }
+        assert!(deliveries.throttles.lock().map.len() <= 128);
+        // a live subscription keeps its slot: its next delivery still waits for it
+        record.throttle_slot = None;
+        assert_eq!(
+            deliveries.throttle("arn:sub:9999", 1, 9_999_000, &mut record),
+            Some(10_000_000)
+        );
+    }
 
     #[test]
     fn endpoint_keys() {
