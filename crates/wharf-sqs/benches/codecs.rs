@@ -1,6 +1,7 @@
 //! Micro-benchmarks of the SQS engine's hot codecs: the AWS JSON 1.0 decoding of inputs and encoding of
 //! outputs (the serde types of `model.rs`, as the wire layer runs them) and the MD5 digests of bodies and
-//! message attributes. Run with `cargo bench -p wharf-sqs`; numbers are in docs/performance.md.
+//! message attributes, and the binary store records of a send. Run with `cargo bench -p wharf-sqs`; numbers are
+//! in docs/performance.md.
 
 use std::collections::BTreeMap;
 
@@ -174,5 +175,49 @@ mod md5 {
     fn attributes_10(bencher: Bencher) {
         let attributes = ten_attributes();
         bencher.bench(|| md5_of_attributes(black_box(&attributes)));
+    }
+}
+
+/// The store records written for every durable send (binary layout of `record.rs`).
+mod store_record {
+    use super::*;
+    use wharf_sqs::queue::MessageContent;
+    use wharf_sqs::record::{decode_initial_state, decode_message, encode_message};
+
+    fn content() -> MessageContent {
+        MessageContent {
+            message_id: "5fea7756-0ea4-451a-a703-a558b933e274".into(),
+            body: body(),
+            md5_of_body: md5_hex(body().as_bytes()),
+            attributes: MessageAttributes::new(),
+            md5_of_attributes: None,
+            trace_header: None,
+            md5_of_system_attributes: None,
+            sent_millis: 1_764_000_000_000,
+            sender_id: "000000000000".into(),
+            group_id: None,
+            deduplication_id: None,
+            sequence_number: None,
+            dead_letter_source_arn: None,
+        }
+    }
+
+    #[divan::bench]
+    fn encode_message_100_bytes(bencher: Bencher) {
+        let content = content();
+        bencher.bench(|| encode_message(black_box(&content), 1_764_000_000_000));
+    }
+
+    #[divan::bench]
+    fn decode_message_100_bytes(bencher: Bencher) {
+        let bytes = encode_message(&content(), 1_764_000_000_000);
+        bencher.bench(|| decode_message(black_box(&bytes)));
+    }
+
+    /// What recovery reads for a message nothing happened to since its send.
+    #[divan::bench]
+    fn decode_header_100_bytes(bencher: Bencher) {
+        let bytes = encode_message(&content(), 1_764_000_000_000);
+        bencher.bench(|| decode_initial_state(black_box(&bytes)));
     }
 }
