@@ -216,12 +216,27 @@ impl Kinesis {
         self.rate_limit_ref(api::LIST_STREAM_CONSUMERS, &stream_ref)?;
         let stream = self.stream(&stream_ref)?;
         let after = match &input.next_token {
-            Some(token) => Some(self.decode_next_token(token, "ListStreamConsumers")?),
+            Some(token) => {
+                if input.stream_creation_timestamp.is_some() {
+                    return Err(KinesisError::invalid_argument(
+                        "NextToken and StreamCreationTimestamp cannot be provided together.",
+                    ));
+                }
+                Some(self.decode_next_token(token, "ListStreamConsumers")?)
+            }
             None => None,
         };
         let now = self.now();
-        let max = input.max_results.unwrap_or(100) as usize;
+        // Larger values are accepted, but a page holds at most 100 consumers.
+        let max = input.max_results.map_or(100, |m| m as usize).min(100);
         let meta = stream.meta.read();
+        // StreamCreationTimestamp picks one stream among those that had this name: not this one.
+        if input
+            .stream_creation_timestamp
+            .is_some_and(|created| created.0 != meta.created_millis)
+        {
+            return Err(self.not_found(&stream.name));
+        }
         let mut page: Vec<&ConsumerState> = meta
             .consumers
             .values()

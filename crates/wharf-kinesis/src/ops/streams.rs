@@ -279,7 +279,11 @@ impl Kinesis {
         let stream = self.lookup(&name)?;
         let now = self.now();
         let meta = stream.meta.read();
-        let limit = input.limit.unwrap_or(100) as usize;
+        // Larger limits are accepted, but a page holds at most 100 shards.
+        let limit = input
+            .limit
+            .map_or(limits::DESCRIBE_STREAM_PAGE, |l| l as usize)
+            .min(limits::DESCRIBE_STREAM_PAGE);
         let after = input
             .exclusive_start_shard_id
             .as_deref()
@@ -383,7 +387,11 @@ impl Kinesis {
         };
         self.sweep_deleted();
         let now = self.now();
-        let limit = input.limit.unwrap_or(100) as usize;
+        // Larger limits are accepted, but a page holds at most 100 streams.
+        let limit = input
+            .limit
+            .map_or(limits::LIST_STREAMS_PAGE, |l| l as usize)
+            .min(limits::LIST_STREAMS_PAGE);
         let streams = self.streams.read();
         let mut page: Vec<&Arc<Stream>> = streams
             .range::<String, _>((
