@@ -90,3 +90,39 @@ def test_list_stream_consumers_stream_creation_timestamp(kinesis, make_stream):
     with pytest.raises(ClientError) as excinfo:
         kinesis.list_stream_consumers(StreamARN=arn, StreamCreationTimestamp=datetime.datetime(2020, 1, 1))
     assert error_of(excinfo)[0] == "ResourceNotFoundException"
+
+
+def test_consumer_arn_pattern_and_conflicting_identifiers(kinesis, make_stream):
+    name = make_stream(shards=1)
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    consumer_arn = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="reader")["Consumer"]["ConsumerARN"]
+    kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="other")
+
+    # ConsumerARN has a pattern: a malformed one is a ValidationException, not "not found".
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.describe_stream_consumer(ConsumerARN="not-an-arn")
+    code, message = error_of(excinfo)
+    assert code == "ValidationException"
+    assert message.startswith(
+        "1 validation error detected: Value 'not-an-arn' at 'consumerARN' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: "
+    )
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.deregister_stream_consumer(ConsumerARN=f"{arn}/consumer/reader")
+    assert error_of(excinfo)[0] == "ValidationException"
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.describe_stream_consumer(ConsumerARN=f"{arn}/consumer/reader:1")
+    assert error_of(excinfo)[0] == "ResourceNotFoundException"
+
+    # All three identifiers may be given "as long as they don't conflict with each other".
+    both = kinesis.describe_stream_consumer(ConsumerARN=consumer_arn, StreamARN=arn, ConsumerName="reader")
+    assert both["ConsumerDescription"]["ConsumerName"] == "reader"
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.describe_stream_consumer(ConsumerARN=consumer_arn, StreamARN=arn, ConsumerName="other")
+    assert error_of(excinfo)[0] == "InvalidArgumentException"
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.deregister_stream_consumer(ConsumerARN=consumer_arn, ConsumerName="other")
+    assert error_of(excinfo)[0] == "InvalidArgumentException"
+    # Nothing was deregistered by the refused call.
+    names = sorted(c["ConsumerName"] for c in kinesis.list_stream_consumers(StreamARN=arn)["Consumers"])
+    assert names == ["other", "reader"]

@@ -78,6 +78,15 @@ impl Kinesis {
             let name = self
                 .consumer_by_arn(&stream, arn)
                 .ok_or_else(|| self.consumer_not_found(arn))?;
+            // All three may be given, "as long as they don't conflict with each other".
+            if input.consumer_name.as_ref().is_some_and(|n| *n != name)
+                || input.stream_arn.as_ref().is_some_and(|a| *a != stream.arn)
+            {
+                return Err(KinesisError::invalid_argument(format!(
+                    "ConsumerARN {arn} does not refer to the consumer the StreamARN and ConsumerName \
+                     designate."
+                )));
+            }
             return Ok((stream, name));
         }
         match (&input.stream_arn, &input.consumer_name) {
@@ -105,7 +114,7 @@ impl Kinesis {
             check_name(v, name, "consumerName");
         }
         if let Some(arn) = &input.consumer_arn {
-            v.length(arn, "consumerARN", 1, 2048);
+            check_consumer_arn(v, arn);
         }
     }
 
@@ -294,7 +303,7 @@ impl Kinesis {
     ) -> KinesisResult<Subscription> {
         let mut v = Validation::new();
         if let Some(arn) = v.required(&input.consumer_arn, "consumerARN") {
-            v.length(arn, "consumerARN", 1, 2048);
+            check_consumer_arn(&mut v, arn);
         }
         if let Some(id) = v.required(&input.shard_id, "shardId") {
             check_shard_id(&mut v, id, "shardId");
@@ -542,4 +551,15 @@ impl Subscription {
             child_shards: children,
         }
     }
+}
+
+/// `ConsumerARN`: 1..2048 characters of the consumer ARN pattern.
+fn check_consumer_arn(v: &mut Validation, arn: &str) {
+    v.pattern(
+        arn,
+        "consumerARN",
+        super::CONSUMER_ARN_PATTERN,
+        super::is_consumer_arn(arn),
+    );
+    v.length(arn, "consumerARN", 1, 2048);
 }
