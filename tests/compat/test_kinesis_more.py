@@ -126,3 +126,18 @@ def test_consumer_arn_pattern_and_conflicting_identifiers(kinesis, make_stream):
     # Nothing was deregistered by the refused call.
     names = sorted(c["ConsumerName"] for c in kinesis.list_stream_consumers(StreamARN=arn)["Consumers"])
     assert names == ["other", "reader"]
+
+
+def test_delete_stream_while_creating_is_refused(kinesis):
+    name = stream_name()
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    try:
+        with pytest.raises(ClientError) as excinfo:
+            kinesis.delete_stream(StreamName=name)
+        assert error_of(excinfo) == (
+            "ResourceInUseException",
+            f"Attempt to change a resource which is still in use: Stream is being created: {name}",
+        )
+        assert wait_active(kinesis, name) == "ACTIVE"
+    finally:
+        kinesis.delete_stream(StreamName=name)

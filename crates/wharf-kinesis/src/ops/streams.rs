@@ -216,9 +216,11 @@ impl Kinesis {
             if stream.is_deleted() {
                 return Err(self.not_found(&stream.name));
             }
-            let status = meta.status(now);
-            if status == "CREATING" {
-                return Err(self.not_active(&stream.name, status));
+            if meta.status(now) == STATUS_CREATING {
+                return Err(KinesisError::in_use(format!(
+                    "Attempt to change a resource which is still in use: Stream is being created: {}",
+                    stream.name
+                )));
             }
             if !meta.consumers.is_empty() && input.enforce_consumer_deletion != Some(true) {
                 return Err(KinesisError::in_use(format!(
