@@ -141,3 +141,32 @@ def test_delete_stream_while_creating_is_refused(kinesis):
         assert wait_active(kinesis, name) == "ACTIVE"
     finally:
         kinesis.delete_stream(StreamName=name)
+
+
+def test_tag_characters_are_checked_everywhere(kinesis, make_stream):
+    # Tag keys and values: "Valid characters: Unicode letters, digits, white space, _ . / = + - % @".
+    expected = (
+        "InvalidArgumentException",
+        "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, "
+        "_ . / = + - % @ :.",
+    )
+    name = make_stream(shards=1)
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    kinesis.add_tags_to_stream(StreamName=name, Tags={"ok key_1": "v.a/l=u+e-%@", "ünï": "çödé"})
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.add_tags_to_stream(StreamName=name, Tags={"bad#key": "v"})
+    assert error_of(excinfo) == expected
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.add_tags_to_stream(StreamName=name, Tags={"k": "bad*value"})
+    assert error_of(excinfo) == expected
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.remove_tags_from_stream(StreamName=name, TagKeys=["bad#key"])
+    assert error_of(excinfo) == expected
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.tag_resource(ResourceARN=arn, Tags={"k": "bad!"})
+    assert error_of(excinfo) == expected
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.create_stream(StreamName=stream_name(), ShardCount=1, Tags={"bad#": "v"})
+    assert error_of(excinfo) == expected
+    tags = {t["Key"]: t["Value"] for t in kinesis.list_tags_for_stream(StreamName=name)["Tags"]}
+    assert tags == {"ok key_1": "v.a/l=u+e-%@", "ünï": "çödé"}

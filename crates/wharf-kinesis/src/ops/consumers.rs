@@ -139,6 +139,9 @@ impl Kinesis {
         };
         self.rate_limit_ref(api::REGISTER_STREAM_CONSUMER, &stream_ref)?;
         let stream = self.stream(&stream_ref)?;
+        if let Some(tags) = &input.tags {
+            super::tags::check_tag_chars(tags.iter().flat_map(|(k, v)| [k, v]))?;
+        }
         let name = input.consumer_name.unwrap_or_default();
         let now = self.now();
         let (consumer, commit) = {

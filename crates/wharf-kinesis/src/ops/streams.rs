@@ -71,6 +71,7 @@ impl Kinesis {
             }
         };
         if let Some(tags) = &input.tags {
+            super::tags::check_tag_chars(tags.iter().flat_map(|(k, v)| [k, v]))?;
             if tags.len() > limits::MAX_TAGS {
                 return Err(KinesisError::invalid_argument(format!(
                     "Failed to create stream {name} under account {}: a stream may have at most {} tags.",
