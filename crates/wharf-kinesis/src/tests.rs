@@ -1431,6 +1431,46 @@ async fn split_middle(kinesis: &Kinesis, name: &str, shard: &str) -> crate::Kine
 }
 
 #[tokio::test]
+async fn timestamp_shard_filters_include_a_shard_closed_at_that_time() {
+    // AT_TIMESTAMP: "start timestamp <= the timestamp and end timestamp >= the timestamp or still open";
+    // FROM_TIMESTAMP: "closed shards whose end timestamp is >= the timestamp and all open shards".
+    let (kinesis, clock) = engine();
+    create(&kinesis, "s", 1).await;
+    clock.advance_millis(1_000);
+    split_middle(&kinesis, "s", "shardId-000000000000")
+        .await
+        .unwrap();
+    let split_at = T0 + 1_000;
+    let listed = |filter_type: &str, at: u64| -> Vec<String> {
+        kinesis
+            .list_shards(ListShardsInput {
+                stream: named("s"),
+                shard_filter: Some(ShardFilter {
+                    filter_type: Some(filter_type.into()),
+                    shard_id: None,
+                    timestamp: Some(Timestamp(at)),
+                }),
+                ..Default::default()
+            })
+            .unwrap()
+            .shards
+            .into_iter()
+            .map(|s| s.shard_id)
+            .collect()
+    };
+    let all = vec![
+        "shardId-000000000000".to_string(),
+        "shardId-000000000001".to_string(),
+        "shardId-000000000002".to_string(),
+    ];
+    assert_eq!(listed("AT_TIMESTAMP", split_at), all);
+    assert_eq!(listed("FROM_TIMESTAMP", split_at), all);
+    assert_eq!(listed("AT_TIMESTAMP", split_at + 1), all[1..].to_vec());
+    assert_eq!(listed("FROM_TIMESTAMP", split_at + 1), all[1..].to_vec());
+    assert_eq!(listed("AT_TIMESTAMP", split_at - 1), all[..1].to_vec());
+}
+
+#[tokio::test]
 async fn the_default_delay_is_500_ms() {
     assert_eq!(KinesisConfig::default().transition_delay_millis, 500);
 }

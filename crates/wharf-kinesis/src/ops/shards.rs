@@ -188,7 +188,7 @@ impl Kinesis {
         let open_at = |shard: &Shard, t: u64| -> bool {
             let state = shard.state.lock();
             (shard.created_millis <= t || shard.parents.is_empty())
-                && state.closed_millis.is_none_or(|closed| closed > t)
+                && state.closed_millis.is_none_or(|closed| closed >= t)
         };
         // Larger values are accepted, but a page holds at most 1,000 shards.
         let max = input
@@ -209,7 +209,10 @@ impl Kinesis {
                 ),
                 Some("FROM_TIMESTAMP") => {
                     let t = cursor.filter_time.unwrap_or(now);
-                    s.state.lock().closed_millis.is_none_or(|closed| closed > t)
+                    s.state
+                        .lock()
+                        .closed_millis
+                        .is_none_or(|closed| closed >= t)
                 }
                 _ => true,
             })
