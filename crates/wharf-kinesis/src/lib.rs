@@ -127,7 +127,14 @@ pub mod limits {
     pub const ITERATOR_LIFETIME_MILLIS: u64 = 300_000;
     pub const MAX_TAGS: usize = 50;
     pub const MAX_CONSUMERS: usize = 20;
+    /// Largest `MaxResults` ListShards accepts; a page holds at most [`LIST_SHARDS_PAGE`] shards.
     pub const LIST_SHARDS_MAX: i64 = 10_000;
+    /// ListShards' default and largest page ("greater than 1000: at most 1000 results").
+    pub const LIST_SHARDS_PAGE: usize = 1_000;
+    /// DescribeStream's default and largest page of shards ("greater than 100: at most 100").
+    pub const DESCRIBE_STREAM_PAGE: usize = 100;
+    /// ListStreams' default and largest page of streams ("greater than 100: at most 100").
+    pub const LIST_STREAMS_PAGE: usize = 100;
     pub const NEXT_TOKEN_LIFETIME_MILLIS: u64 = 300_000;
 }
 

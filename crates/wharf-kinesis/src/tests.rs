@@ -834,6 +834,126 @@ async fn list_streams_and_shards_paginate() {
 }
 
 #[tokio::test]
+async fn pages_are_capped_whatever_the_limit() {
+    let (kinesis, _) = engine_with(
+        KinesisConfig {
+            control_plane_limits: false,
+            ..instant()
+        },
+        Store::in_memory(),
+    );
+    for i in 0..101 {
+        create(&kinesis, &format!("s{i:03}"), 1).await;
+    }
+    // ListStreams / DescribeStream: "greater than 100: at most 100 results".
+    let page = kinesis
+        .list_streams(ListStreamsInput {
+            limit: Some(10_000),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page.stream_names.len(), 100);
+    assert!(page.has_more_streams);
+    create(&kinesis, "wide", 1_001).await;
+    let description = kinesis
+        .describe_stream(DescribeStreamInput {
+            stream: named("wide"),
+            limit: Some(10_000),
+            ..Default::default()
+        })
+        .unwrap()
+        .stream_description;
+    assert_eq!(description.shards.len(), 100);
+    assert!(description.has_more_shards);
+    // ListShards: "greater than 1000: at most 1000 results".
+    let page = kinesis
+        .list_shards(ListShardsInput {
+            stream: named("wide"),
+            max_results: Some(10_000),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(page.shards.len(), 1_000);
+    let rest = kinesis
+        .list_shards(ListShardsInput {
+            next_token: page.next_token,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(rest.shards.len(), 1);
+    assert!(rest.next_token.is_none());
+}
+
+#[tokio::test]
+async fn list_shards_stream_creation_timestamp_and_filter_members() {
+    let (kinesis, _) = engine();
+    create(&kinesis, "s", 2).await;
+    let created = kinesis
+        .describe_stream_summary(StreamOnlyInput { stream: named("s") })
+        .unwrap()
+        .stream_description_summary
+        .stream_creation_timestamp;
+    let listed = kinesis
+        .list_shards(ListShardsInput {
+            stream: named("s"),
+            stream_creation_timestamp: Some(created),
+            max_results: Some(1),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(listed.shards.len(), 1);
+    let error = kinesis
+        .list_shards(ListShardsInput {
+            stream: named("s"),
+            stream_creation_timestamp: Some(Timestamp(created.0 - 1)),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceNotFound);
+    let error = kinesis
+        .list_shards(ListShardsInput {
+            next_token: listed.next_token,
+            stream_creation_timestamp: Some(created),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::InvalidArgument);
+    assert_eq!(
+        error.message,
+        "NextToken and StreamCreationTimestamp cannot be provided together."
+    );
+    let filtered = |filter_type: &str, shard_id: Option<&str>, timestamp: Option<u64>| {
+        kinesis.list_shards(ListShardsInput {
+            stream: named("s"),
+            shard_filter: Some(ShardFilter {
+                filter_type: Some(filter_type.into()),
+                shard_id: shard_id.map(Into::into),
+                timestamp: timestamp.map(Timestamp),
+            }),
+            ..Default::default()
+        })
+    };
+    let error = filtered("AT_LATEST", Some("shardId-000000000000"), None).unwrap_err();
+    assert_eq!(error.kind, ErrorKind::InvalidArgument);
+    let error = filtered("AFTER_SHARD_ID", Some("shardId-000000000000"), Some(T0)).unwrap_err();
+    assert_eq!(error.kind, ErrorKind::InvalidArgument);
+    assert_eq!(
+        filtered("AT_TIMESTAMP", None, Some(T0))
+            .unwrap()
+            .shards
+            .len(),
+        2
+    );
+    assert_eq!(
+        filtered("AFTER_SHARD_ID", Some("shardId-000000000000"), None)
+            .unwrap()
+            .shards
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
 async fn on_demand_streams_get_four_shards() {
     let (kinesis, _) = engine();
     kinesis
@@ -1311,6 +1431,46 @@ async fn split_middle(kinesis: &Kinesis, name: &str, shard: &str) -> crate::Kine
 }
 
 #[tokio::test]
+async fn timestamp_shard_filters_include_a_shard_closed_at_that_time() {
+    // AT_TIMESTAMP: "start timestamp <= the timestamp and end timestamp >= the timestamp or still open";
+    // FROM_TIMESTAMP: "closed shards whose end timestamp is >= the timestamp and all open shards".
+    let (kinesis, clock) = engine();
+    create(&kinesis, "s", 1).await;
+    clock.advance_millis(1_000);
+    split_middle(&kinesis, "s", "shardId-000000000000")
+        .await
+        .unwrap();
+    let split_at = T0 + 1_000;
+    let listed = |filter_type: &str, at: u64| -> Vec<String> {
+        kinesis
+            .list_shards(ListShardsInput {
+                stream: named("s"),
+                shard_filter: Some(ShardFilter {
+                    filter_type: Some(filter_type.into()),
+                    shard_id: None,
+                    timestamp: Some(Timestamp(at)),
+                }),
+                ..Default::default()
+            })
+            .unwrap()
+            .shards
+            .into_iter()
+            .map(|s| s.shard_id)
+            .collect()
+    };
+    let all = vec![
+        "shardId-000000000000".to_string(),
+        "shardId-000000000001".to_string(),
+        "shardId-000000000002".to_string(),
+    ];
+    assert_eq!(listed("AT_TIMESTAMP", split_at), all);
+    assert_eq!(listed("FROM_TIMESTAMP", split_at), all);
+    assert_eq!(listed("AT_TIMESTAMP", split_at + 1), all[1..].to_vec());
+    assert_eq!(listed("FROM_TIMESTAMP", split_at + 1), all[1..].to_vec());
+    assert_eq!(listed("AT_TIMESTAMP", split_at - 1), all[..1].to_vec());
+}
+
+#[tokio::test]
 async fn the_default_delay_is_500_ms() {
     assert_eq!(KinesisConfig::default().transition_delay_millis, 500);
 }
@@ -1376,8 +1536,11 @@ async fn a_creating_stream_has_no_shards_to_read_or_write() {
         .await
         .unwrap_err();
     assert_eq!(
-        (error.kind, error.message),
-        (ErrorKind::ResourceInUse, not_active("s", "CREATING"))
+        (error.kind, error.message.as_str()),
+        (
+            ErrorKind::ResourceInUse,
+            "Attempt to change a resource which is still in use: Stream is being created: s"
+        )
     );
     clock.advance_millis(DELAY);
     assert_eq!(describe(&kinesis, "s").shards.len(), 2);

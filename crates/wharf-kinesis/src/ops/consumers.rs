@@ -78,6 +78,15 @@ impl Kinesis {
             let name = self
                 .consumer_by_arn(&stream, arn)
                 .ok_or_else(|| self.consumer_not_found(arn))?;
+            // All three may be given, "as long as they don't conflict with each other".
+            if input.consumer_name.as_ref().is_some_and(|n| *n != name)
+                || input.stream_arn.as_ref().is_some_and(|a| *a != stream.arn)
+            {
+                return Err(KinesisError::invalid_argument(format!(
+                    "ConsumerARN {arn} does not refer to the consumer the StreamARN and ConsumerName \
+                     designate."
+                )));
+            }
             return Ok((stream, name));
         }
         match (&input.stream_arn, &input.consumer_name) {
@@ -105,7 +114,7 @@ impl Kinesis {
             check_name(v, name, "consumerName");
         }
         if let Some(arn) = &input.consumer_arn {
-            v.length(arn, "consumerARN", 1, 2048);
+            check_consumer_arn(v, arn);
         }
     }
 
@@ -130,6 +139,9 @@ impl Kinesis {
         };
         self.rate_limit_ref(api::REGISTER_STREAM_CONSUMER, &stream_ref)?;
         let stream = self.stream(&stream_ref)?;
+        if let Some(tags) = &input.tags {
+            super::tags::check_tag_chars(tags.iter().flat_map(|(k, v)| [k, v]))?;
+        }
         let name = input.consumer_name.unwrap_or_default();
         let now = self.now();
         let (consumer, commit) = {
@@ -216,12 +228,27 @@ impl Kinesis {
         self.rate_limit_ref(api::LIST_STREAM_CONSUMERS, &stream_ref)?;
         let stream = self.stream(&stream_ref)?;
         let after = match &input.next_token {
-            Some(token) => Some(self.decode_next_token(token, "ListStreamConsumers")?),
+            Some(token) => {
+                if input.stream_creation_timestamp.is_some() {
+                    return Err(KinesisError::invalid_argument(
+                        "NextToken and StreamCreationTimestamp cannot be provided together.",
+                    ));
+                }
+                Some(self.decode_next_token(token, "ListStreamConsumers")?)
+            }
             None => None,
         };
         let now = self.now();
-        let max = input.max_results.unwrap_or(100) as usize;
+        // Larger values are accepted, but a page holds at most 100 consumers.
+        let max = input.max_results.map_or(100, |m| m as usize).min(100);
         let meta = stream.meta.read();
+        // StreamCreationTimestamp picks one stream among those that had this name: not this one.
+        if input
+            .stream_creation_timestamp
+            .is_some_and(|created| created.0 != meta.created_millis)
+        {
+            return Err(self.not_found(&stream.name));
+        }
         let mut page: Vec<&ConsumerState> = meta
             .consumers
             .values()
@@ -279,7 +306,7 @@ impl Kinesis {
     ) -> KinesisResult<Subscription> {
         let mut v = Validation::new();
         if let Some(arn) = v.required(&input.consumer_arn, "consumerARN") {
-            v.length(arn, "consumerARN", 1, 2048);
+            check_consumer_arn(&mut v, arn);
         }
         if let Some(id) = v.required(&input.shard_id, "shardId") {
             check_shard_id(&mut v, id, "shardId");
@@ -527,4 +554,15 @@ impl Subscription {
             child_shards: children,
         }
     }
+}
+
+/// `ConsumerARN`: 1..2048 characters of the consumer ARN pattern.
+fn check_consumer_arn(v: &mut Validation, arn: &str) {
+    v.pattern(
+        arn,
+        "consumerARN",
+        super::CONSUMER_ARN_PATTERN,
+        super::is_consumer_arn(arn),
+    );
+    v.length(arn, "consumerARN", 1, 2048);
 }

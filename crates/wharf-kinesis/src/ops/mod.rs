@@ -16,6 +16,8 @@ use crate::Kinesis;
 pub(crate) const NAME_PATTERN: &str = "[a-zA-Z0-9_.-]+";
 pub(crate) const STREAM_ARN_PATTERN: &str = "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+";
 pub(crate) const RESOURCE_ARN_PATTERN: &str = "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+";
+pub(crate) const CONSUMER_ARN_PATTERN: &str =
+    "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+";
 pub(crate) const HASH_KEY_PATTERN: &str = "0|([1-9]\\d{0,38})";
 pub(crate) const SEQUENCE_PATTERN: &str = "0|([1-9]\\d{0,128})";
 
@@ -62,6 +64,30 @@ pub(crate) fn is_stream_arn(text: &str, any_prefix: bool) -> bool {
         }
     };
     !body.is_empty() && !body.chars().any(char::is_whitespace)
+}
+
+/// `arn:aws.*:kinesis:.*:\d{12}:` followed by `.*stream/<name>/consumer/<name>:<digits>` (the pattern is
+/// not anchored at the end: anything may follow the digits).
+pub(crate) fn is_consumer_arn(text: &str) -> bool {
+    if !is_stream_arn(text, true) {
+        return false;
+    }
+    let name_char = |c: char| c.is_ascii_alphanumeric() || "_.-".contains(c);
+    // Some `stream/<name>/consumer/<name>:<digits>` after the account.
+    text.match_indices("stream/").any(|(i, _)| {
+        let rest = &text[i + "stream/".len()..];
+        let Some((stream, rest)) = rest.split_once("/consumer/") else {
+            return false;
+        };
+        let Some((consumer, digits)) = rest.split_once(':') else {
+            return false;
+        };
+        !stream.is_empty()
+            && stream.chars().all(name_char)
+            && !consumer.is_empty()
+            && consumer.chars().all(name_char)
+            && digits.starts_with(|c: char| c.is_ascii_digit())
+    })
 }
 
 pub(crate) fn check_name(v: &mut Validation, value: &str, member: &str) {
@@ -196,6 +222,22 @@ mod tests {
         assert!(is_stream_arn(
             "arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1",
             true
+        ));
+    }
+
+    #[test]
+    fn consumer_arn_pattern() {
+        let ok = "arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1700000000";
+        assert!(is_consumer_arn(ok));
+        assert!(!is_consumer_arn("bogus"));
+        assert!(!is_consumer_arn(
+            "arn:aws:kinesis:us-east-1:000000000000:stream/s"
+        ));
+        assert!(!is_consumer_arn(
+            "arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c"
+        ));
+        assert!(!is_consumer_arn(
+            "arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:x"
         ));
     }
 

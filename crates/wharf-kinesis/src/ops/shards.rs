@@ -104,6 +104,11 @@ impl Kinesis {
                         "NextToken and ExclusiveStartShardId cannot be provided together.",
                     ));
                 }
+                if input.stream_creation_timestamp.is_some() {
+                    return Err(KinesisError::invalid_argument(
+                        "NextToken and StreamCreationTimestamp cannot be provided together.",
+                    ));
+                }
                 let last = self.decode_next_token(token, "ListShards")?;
                 ListShardsCursor::decode(&last).ok_or_else(|| {
                     KinesisError::invalid_argument("Invalid NextToken for ListShards.")
@@ -112,6 +117,22 @@ impl Kinesis {
             None => {
                 let name = self.name_of(&input.stream)?;
                 let filter = input.shard_filter.clone().unwrap_or_default();
+                let filter_type = filter.filter_type.as_deref().unwrap_or_default();
+                // `ShardId` belongs to AFTER_SHARD_ID only, `Timestamp` to AT_ / FROM_TIMESTAMP only.
+                if filter.shard_id.is_some() && filter_type != "AFTER_SHARD_ID" {
+                    return Err(KinesisError::invalid_argument(format!(
+                        "ShardId can only be specified when the ShardFilter type is AFTER_SHARD_ID, \
+                         not {filter_type}."
+                    )));
+                }
+                if filter.timestamp.is_some()
+                    && !matches!(filter_type, "AT_TIMESTAMP" | "FROM_TIMESTAMP")
+                {
+                    return Err(KinesisError::invalid_argument(format!(
+                        "Timestamp can only be specified when the ShardFilter type is AT_TIMESTAMP or \
+                         FROM_TIMESTAMP, not {filter_type}."
+                    )));
+                }
                 let filter_shard = match (&filter.filter_type, &filter.shard_id) {
                     (Some(t), Some(id)) if t == "AFTER_SHARD_ID" => {
                         Some(self.shard_index_or_not_found(id, &name)?)
@@ -150,6 +171,13 @@ impl Kinesis {
         self.rate_limit(api::LIST_SHARDS, Some(&cursor.stream_name))?;
         let stream = self.lookup(&cursor.stream_name)?;
         let meta = stream.meta.read();
+        // StreamCreationTimestamp picks one stream among those that had this name: not this one.
+        if input
+            .stream_creation_timestamp
+            .is_some_and(|created| created.0 != meta.created_millis)
+        {
+            return Err(self.not_found(&stream.name));
+        }
         let status = meta.status(now);
         if status == "CREATING" {
             return Err(self.not_active(&stream.name, status));
@@ -160,9 +188,13 @@ impl Kinesis {
         let open_at = |shard: &Shard, t: u64| -> bool {
             let state = shard.state.lock();
             (shard.created_millis <= t || shard.parents.is_empty())
-                && state.closed_millis.is_none_or(|closed| closed > t)
+                && state.closed_millis.is_none_or(|closed| closed >= t)
         };
-        let max = input.max_results.unwrap_or(1000) as usize;
+        // Larger values are accepted, but a page holds at most 1,000 shards.
+        let max = input
+            .max_results
+            .map_or(limits::LIST_SHARDS_PAGE, |m| m as usize)
+            .min(limits::LIST_SHARDS_PAGE);
         let mut selected: Vec<&Arc<Shard>> = meta
             .shards
             .iter()
@@ -177,7 +209,10 @@ impl Kinesis {
                 ),
                 Some("FROM_TIMESTAMP") => {
                     let t = cursor.filter_time.unwrap_or(now);
-                    s.state.lock().closed_millis.is_none_or(|closed| closed > t)
+                    s.state
+                        .lock()
+                        .closed_millis
+                        .is_none_or(|closed| closed >= t)
                 }
                 _ => true,
             })

@@ -71,6 +71,7 @@ impl Kinesis {
             }
         };
         if let Some(tags) = &input.tags {
+            super::tags::check_tag_chars(tags.iter().flat_map(|(k, v)| [k, v]))?;
             if tags.len() > limits::MAX_TAGS {
                 return Err(KinesisError::invalid_argument(format!(
                     "Failed to create stream {name} under account {}: a stream may have at most {} tags.",
@@ -216,9 +217,11 @@ impl Kinesis {
             if stream.is_deleted() {
                 return Err(self.not_found(&stream.name));
             }
-            let status = meta.status(now);
-            if status == "CREATING" {
-                return Err(self.not_active(&stream.name, status));
+            if meta.status(now) == STATUS_CREATING {
+                return Err(KinesisError::in_use(format!(
+                    "Attempt to change a resource which is still in use: Stream is being created: {}",
+                    stream.name
+                )));
             }
             if !meta.consumers.is_empty() && input.enforce_consumer_deletion != Some(true) {
                 return Err(KinesisError::in_use(format!(
@@ -279,7 +282,11 @@ impl Kinesis {
         let stream = self.lookup(&name)?;
         let now = self.now();
         let meta = stream.meta.read();
-        let limit = input.limit.unwrap_or(100) as usize;
+        // Larger limits are accepted, but a page holds at most 100 shards.
+        let limit = input
+            .limit
+            .map_or(limits::DESCRIBE_STREAM_PAGE, |l| l as usize)
+            .min(limits::DESCRIBE_STREAM_PAGE);
         let after = input
             .exclusive_start_shard_id
             .as_deref()
@@ -383,7 +390,11 @@ impl Kinesis {
         };
         self.sweep_deleted();
         let now = self.now();
-        let limit = input.limit.unwrap_or(100) as usize;
+        // Larger limits are accepted, but a page holds at most 100 streams.
+        let limit = input
+            .limit
+            .map_or(limits::LIST_STREAMS_PAGE, |l| l as usize)
+            .min(limits::LIST_STREAMS_PAGE);
         let streams = self.streams.read();
         let mut page: Vec<&Arc<Stream>> = streams
             .range::<String, _>((

@@ -157,13 +157,8 @@ impl Kinesis {
         consumer: Option<String>,
         tags: BTreeMap<String, String>,
     ) -> KinesisResult<Empty> {
-        for (key, value) in &tags {
-            if !super::tag_chars_ok(key) || !super::tag_chars_ok(value) {
-                return Err(KinesisError::invalid_argument(format!(
-                    "Tag key {key} or value {value} contains invalid characters. Tags may only contain \
-                     letters, digits, white space and _ . / = + - % @"
-                )));
-            }
+        check_tag_chars(tags.iter().flat_map(|(k, v)| [k, v]))?;
+        for key in tags.keys() {
             if key.to_ascii_lowercase().starts_with("aws:") {
                 return Err(KinesisError::invalid_argument(format!(
                     "Tag key {key} uses the reserved prefix aws:."
@@ -202,6 +197,7 @@ impl Kinesis {
         consumer: Option<String>,
         keys: Vec<String>,
     ) -> KinesisResult<Empty> {
+        check_tag_chars(keys.iter())?;
         let commit = {
             let mut meta = stream.meta.write();
             let target = match &consumer {
@@ -219,4 +215,17 @@ impl Kinesis {
         await_commit(commit).await?;
         Ok(Empty {})
     }
+}
+
+/// Tag keys and values may only use Unicode letters, digits, white space and `_ . / = + - % @ :`.
+pub(crate) fn check_tag_chars<'a>(
+    mut texts: impl Iterator<Item = &'a String>,
+) -> KinesisResult<()> {
+    if texts.any(|t| !super::tag_chars_ok(t)) {
+        return Err(KinesisError::invalid_argument(
+            "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white \
+             space, _ . / = + - % @ :.",
+        ));
+    }
+    Ok(())
 }

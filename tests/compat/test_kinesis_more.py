@@ -1,0 +1,172 @@
+"""Kinesis Data Streams: page caps and ListShards / ListStreamConsumers arguments, as the API reference
+describes them (boto3, AWS JSON 1.1)."""
+
+import datetime
+
+import pytest
+from botocore.exceptions import ClientError
+
+from test_kinesis import error_of, kinesis, make_stream, stream_name, wait_active  # noqa: F401
+
+
+def test_describe_stream_and_list_shards_cap_their_pages(kinesis, make_stream):
+    # DescribeStream: "If you specify a value greater than 100, at most 100 results are returned."
+    # ListShards: "If you specify a value greater than 1000, at most 1000 results are returned."
+    name = make_stream(shards=1001)
+    desc = kinesis.describe_stream(StreamName=name, Limit=10000)["StreamDescription"]
+    assert len(desc["Shards"]) == 100
+    assert desc["HasMoreShards"] is True
+    assert desc["Shards"][-1]["ShardId"] == "shardId-000000000099"
+    desc = kinesis.describe_stream(StreamName=name)["StreamDescription"]
+    assert len(desc["Shards"]) == 100
+
+    page = kinesis.list_shards(StreamName=name, MaxResults=10000)
+    assert len(page["Shards"]) == 1000
+    assert "NextToken" in page
+    rest = kinesis.list_shards(NextToken=page["NextToken"], MaxResults=10000)
+    assert [s["ShardId"] for s in rest["Shards"]] == ["shardId-000000001000"]
+    assert "NextToken" not in rest
+    assert len(kinesis.list_shards(StreamName=name)["Shards"]) == 1000
+
+
+def test_list_shards_stream_creation_timestamp(kinesis, make_stream):
+    name = make_stream(shards=2)
+    created = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
+        "StreamCreationTimestamp"
+    ]
+    page = kinesis.list_shards(StreamName=name, StreamCreationTimestamp=created, MaxResults=1)
+    assert [s["ShardId"] for s in page["Shards"]] == ["shardId-000000000000"]
+
+    # "Don't specify StreamName or StreamCreationTimestamp if you specify NextToken."
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.list_shards(NextToken=page["NextToken"], StreamCreationTimestamp=created)
+    assert error_of(excinfo) == (
+        "InvalidArgumentException",
+        "NextToken and StreamCreationTimestamp cannot be provided together.",
+    )
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+    # A creation time that is not this stream's designates an earlier stream of the same name.
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.list_shards(StreamName=name, StreamCreationTimestamp=datetime.datetime(2020, 1, 1))
+    assert error_of(excinfo)[0] == "ResourceNotFoundException"
+
+
+def test_list_shards_filter_members_belong_to_their_types(kinesis, make_stream):
+    name = make_stream(shards=2)
+    # ShardId "can only be used if the AFTER_SHARD_ID shard type is specified".
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.list_shards(StreamName=name, ShardFilter={"Type": "AT_LATEST", "ShardId": "shardId-000000000000"})
+    assert error_of(excinfo)[0] == "InvalidArgumentException"
+    # Timestamp "can only be used if FROM_TIMESTAMP or AT_TIMESTAMP shard types are specified".
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.list_shards(
+            StreamName=name,
+            ShardFilter={"Type": "FROM_TRIM_HORIZON", "Timestamp": datetime.datetime(2020, 1, 1)},
+        )
+    assert error_of(excinfo)[0] == "InvalidArgumentException"
+    after = kinesis.list_shards(
+        StreamName=name, ShardFilter={"Type": "AFTER_SHARD_ID", "ShardId": "shardId-000000000000"}
+    )
+    assert [s["ShardId"] for s in after["Shards"]] == ["shardId-000000000001"]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    at = kinesis.list_shards(StreamName=name, ShardFilter={"Type": "AT_TIMESTAMP", "Timestamp": now})
+    assert len(at["Shards"]) == 2
+
+
+def test_list_stream_consumers_stream_creation_timestamp(kinesis, make_stream):
+    name = make_stream(shards=1)
+    summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    arn, created = summary["StreamARN"], summary["StreamCreationTimestamp"]
+    for consumer in ("c1", "c2"):
+        kinesis.register_stream_consumer(StreamARN=arn, ConsumerName=consumer)
+    page = kinesis.list_stream_consumers(StreamARN=arn, StreamCreationTimestamp=created, MaxResults=1)
+    assert [c["ConsumerName"] for c in page["Consumers"]] == ["c1"]
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.list_stream_consumers(StreamARN=arn, NextToken=page["NextToken"], StreamCreationTimestamp=created)
+    assert error_of(excinfo)[0] == "InvalidArgumentException"
+    rest = kinesis.list_stream_consumers(StreamARN=arn, NextToken=page["NextToken"], MaxResults=10000)
+    assert [c["ConsumerName"] for c in rest["Consumers"]] == ["c2"]
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.list_stream_consumers(StreamARN=arn, StreamCreationTimestamp=datetime.datetime(2020, 1, 1))
+    assert error_of(excinfo)[0] == "ResourceNotFoundException"
+
+
+def test_consumer_arn_pattern_and_conflicting_identifiers(kinesis, make_stream):
+    name = make_stream(shards=1)
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    consumer_arn = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="reader")["Consumer"]["ConsumerARN"]
+    kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="other")
+
+    # ConsumerARN has a pattern: a malformed one is a ValidationException, not "not found".
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.describe_stream_consumer(ConsumerARN="not-an-arn")
+    code, message = error_of(excinfo)
+    assert code == "ValidationException"
+    assert message.startswith(
+        "1 validation error detected: Value 'not-an-arn' at 'consumerARN' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: "
+    )
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.deregister_stream_consumer(ConsumerARN=f"{arn}/consumer/reader")
+    assert error_of(excinfo)[0] == "ValidationException"
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.describe_stream_consumer(ConsumerARN=f"{arn}/consumer/reader:1")
+    assert error_of(excinfo)[0] == "ResourceNotFoundException"
+
+    # All three identifiers may be given "as long as they don't conflict with each other".
+    both = kinesis.describe_stream_consumer(ConsumerARN=consumer_arn, StreamARN=arn, ConsumerName="reader")
+    assert both["ConsumerDescription"]["ConsumerName"] == "reader"
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.describe_stream_consumer(ConsumerARN=consumer_arn, StreamARN=arn, ConsumerName="other")
+    assert error_of(excinfo)[0] == "InvalidArgumentException"
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.deregister_stream_consumer(ConsumerARN=consumer_arn, ConsumerName="other")
+    assert error_of(excinfo)[0] == "InvalidArgumentException"
+    # Nothing was deregistered by the refused call.
+    names = sorted(c["ConsumerName"] for c in kinesis.list_stream_consumers(StreamARN=arn)["Consumers"])
+    assert names == ["other", "reader"]
+
+
+def test_delete_stream_while_creating_is_refused(kinesis):
+    name = stream_name()
+    kinesis.create_stream(StreamName=name, ShardCount=1)
+    try:
+        with pytest.raises(ClientError) as excinfo:
+            kinesis.delete_stream(StreamName=name)
+        assert error_of(excinfo) == (
+            "ResourceInUseException",
+            f"Attempt to change a resource which is still in use: Stream is being created: {name}",
+        )
+        assert wait_active(kinesis, name) == "ACTIVE"
+    finally:
+        kinesis.delete_stream(StreamName=name)
+
+
+def test_tag_characters_are_checked_everywhere(kinesis, make_stream):
+    # Tag keys and values: "Valid characters: Unicode letters, digits, white space, _ . / = + - % @".
+    expected = (
+        "InvalidArgumentException",
+        "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, "
+        "_ . / = + - % @ :.",
+    )
+    name = make_stream(shards=1)
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    kinesis.add_tags_to_stream(StreamName=name, Tags={"ok key_1": "v.a/l=u+e-%@", "ünï": "çödé"})
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.add_tags_to_stream(StreamName=name, Tags={"bad#key": "v"})
+    assert error_of(excinfo) == expected
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.add_tags_to_stream(StreamName=name, Tags={"k": "bad*value"})
+    assert error_of(excinfo) == expected
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.remove_tags_from_stream(StreamName=name, TagKeys=["bad#key"])
+    assert error_of(excinfo) == expected
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.tag_resource(ResourceARN=arn, Tags={"k": "bad!"})
+    assert error_of(excinfo) == expected
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.create_stream(StreamName=stream_name(), ShardCount=1, Tags={"bad#": "v"})
+    assert error_of(excinfo) == expected
+    tags = {t["Key"]: t["Value"] for t in kinesis.list_tags_for_stream(StreamName=name)["Tags"]}
+    assert tags == {"ok key_1": "v.a/l=u+e-%@", "ünï": "çödé"}
