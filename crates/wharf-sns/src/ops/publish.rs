@@ -72,6 +72,12 @@ pub(crate) fn validate_message_attributes(attributes: &MessageAttributes) -> Sns
             )));
         }
         let field = if base == "Binary" { "Binary" } else { "String" };
+        // No value at all is an empty value; a value in the other field is the wrong field.
+        if value.string_value.is_none() && value.binary_value.is_none() {
+            return Err(attribute_error(format!(
+                "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{data_type}'."
+            )));
+        }
         let value_size = if base == "Binary" {
             match &value.binary_value {
                 None => {
@@ -180,12 +186,13 @@ pub(crate) fn prepare(
     let message = message
         .filter(|m| !m.is_empty())
         .ok_or_else(|| SnsError::invalid("Empty message"))?;
+    // Subjects are UTF-8 text without line breaks or control characters, at most 100 characters.
     if let Some(subject) = subject {
         let valid = !subject.is_empty()
             && subject.chars().count() <= 100
-            && subject
+            && !subject
                 .chars()
-                .all(|c| c.is_ascii() && !c.is_ascii_control());
+                .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'));
         if !valid {
             return Err(SnsError::invalid("Subject"));
         }
@@ -769,6 +776,20 @@ mod tests {
         assert!(validate_message_attributes(&attr("String.custom", "x")).is_ok());
         assert!(validate_message_attributes(&attr("Text", "x")).is_err());
         assert!(validate_message_attributes(&attr("String", "")).is_err());
+        let mut no_value = attr("Number", "1");
+        no_value.get_mut("a").unwrap().string_value = None;
+        assert_eq!(
+            validate_message_attributes(&no_value).unwrap_err().message,
+            "The message attribute 'a' must contain non-empty message attribute value for message attribute type 'Number'."
+        );
+        let mut wrong_field = no_value.clone();
+        wrong_field.get_mut("a").unwrap().binary_value = Some(Blob(vec![1]));
+        assert_eq!(
+            validate_message_attributes(&wrong_field)
+                .unwrap_err()
+                .message,
+            "The message attribute 'a' with type 'Number' must use field 'String'."
+        );
         let mut bad_name = attr("String", "x");
         let v = bad_name.remove("a").unwrap();
         bad_name.insert("AWS.internal".into(), v.clone());
@@ -835,6 +856,12 @@ mod tests {
             "Invalid parameter: Message too long"
         );
         assert!(prepare(Some("m"), Some("line\nbreak"), None, &empty, None, None).is_err());
+        assert!(prepare(Some("m"), Some("tab\there"), None, &empty, None, None).is_err());
+        // UTF-8 subjects of up to 100 characters are fine.
+        let accented = "é".repeat(100);
+        assert!(prepare(Some("m"), Some(&accented), None, &empty, None, None).is_ok());
+        let too_long = "é".repeat(101);
+        assert!(prepare(Some("m"), Some(&too_long), None, &empty, None, None).is_err());
         assert!(prepare(
             Some("m"),
             None,
