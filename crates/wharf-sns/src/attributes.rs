@@ -112,7 +112,7 @@ pub fn validate_topic_attribute(
                     "The archive policy can only be set for FIFO topics",
                 ));
             }
-            json_object(value, "ArchivePolicy")?;
+            validate_archive_policy(value)?;
         }
         "SignatureVersion" => {
             if !matches!(value, "1" | "2") {
@@ -157,6 +157,37 @@ pub fn validate_topic_attribute(
         _ => return Err(SnsError::invalid("AttributeName")),
     }
     Ok(())
+}
+
+/// A FIFO topic's `ArchivePolicy`: `{"MessageRetentionPeriod": <days, 1..365>}`, or `{}` (archiving off).
+fn validate_archive_policy(text: &str) -> SnsResult<()> {
+    let policy = json_object(text, "ArchivePolicy")?;
+    if let Some(key) = policy.keys().find(|k| *k != "MessageRetentionPeriod") {
+        return Err(SnsError::invalid_reason(
+            "ArchivePolicy",
+            format!("Unrecognized archive policy key {key}"),
+        ));
+    }
+    if let Some(period) = policy.get("MessageRetentionPeriod") {
+        let days = period
+            .as_u64()
+            .or_else(|| period.as_str().and_then(|s| s.parse().ok()));
+        if !days.is_some_and(|d| (1..=365).contains(&d)) {
+            return Err(SnsError::invalid_reason(
+                "ArchivePolicy",
+                "MessageRetentionPeriod must be an integer number of days between 1 and 365",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether an (already validated) `ArchivePolicy` turns archiving on (`{}` turns it off).
+pub fn archive_policy_active(text: &str) -> bool {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v.get("MessageRetentionPeriod").cloned())
+        .is_some()
 }
 
 fn json_object(text: &str, parameter: &str) -> SnsResult<Map<String, Value>> {
@@ -697,6 +728,34 @@ mod tests {
             topic_effective_delivery_policy(None),
             r#"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}"#
         );
+    }
+
+    #[test]
+    fn archive_policy() {
+        for ok in [
+            r#"{"MessageRetentionPeriod":"30"}"#,
+            r#"{"MessageRetentionPeriod":1}"#,
+            r#"{"MessageRetentionPeriod":"365"}"#,
+            "{}",
+        ] {
+            assert!(
+                validate_topic_attribute("ArchivePolicy", ok, true, false).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            r#"{"MessageRetentionPeriod":"0"}"#,
+            r#"{"MessageRetentionPeriod":366}"#,
+            r#"{"MessageRetentionPeriod":"x"}"#,
+            r#"{"Retention":"3"}"#,
+            "[]",
+        ] {
+            let err = validate_topic_attribute("ArchivePolicy", bad, true, false).unwrap_err();
+            assert_eq!(err.kind, crate::ErrorKind::InvalidParameter, "{bad}");
+        }
+        assert!(validate_topic_attribute("ArchivePolicy", "{}", false, false).is_err());
+        assert!(archive_policy_active(r#"{"MessageRetentionPeriod":"3"}"#));
+        assert!(!archive_policy_active("{}"));
     }
 
     #[test]

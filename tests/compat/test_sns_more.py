@@ -1,0 +1,123 @@
+"""More Amazon SNS behaviour through boto3, checked against the AWS SNS API reference and developer guide:
+publish subjects, message attributes without a value, and FIFO topics' message archive policy."""
+
+import json
+import re
+
+from test_sns import error_of, make_topic, receive, sns, subscribe_queue  # noqa: F401 (fixtures)
+
+ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+# ---------------------------------------------------------------- Publish: Subject
+
+
+def test_subject_may_be_any_utf8_text_up_to_100_characters(sns, sqs, make_topic, make_queue):
+    """API_Publish: subjects must be UTF-8 text with no line breaks or control characters, and less than 100
+    characters long (AWS accepts exactly 100)."""
+    topic = make_topic()
+    _, url = make_queue()
+    subscribe_queue(sns, sqs, topic, url)
+    subject = "Café ☕ – résumé"
+    sns.publish(TopicArn=topic, Message="body", Subject=subject)
+    [message] = receive(sqs, url)
+    assert json.loads(message["Body"])["Subject"] == subject
+
+    assert sns.publish(TopicArn=topic, Message="m", Subject="é" * 100)["MessageId"]
+    for bad in ["é" * 101, "line\nbreak", "carriage\rreturn", "tab\there", "bell\x07"]:
+        err = error_of(sns.publish, TopicArn=topic, Message="m", Subject=bad)
+        assert err["Error"]["Code"] == "InvalidParameter", bad
+        assert err["Error"]["Message"] == "Invalid parameter: Subject"
+        assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+    # The same rules per entry of a batch.
+    result = sns.publish_batch(
+        TopicArn=topic,
+        PublishBatchRequestEntries=[
+            {"Id": "ok", "Message": "m", "Subject": "Grüße"},
+            {"Id": "bad", "Message": "m", "Subject": "two\nlines"},
+        ],
+    )
+    assert [e["Id"] for e in result["Successful"]] == ["ok"]
+    assert [(e["Id"], e["Code"], e["SenderFault"]) for e in result["Failed"]] == [
+        ("bad", "InvalidParameter", True)
+    ]
+
+
+# ---------------------------------------------------------------- Publish: message attributes
+
+
+def test_message_attribute_without_a_value(sns, make_topic):
+    """An attribute with a DataType but neither StringValue nor BinaryValue has an empty value; a value in
+    the field of the other kind uses the wrong field."""
+    topic = make_topic()
+    err = error_of(
+        sns.publish, TopicArn=topic, Message="m", MessageAttributes={"n": {"DataType": "Number"}}
+    )
+    assert err["Error"]["Code"] == "ParameterValueInvalid"
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err["Error"]["Message"] == (
+        "The message attribute 'n' must contain non-empty message attribute value for message attribute "
+        "type 'Number'."
+    )
+    err = error_of(
+        sns.publish,
+        TopicArn=topic,
+        Message="m",
+        MessageAttributes={"s": {"DataType": "String", "BinaryValue": b"\x01"}},
+    )
+    assert err["Error"]["Message"] == "The message attribute 's' with type 'String' must use field 'String'."
+    err = error_of(
+        sns.publish,
+        TopicArn=topic,
+        Message="m",
+        MessageAttributes={"b": {"DataType": "Binary", "StringValue": "x"}},
+    )
+    assert err["Error"]["Message"] == "The message attribute 'b' with type 'Binary' must use field 'Binary'."
+
+
+# ---------------------------------------------------------------- FIFO message archive
+
+
+def test_fifo_archive_policy_retention_is_1_to_365_days(sns, make_topic):
+    """Message archiving (FIFO topics only): messages are kept for 1 to 365 days; an empty JSON object turns
+    archiving off. While it is on, GetTopicAttributes reports BeginningArchiveTime."""
+    topic = make_topic(fifo=True, attributes={"ArchivePolicy": json.dumps({"MessageRetentionPeriod": "7"})})
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert json.loads(attrs["ArchivePolicy"]) == {"MessageRetentionPeriod": "7"}
+    began = attrs["BeginningArchiveTime"]
+    assert ISO_MS.match(began), began
+
+    # Changing the retention keeps the archive (and its beginning).
+    sns.set_topic_attributes(
+        TopicArn=topic, AttributeName="ArchivePolicy", AttributeValue='{"MessageRetentionPeriod":365}'
+    )
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert json.loads(attrs["ArchivePolicy"]) == {"MessageRetentionPeriod": 365}
+    assert attrs["BeginningArchiveTime"] == began
+
+    for bad in ['{"MessageRetentionPeriod":"0"}', '{"MessageRetentionPeriod":366}', '{"MessageRetentionPeriod":"x"}',
+                '{"RetentionDays":3}', "not json"]:
+        err = error_of(sns.set_topic_attributes, TopicArn=topic, AttributeName="ArchivePolicy", AttributeValue=bad)
+        assert err["Error"]["Code"] == "InvalidParameter", bad
+        assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    err = error_of(
+        sns.create_topic,
+        Name="archive-bad.fifo",
+        Attributes={"FifoTopic": "true", "ArchivePolicy": '{"MessageRetentionPeriod":"400"}'},
+    )
+    assert err["Error"]["Code"] == "InvalidParameter"
+
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="ArchivePolicy", AttributeValue="{}")
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert "BeginningArchiveTime" not in attrs
+
+    standard = make_topic()
+    err = error_of(
+        sns.set_topic_attributes,
+        TopicArn=standard,
+        AttributeName="ArchivePolicy",
+        AttributeValue='{"MessageRetentionPeriod":"7"}',
+    )
+    assert err["Error"]["Code"] == "InvalidParameter"
+    assert "BeginningArchiveTime" not in sns.get_topic_attributes(TopicArn=standard)["Attributes"]
