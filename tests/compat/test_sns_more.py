@@ -76,6 +76,38 @@ def test_message_attribute_without_a_value(sns, make_topic):
     assert err["Error"]["Message"] == "The message attribute 'b' with type 'Binary' must use field 'Binary'."
 
 
+def test_message_attributes_are_not_sent_with_a_json_message_structure(sns, sqs, make_topic, make_queue):
+    """Developer guide, SNS message attributes: message attributes are sent only when the message structure
+    is String, not JSON."""
+    topic = make_topic()
+    _, enveloped = make_queue()
+    _, raw = make_queue()
+    subscribe_queue(sns, sqs, topic, enveloped)
+    subscribe_queue(sns, sqs, topic, raw, RawMessageDelivery="true")
+    attributes = {"kind": {"DataType": "String", "StringValue": "order"}}
+
+    sns.publish(
+        TopicArn=topic,
+        Message=json.dumps({"default": "d", "sqs": "for queues"}),
+        MessageStructure="json",
+        MessageAttributes=attributes,
+    )
+    [envelope] = receive(sqs, enveloped)
+    body = json.loads(envelope["Body"])
+    assert body["Message"] == "for queues"
+    assert "MessageAttributes" not in body
+    [plain] = receive(sqs, raw)
+    assert plain["Body"] == "for queues"
+    assert "MessageAttributes" not in plain
+
+    # With a plain message they are sent: in the envelope, and as SQS attributes on raw delivery.
+    sns.publish(TopicArn=topic, Message="plain", MessageAttributes=attributes)
+    [envelope2] = [m for m in receive(sqs, enveloped) if m["MessageId"] != envelope["MessageId"]]
+    assert json.loads(envelope2["Body"])["MessageAttributes"] == {"kind": {"Type": "String", "Value": "order"}}
+    [plain2] = [m for m in receive(sqs, raw) if m["MessageId"] != plain["MessageId"]]
+    assert plain2["MessageAttributes"] == {"kind": {"DataType": "String", "StringValue": "order"}}
+
+
 # ---------------------------------------------------------------- FIFO message archive
 
 

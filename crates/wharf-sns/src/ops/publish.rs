@@ -505,6 +505,14 @@ impl Sns {
         subscriptions: &[Arc<Subscription>],
     ) -> SnsResult<()> {
         let outgoing = published.outgoing;
+        // Message attributes go out only with a plain (String) message, not with MessageStructure=json
+        // (they still count for filter policies).
+        let no_attributes = MessageAttributes::new();
+        let delivered_attributes = if outgoing.structure.is_some() {
+            &no_attributes
+        } else {
+            &outgoing.attributes
+        };
         let mut batch = Batch::new();
         let mut queued_http = false;
         let mut signatures: Vec<(&str, String)> = Vec::new();
@@ -525,7 +533,7 @@ impl Sns {
                 timestamp_millis: published.timestamp,
                 sequence_number: published.sequence_number,
                 subscription_arn: &sub.arn,
-                attributes: &outgoing.attributes,
+                attributes: delivered_attributes,
                 signature_version: published.signature_version,
             };
             let (body, signature) = if raw {
@@ -566,7 +574,7 @@ impl Sns {
                         (outgoing.group_id.clone(), None)
                     };
                     let attributes = if raw {
-                        outgoing.attributes.clone()
+                        delivered_attributes.clone()
                     } else {
                         MessageAttributes::new()
                     };
@@ -659,7 +667,7 @@ impl Sns {
                         } else {
                             body
                         },
-                        attributes: outgoing.attributes.clone(),
+                        attributes: delivered_attributes.clone(),
                         timestamp_millis: published.timestamp,
                     };
                     self.outbox_put(&mut batch, entry);
