@@ -153,3 +153,46 @@ def test_fifo_archive_policy_retention_is_1_to_365_days(sns, make_topic):
     )
     assert err["Error"]["Code"] == "InvalidParameter"
     assert "BeginningArchiveTime" not in sns.get_topic_attributes(TopicArn=standard)["Attributes"]
+
+
+# ---------------------------------------------------------------- dead-letter queues
+
+
+def test_fifo_subscription_needs_a_fifo_dead_letter_queue(sns, sqs, make_topic, make_queue):
+    """Developer guide, SNS dead-letter queues: FIFO topic subscriptions use FIFO queues (as their DLQ)."""
+    topic = make_topic(fifo=True)
+    _, fifo_url = make_queue(fifo=True)
+    fifo_queue = sqs.get_queue_attributes(QueueUrl=fifo_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _, dlq_url = make_queue()
+    standard_dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _, fifo_dlq_url = make_queue(fifo=True)
+    fifo_dlq = sqs.get_queue_attributes(QueueUrl=fifo_dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    message = "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
+
+    err = error_of(
+        sns.subscribe,
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=fifo_queue,
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": standard_dlq})},
+    )
+    assert (err["Error"]["Code"], err["Error"]["Message"]) == ("InvalidParameter", message)
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=fifo_queue, ReturnSubscriptionArn=True)[
+        "SubscriptionArn"
+    ]
+    err = error_of(
+        sns.set_subscription_attributes,
+        SubscriptionArn=sub,
+        AttributeName="RedrivePolicy",
+        AttributeValue=json.dumps({"deadLetterTargetArn": standard_dlq}),
+    )
+    assert (err["Error"]["Code"], err["Error"]["Message"]) == ("InvalidParameter", message)
+    assert "RedrivePolicy" not in sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+
+    policy = json.dumps({"deadLetterTargetArn": fifo_dlq})
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy", AttributeValue=policy)
+    assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["RedrivePolicy"] == policy

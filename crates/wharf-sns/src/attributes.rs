@@ -576,6 +576,27 @@ pub fn parse_redrive_policy(text: &str) -> SnsResult<Option<String>> {
     Ok(Some(arn.to_string()))
 }
 
+/// A FIFO queue subscribed to a FIFO topic needs a FIFO queue as its dead-letter queue.
+pub fn validate_fifo_redrive(
+    topic_fifo: bool,
+    endpoint: &str,
+    redrive_policy: Option<&str>,
+) -> SnsResult<()> {
+    let Some(dlq) = redrive_policy
+        .map(parse_redrive_policy)
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(());
+    };
+    if topic_fifo && endpoint.ends_with(".fifo") && !dlq.ends_with(".fifo") {
+        return Err(SnsError::invalid(
+            "RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.",
+        ));
+    }
+    Ok(())
+}
+
 /// Validates one subscription attribute for a subscription of `protocol` on a topic of the given kind;
 /// returns the compiled filter policy when `name` touches it.
 pub fn validate_subscription_attribute(name: &str, value: &str, protocol: &str) -> SnsResult<()> {
@@ -769,6 +790,31 @@ mod tests {
             Some("arn:aws:sqs:us-east-1:000000000000:dlq")
         );
         assert!(parse_redrive_policy(r#"{"deadLetterTargetArn":"nope"}"#).is_err());
+        let fifo_queue = "arn:aws:sqs:us-east-1:000000000000:q.fifo";
+        let standard_dlq = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq"}"#;
+        let fifo_dlq = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq.fifo"}"#;
+        assert_eq!(
+            validate_fifo_redrive(true, fifo_queue, Some(standard_dlq))
+                .unwrap_err()
+                .message,
+            "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
+        );
+        assert!(validate_fifo_redrive(true, fifo_queue, Some(fifo_dlq)).is_ok());
+        assert!(validate_fifo_redrive(true, fifo_queue, None).is_ok());
+        assert!(validate_fifo_redrive(true, fifo_queue, Some("")).is_ok());
+        // A standard queue on a FIFO topic, or any queue on a standard topic, is not constrained here.
+        assert!(validate_fifo_redrive(
+            true,
+            "arn:aws:sqs:us-east-1:000000000000:q",
+            Some(standard_dlq)
+        )
+        .is_ok());
+        assert!(validate_fifo_redrive(
+            false,
+            "arn:aws:sqs:us-east-1:000000000000:q",
+            Some(standard_dlq)
+        )
+        .is_ok());
         assert!(validate_subscription_attribute("RawMessageDelivery", "true", "email").is_err());
         assert!(validate_subscription_attribute("RawMessageDelivery", "true", "sqs").is_ok());
         assert!(validate_subscription_attribute("Bogus", "x", "sqs").is_err());

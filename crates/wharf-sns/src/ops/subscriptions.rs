@@ -6,8 +6,8 @@ use wharf_store::Batch;
 
 use super::required;
 use crate::attributes::{
-    compile_filter, subscription_effective_delivery_policy, validate_subscription_attribute,
-    SETTABLE_SUBSCRIPTION_ATTRIBUTES,
+    compile_filter, subscription_effective_delivery_policy, validate_fifo_redrive,
+    validate_subscription_attribute, SETTABLE_SUBSCRIPTION_ATTRIBUTES,
 };
 use crate::delivery::{DeliveryRecord, Target};
 use crate::email;
@@ -150,6 +150,11 @@ impl Sns {
             attributes.insert(key.clone(), value);
         }
         validate_endpoint(&protocol, &endpoint, &attributes)?;
+        validate_fifo_redrive(
+            name.ends_with(".fifo"),
+            &endpoint,
+            attributes.get("RedrivePolicy").map(String::as_str),
+        )?;
         let filter = compile_filter(&attributes)?;
         // A pending subscription past its lifetime is gone, even if the worker has not swept it yet.
         self.expire_pending_subscriptions().await?;
@@ -606,6 +611,13 @@ impl Sns {
             let mut registry = self.registry.write();
             let current = self.subscription(&registry, arn)?;
             validate_subscription_attribute(name, &value, &current.protocol)?;
+            if name == "RedrivePolicy" {
+                validate_fifo_redrive(
+                    current.topic_name.ends_with(".fifo"),
+                    &current.endpoint,
+                    Some(&value),
+                )?;
+            }
             let mut updated = (*current).clone();
             if value.is_empty() && name != "RawMessageDelivery" {
                 updated.attributes.remove(name);
