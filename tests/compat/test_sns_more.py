@@ -196,3 +196,66 @@ def test_fifo_subscription_needs_a_fifo_dead_letter_queue(sns, sqs, make_topic, 
     policy = json.dumps({"deadLetterTargetArn": fifo_dlq})
     sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy", AttributeValue=policy)
     assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["RedrivePolicy"] == policy
+
+
+# ---------------------------------------------------------------- MaximumMessageSize
+
+
+def test_topic_maximum_message_size(sns, sqs, make_topic, make_queue):
+    """CreateTopic/SetTopicAttributes MaximumMessageSize: 1024 to 1048576 bytes (default 262144); Publish and
+    PublishBatch check the message body plus attributes against it. Above 256 KiB a topic may only have SQS,
+    Firehose or Lambda subscriptions (100 at most)."""
+    topic = make_topic(attributes={"MaximumMessageSize": "1048576"})
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["MaximumMessageSize"] == "1048576"
+    _, url = make_queue()
+    subscribe_queue(sns, sqs, topic, url, RawMessageDelivery="true")
+
+    big = "b" * 600_000
+    sns.publish(TopicArn=topic, Message=big)
+    [message] = receive(sqs, url)
+    assert message["Body"] == big
+    err = error_of(sns.publish, TopicArn=topic, Message="x" * 1_048_577)
+    assert err["Error"]["Code"] == "InvalidParameter"
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    batch = sns.publish_batch(
+        TopicArn=topic,
+        PublishBatchRequestEntries=[{"Id": "a", "Message": "a" * 400_000}, {"Id": "b", "Message": "b" * 400_000}],
+    )
+    assert sorted(e["Id"] for e in batch["Successful"]) == ["a", "b"] and batch["Failed"] == []
+    err = error_of(
+        sns.publish_batch,
+        TopicArn=topic,
+        PublishBatchRequestEntries=[{"Id": "a", "Message": "a" * 600_000}, {"Id": "b", "Message": "b" * 600_000}],
+    )
+    assert err["Error"]["Code"] == "BatchRequestTooLong"
+
+    # Only SQS, Firehose and Lambda subscriptions on such a topic.
+    for protocol, endpoint in [("https", "https://example.com/hook"), ("email", "someone@example.com")]:
+        err = error_of(sns.subscribe, TopicArn=topic, Protocol=protocol, Endpoint=endpoint)
+        assert err["Error"]["Code"] == "InvalidParameter", protocol
+    lambda_arn = "arn:aws:lambda:us-east-1:000000000000:function:large"
+    assert sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=lambda_arn, ReturnSubscriptionArn=True)[
+        "SubscriptionArn"
+    ].startswith(topic + ":")
+
+    for bad in ["1023", "1048577", "big"]:
+        err = error_of(sns.set_topic_attributes, TopicArn=topic, AttributeName="MaximumMessageSize", AttributeValue=bad)
+        assert err["Error"]["Code"] == "InvalidParameter", bad
+
+    # A topic with an email subscription cannot go above 256 KiB, but can go below it.
+    small = make_topic()
+    sns.subscribe(TopicArn=small, Protocol="email", Endpoint="someone@example.com")
+    err = error_of(sns.set_topic_attributes, TopicArn=small, AttributeName="MaximumMessageSize", AttributeValue="300000")
+    assert err["Error"]["Code"] == "InvalidParameter"
+    assert "MaximumMessageSize" not in sns.get_topic_attributes(TopicArn=small)["Attributes"]
+    sns.set_topic_attributes(TopicArn=small, AttributeName="MaximumMessageSize", AttributeValue="2048")
+    assert sns.publish(TopicArn=small, Message="m" * 2048)["MessageId"]
+    err = error_of(sns.publish, TopicArn=small, Message="m" * 2049)
+    assert err["Error"]["Code"] == "InvalidParameter"
+    err = error_of(
+        sns.publish,
+        TopicArn=small,
+        Message="m" * 2000,
+        MessageAttributes={"attr": {"DataType": "String", "StringValue": "v" * 100}},
+    )
+    assert err["Error"]["Code"] == "InvalidParameter"

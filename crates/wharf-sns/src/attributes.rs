@@ -17,6 +17,7 @@ pub const SETTABLE_TOPIC_ATTRIBUTES: &[&str] = &[
     "ContentBasedDeduplication",
     "FifoThroughputScope",
     "ArchivePolicy",
+    "MaximumMessageSize",
     "ApplicationSuccessFeedbackRoleArn",
     "ApplicationSuccessFeedbackSampleRate",
     "ApplicationFailureFeedbackRoleArn",
@@ -114,6 +115,16 @@ pub fn validate_topic_attribute(
             }
             validate_archive_policy(value)?;
         }
+        "MaximumMessageSize" => {
+            if parse_maximum_message_size(value).is_none() {
+                return Err(SnsError::invalid_reason(
+                    "MaximumMessageSize",
+                    format!(
+                        "Invalid value [{value}]. Must be an integer between {MIN_MAXIMUM_MESSAGE_SIZE} and {MAX_MAXIMUM_MESSAGE_SIZE}."
+                    ),
+                ));
+            }
+        }
         "SignatureVersion" => {
             if !matches!(value, "1" | "2") {
                 return Err(SnsError::invalid_reason(
@@ -155,6 +166,54 @@ pub fn validate_topic_attribute(
         }
         name if SETTABLE_TOPIC_ATTRIBUTES.contains(&name) => {}
         _ => return Err(SnsError::invalid("AttributeName")),
+    }
+    Ok(())
+}
+
+/// A topic's `MaximumMessageSize` by default (256 KiB), and the bounds of the values it may be set to.
+pub const DEFAULT_MAXIMUM_MESSAGE_SIZE: usize = 262_144;
+pub const MIN_MAXIMUM_MESSAGE_SIZE: usize = 1_024;
+pub const MAX_MAXIMUM_MESSAGE_SIZE: usize = 1_048_576;
+
+/// Protocols a topic whose `MaximumMessageSize` is above 256 KiB may deliver to (and at most
+/// [`MAX_LARGE_MESSAGE_SUBSCRIPTIONS`] subscriptions of them).
+pub const LARGE_MESSAGE_PROTOCOLS: &[&str] = &["sqs", "firehose", "lambda"];
+pub const MAX_LARGE_MESSAGE_SUBSCRIPTIONS: usize = 100;
+
+/// A `MaximumMessageSize` value: an integer number of bytes from 1 KiB to 1 MiB.
+pub fn parse_maximum_message_size(value: &str) -> Option<usize> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (MIN_MAXIMUM_MESSAGE_SIZE..=MAX_MAXIMUM_MESSAGE_SIZE).contains(n))
+}
+
+/// The largest message (body plus attributes) a topic with these attributes accepts.
+pub fn topic_maximum_message_size(attributes: &crate::model::Attributes) -> usize {
+    attributes
+        .get("MaximumMessageSize")
+        .and_then(|v| parse_maximum_message_size(v))
+        .unwrap_or(DEFAULT_MAXIMUM_MESSAGE_SIZE)
+}
+
+/// A topic taking messages above 256 KiB has at most 100 subscriptions, all of them SQS, Firehose or
+/// Lambda; `protocols` are those of its subscriptions.
+pub fn check_large_message_subscriptions<'a>(
+    maximum_message_size: usize,
+    protocols: impl ExactSizeIterator<Item = &'a str>,
+) -> SnsResult<()> {
+    if maximum_message_size <= DEFAULT_MAXIMUM_MESSAGE_SIZE {
+        return Ok(());
+    }
+    let count = protocols.len();
+    let mut protocols = protocols;
+    if count > MAX_LARGE_MESSAGE_SUBSCRIPTIONS
+        || protocols.any(|p| !LARGE_MESSAGE_PROTOCOLS.contains(&p))
+    {
+        return Err(SnsError::invalid_reason(
+            "MaximumMessageSize",
+            "A topic with a MaximumMessageSize above 262144 bytes must have 100 or fewer subscriptions, each of them an Amazon SQS, Amazon Data Firehose or Lambda subscription.",
+        ));
     }
     Ok(())
 }
@@ -749,6 +808,28 @@ mod tests {
             topic_effective_delivery_policy(None),
             r#"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":20,"maxDelayTarget":20,"numRetries":3,"numMaxDelayRetries":0,"numNoDelayRetries":0,"numMinDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"text/plain; charset=UTF-8"}}}"#
         );
+    }
+
+    #[test]
+    fn maximum_message_size() {
+        for ok in ["1024", "262144", "1048576"] {
+            assert!(validate_topic_attribute("MaximumMessageSize", ok, false, false).is_ok());
+        }
+        for bad in ["1023", "1048577", "x", "", "-1", "1.5"] {
+            let err = validate_topic_attribute("MaximumMessageSize", bad, false, true).unwrap_err();
+            assert_eq!(err.kind, crate::ErrorKind::InvalidParameter, "{bad}");
+        }
+        let mut attributes = crate::model::Attributes::new();
+        assert_eq!(topic_maximum_message_size(&attributes), 262_144);
+        attributes.insert("MaximumMessageSize".into(), "1048576".into());
+        assert_eq!(topic_maximum_message_size(&attributes), 1_048_576);
+        assert!(
+            check_large_message_subscriptions(1_048_576, ["sqs", "lambda"].into_iter()).is_ok()
+        );
+        assert!(check_large_message_subscriptions(1_048_576, ["sqs", "http"].into_iter()).is_err());
+        assert!(check_large_message_subscriptions(262_144, ["email"].into_iter()).is_ok());
+        let many = vec!["sqs"; 101];
+        assert!(check_large_message_subscriptions(262_145, many.into_iter()).is_err());
     }
 
     #[test]

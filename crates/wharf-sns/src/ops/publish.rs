@@ -8,6 +8,7 @@ use sha2::Digest;
 use wharf_store::Batch;
 
 use super::required;
+use crate::attributes::topic_maximum_message_size;
 use crate::delivery::{is_transient, sqs_input, DeliveryRecord, Target};
 use crate::email;
 use crate::envelope::{self, Notification};
@@ -18,7 +19,8 @@ use crate::ops::platform::OutboxEntry;
 use crate::util::parse_arn;
 use crate::{await_commit, persist, DedupEntry, Sns, Subscription, Topic};
 
-/// Largest message (body plus attributes) a topic accepts.
+/// Largest message (body plus attributes) a phone number, a platform endpoint or a topic without a
+/// `MaximumMessageSize` takes.
 pub const MAX_MESSAGE_BYTES: usize = 262_144;
 pub const DEDUP_WINDOW_MILLIS: u64 = 5 * 60 * 1000;
 const MAX_BATCH_ENTRIES: usize = 10;
@@ -175,6 +177,7 @@ impl Outgoing {
     }
 }
 
+#[cfg(test)]
 pub(crate) fn prepare(
     message: Option<&str>,
     subject: Option<&str>,
@@ -182,6 +185,27 @@ pub(crate) fn prepare(
     attributes: &MessageAttributes,
     group_id: Option<&str>,
     dedup_id: Option<&str>,
+) -> SnsResult<Outgoing> {
+    prepare_sized(
+        message,
+        subject,
+        structure,
+        attributes,
+        group_id,
+        dedup_id,
+        MAX_MESSAGE_BYTES,
+    )
+}
+
+/// Validates a message whose body and attributes may take up to `max_bytes`.
+pub(crate) fn prepare_sized(
+    message: Option<&str>,
+    subject: Option<&str>,
+    structure: Option<&str>,
+    attributes: &MessageAttributes,
+    group_id: Option<&str>,
+    dedup_id: Option<&str>,
+    max_bytes: usize,
 ) -> SnsResult<Outgoing> {
     let message = message
         .filter(|m| !m.is_empty())
@@ -218,7 +242,7 @@ pub(crate) fn prepare(
         Some(_) => return Err(SnsError::invalid("MessageStructure")),
     };
     let attributes_size = validate_message_attributes(attributes)?;
-    if message.len() + attributes_size > MAX_MESSAGE_BYTES {
+    if message.len() + attributes_size > max_bytes {
         return Err(SnsError::invalid("Message too long"));
     }
     if let Some(group) = group_id {
@@ -286,13 +310,19 @@ impl Sns {
                 "Only one of TopicArn, TargetArn or PhoneNumber may be specified",
             ));
         }
-        let outgoing = prepare(
+        // A topic's MaximumMessageSize bounds what it takes (phone numbers and endpoints take 256 KiB).
+        let max_bytes = match (&input.topic_arn, &input.target_arn) {
+            (Some(arn), _) | (None, Some(arn)) if !arn.is_empty() => self.topic_size_limit(arn),
+            _ => MAX_MESSAGE_BYTES,
+        };
+        let outgoing = prepare_sized(
             input.message.as_deref(),
             input.subject.as_deref(),
             input.message_structure.as_deref(),
             &input.message_attributes,
             input.message_group_id.as_deref(),
             input.message_deduplication_id.as_deref(),
+            max_bytes,
         )?;
         if let Some(phone) = input.phone_number.as_deref().filter(|p| !p.is_empty()) {
             return self.publish_sms(phone, &outgoing).await;
@@ -317,10 +347,25 @@ impl Sns {
         self.publish_to_topic(name, outgoing).await
     }
 
+    /// The `MaximumMessageSize` of the topic an ARN names, or 256 KiB when it names no (existing) topic.
+    fn topic_size_limit(&self, arn: &str) -> usize {
+        let Ok(name) = self.topic_name_of(arn, "TopicArn") else {
+            return MAX_MESSAGE_BYTES;
+        };
+        self.registry
+            .read()
+            .topics
+            .get(name)
+            .map_or(MAX_MESSAGE_BYTES, |entry| {
+                topic_maximum_message_size(&entry.attributes)
+            })
+    }
+
     pub async fn publish_batch(&self, input: PublishBatchInput) -> SnsResult<PublishBatchOutput> {
         let arn = required(&input.topic_arn, "TopicArn")?;
         let name = self.topic_name_of(arn, "TopicArn")?;
         self.topic_snapshot(name)?;
+        let max_bytes = self.topic_size_limit(arn);
         let entries = &input.publish_batch_request_entries;
         if entries.is_empty() {
             return Err(SnsError::new(
@@ -362,7 +407,7 @@ impl Sns {
                     + validate_message_attributes(&e.message_attributes).unwrap_or(0)
             })
             .sum();
-        if total > MAX_MESSAGE_BYTES {
+        if total > max_bytes {
             return Err(SnsError::new(
                 ErrorKind::BatchRequestTooLong,
                 "The length of all the messages put together is more than the limit.",
@@ -371,13 +416,14 @@ impl Sns {
         let mut output = PublishBatchOutput::default();
         for entry in entries {
             let id = entry.id.clone().unwrap_or_default();
-            let result = match prepare(
+            let result = match prepare_sized(
                 entry.message.as_deref(),
                 entry.subject.as_deref(),
                 entry.message_structure.as_deref(),
                 &entry.message_attributes,
                 entry.message_group_id.as_deref(),
                 entry.message_deduplication_id.as_deref(),
+                max_bytes,
             ) {
                 Ok(outgoing) => self.publish_to_topic(name, outgoing).await,
                 Err(error) => Err(error),

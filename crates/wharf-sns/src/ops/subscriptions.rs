@@ -6,8 +6,9 @@ use wharf_store::Batch;
 
 use super::required;
 use crate::attributes::{
-    compile_filter, subscription_effective_delivery_policy, validate_fifo_redrive,
-    validate_subscription_attribute, SETTABLE_SUBSCRIPTION_ATTRIBUTES,
+    check_large_message_subscriptions, compile_filter, subscription_effective_delivery_policy,
+    topic_maximum_message_size, validate_fifo_redrive, validate_subscription_attribute,
+    SETTABLE_SUBSCRIPTION_ATTRIBUTES,
 };
 use crate::delivery::{DeliveryRecord, Target};
 use crate::email;
@@ -188,6 +189,20 @@ impl Sns {
                 .filter_map(|arn| registry.subscriptions.get(arn))
                 .find(|s| s.protocol == protocol && s.endpoint == endpoint)
                 .cloned();
+            if existing.is_none() {
+                // A topic taking messages above 256 KiB keeps to few SQS/Firehose/Lambda subscriptions.
+                let protocols: Vec<&str> = entry
+                    .subscriptions
+                    .iter()
+                    .filter_map(|arn| registry.subscriptions.get(arn))
+                    .map(|s| s.protocol.as_str())
+                    .chain(std::iter::once(protocol.as_str()))
+                    .collect();
+                check_large_message_subscriptions(
+                    topic_maximum_message_size(&entry.attributes),
+                    protocols.into_iter(),
+                )?;
+            }
             if let Some(existing) = existing {
                 let same = attributes
                     .iter()

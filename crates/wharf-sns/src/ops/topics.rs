@@ -7,8 +7,8 @@ use wharf_store::Batch;
 
 use super::required;
 use crate::attributes::{
-    archive_policy_active, default_topic_policy, topic_effective_delivery_policy,
-    validate_topic_attribute,
+    archive_policy_active, check_large_message_subscriptions, default_topic_policy,
+    parse_maximum_message_size, topic_effective_delivery_policy, validate_topic_attribute,
 };
 use crate::error::{SnsError, SnsResult};
 use crate::model::*;
@@ -282,6 +282,24 @@ impl Sns {
         let now = self.now();
         let commit = {
             let mut registry = self.registry.write();
+            if attribute == "MaximumMessageSize" {
+                // Above 256 KiB only a topic with few SQS/Firehose/Lambda subscriptions qualifies.
+                let entry = registry
+                    .topics
+                    .get(name)
+                    .ok_or_else(SnsError::topic_not_found)?;
+                validate_topic_attribute(attribute, &value, entry.topic.fifo, false)?;
+                let protocols: Vec<&str> = entry
+                    .subscriptions
+                    .iter()
+                    .filter_map(|arn| registry.subscriptions.get(arn))
+                    .map(|sub| sub.protocol.as_str())
+                    .collect();
+                check_large_message_subscriptions(
+                    parse_maximum_message_size(&value).unwrap_or_default(),
+                    protocols.into_iter(),
+                )?;
+            }
             let entry = registry
                 .topics
                 .get_mut(name)
