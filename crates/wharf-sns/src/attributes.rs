@@ -17,6 +17,7 @@ pub const SETTABLE_TOPIC_ATTRIBUTES: &[&str] = &[
     "ContentBasedDeduplication",
     "FifoThroughputScope",
     "ArchivePolicy",
+    "MaximumMessageSize",
     "ApplicationSuccessFeedbackRoleArn",
     "ApplicationSuccessFeedbackSampleRate",
     "ApplicationFailureFeedbackRoleArn",
@@ -112,7 +113,17 @@ pub fn validate_topic_attribute(
                     "The archive policy can only be set for FIFO topics",
                 ));
             }
-            json_object(value, "ArchivePolicy")?;
+            validate_archive_policy(value)?;
+        }
+        "MaximumMessageSize" => {
+            if parse_maximum_message_size(value).is_none() {
+                return Err(SnsError::invalid_reason(
+                    "MaximumMessageSize",
+                    format!(
+                        "Invalid value [{value}]. Must be an integer between {MIN_MAXIMUM_MESSAGE_SIZE} and {MAX_MAXIMUM_MESSAGE_SIZE}."
+                    ),
+                ));
+            }
         }
         "SignatureVersion" => {
             if !matches!(value, "1" | "2") {
@@ -157,6 +168,85 @@ pub fn validate_topic_attribute(
         _ => return Err(SnsError::invalid("AttributeName")),
     }
     Ok(())
+}
+
+/// A topic's `MaximumMessageSize` by default (256 KiB), and the bounds of the values it may be set to.
+pub const DEFAULT_MAXIMUM_MESSAGE_SIZE: usize = 262_144;
+pub const MIN_MAXIMUM_MESSAGE_SIZE: usize = 1_024;
+pub const MAX_MAXIMUM_MESSAGE_SIZE: usize = 1_048_576;
+
+/// Protocols a topic whose `MaximumMessageSize` is above 256 KiB may deliver to (and at most
+/// [`MAX_LARGE_MESSAGE_SUBSCRIPTIONS`] subscriptions of them).
+pub const LARGE_MESSAGE_PROTOCOLS: &[&str] = &["sqs", "firehose", "lambda"];
+pub const MAX_LARGE_MESSAGE_SUBSCRIPTIONS: usize = 100;
+
+/// A `MaximumMessageSize` value: an integer number of bytes from 1 KiB to 1 MiB.
+pub fn parse_maximum_message_size(value: &str) -> Option<usize> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (MIN_MAXIMUM_MESSAGE_SIZE..=MAX_MAXIMUM_MESSAGE_SIZE).contains(n))
+}
+
+/// The largest message (body plus attributes) a topic with these attributes accepts.
+pub fn topic_maximum_message_size(attributes: &crate::model::Attributes) -> usize {
+    attributes
+        .get("MaximumMessageSize")
+        .and_then(|v| parse_maximum_message_size(v))
+        .unwrap_or(DEFAULT_MAXIMUM_MESSAGE_SIZE)
+}
+
+/// A topic taking messages above 256 KiB has at most 100 subscriptions, all of them SQS, Firehose or
+/// Lambda; `protocols` are those of its subscriptions.
+pub fn check_large_message_subscriptions<'a>(
+    maximum_message_size: usize,
+    protocols: impl ExactSizeIterator<Item = &'a str>,
+) -> SnsResult<()> {
+    if maximum_message_size <= DEFAULT_MAXIMUM_MESSAGE_SIZE {
+        return Ok(());
+    }
+    let count = protocols.len();
+    let mut protocols = protocols;
+    if count > MAX_LARGE_MESSAGE_SUBSCRIPTIONS
+        || protocols.any(|p| !LARGE_MESSAGE_PROTOCOLS.contains(&p))
+    {
+        return Err(SnsError::invalid_reason(
+            "MaximumMessageSize",
+            "A topic with a MaximumMessageSize above 262144 bytes must have 100 or fewer subscriptions, each of them an Amazon SQS, Amazon Data Firehose or Lambda subscription.",
+        ));
+    }
+    Ok(())
+}
+
+/// A FIFO topic's `ArchivePolicy`: `{"MessageRetentionPeriod": <days, 1..365>}`, or `{}` (archiving off).
+fn validate_archive_policy(text: &str) -> SnsResult<()> {
+    let policy = json_object(text, "ArchivePolicy")?;
+    if let Some(key) = policy.keys().find(|k| *k != "MessageRetentionPeriod") {
+        return Err(SnsError::invalid_reason(
+            "ArchivePolicy",
+            format!("Unrecognized archive policy key {key}"),
+        ));
+    }
+    if let Some(period) = policy.get("MessageRetentionPeriod") {
+        let days = period
+            .as_u64()
+            .or_else(|| period.as_str().and_then(|s| s.parse().ok()));
+        if !days.is_some_and(|d| (1..=365).contains(&d)) {
+            return Err(SnsError::invalid_reason(
+                "ArchivePolicy",
+                "MessageRetentionPeriod must be an integer number of days between 1 and 365",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether an (already validated) `ArchivePolicy` turns archiving on (`{}` turns it off).
+pub fn archive_policy_active(text: &str) -> bool {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v.get("MessageRetentionPeriod").cloned())
+        .is_some()
 }
 
 fn json_object(text: &str, parameter: &str) -> SnsResult<Map<String, Value>> {
@@ -545,6 +635,27 @@ pub fn parse_redrive_policy(text: &str) -> SnsResult<Option<String>> {
     Ok(Some(arn.to_string()))
 }
 
+/// A FIFO queue subscribed to a FIFO topic needs a FIFO queue as its dead-letter queue.
+pub fn validate_fifo_redrive(
+    topic_fifo: bool,
+    endpoint: &str,
+    redrive_policy: Option<&str>,
+) -> SnsResult<()> {
+    let Some(dlq) = redrive_policy
+        .map(parse_redrive_policy)
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(());
+    };
+    if topic_fifo && endpoint.ends_with(".fifo") && !dlq.ends_with(".fifo") {
+        return Err(SnsError::invalid(
+            "RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.",
+        ));
+    }
+    Ok(())
+}
+
 /// Validates one subscription attribute for a subscription of `protocol` on a topic of the given kind;
 /// returns the compiled filter policy when `name` touches it.
 pub fn validate_subscription_attribute(name: &str, value: &str, protocol: &str) -> SnsResult<()> {
@@ -700,6 +811,56 @@ mod tests {
     }
 
     #[test]
+    fn maximum_message_size() {
+        for ok in ["1024", "262144", "1048576"] {
+            assert!(validate_topic_attribute("MaximumMessageSize", ok, false, false).is_ok());
+        }
+        for bad in ["1023", "1048577", "x", "", "-1", "1.5"] {
+            let err = validate_topic_attribute("MaximumMessageSize", bad, false, true).unwrap_err();
+            assert_eq!(err.kind, crate::ErrorKind::InvalidParameter, "{bad}");
+        }
+        let mut attributes = crate::model::Attributes::new();
+        assert_eq!(topic_maximum_message_size(&attributes), 262_144);
+        attributes.insert("MaximumMessageSize".into(), "1048576".into());
+        assert_eq!(topic_maximum_message_size(&attributes), 1_048_576);
+        assert!(
+            check_large_message_subscriptions(1_048_576, ["sqs", "lambda"].into_iter()).is_ok()
+        );
+        assert!(check_large_message_subscriptions(1_048_576, ["sqs", "http"].into_iter()).is_err());
+        assert!(check_large_message_subscriptions(262_144, ["email"].into_iter()).is_ok());
+        let many = vec!["sqs"; 101];
+        assert!(check_large_message_subscriptions(262_145, many.into_iter()).is_err());
+    }
+
+    #[test]
+    fn archive_policy() {
+        for ok in [
+            r#"{"MessageRetentionPeriod":"30"}"#,
+            r#"{"MessageRetentionPeriod":1}"#,
+            r#"{"MessageRetentionPeriod":"365"}"#,
+            "{}",
+        ] {
+            assert!(
+                validate_topic_attribute("ArchivePolicy", ok, true, false).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            r#"{"MessageRetentionPeriod":"0"}"#,
+            r#"{"MessageRetentionPeriod":366}"#,
+            r#"{"MessageRetentionPeriod":"x"}"#,
+            r#"{"Retention":"3"}"#,
+            "[]",
+        ] {
+            let err = validate_topic_attribute("ArchivePolicy", bad, true, false).unwrap_err();
+            assert_eq!(err.kind, crate::ErrorKind::InvalidParameter, "{bad}");
+        }
+        assert!(validate_topic_attribute("ArchivePolicy", "{}", false, false).is_err());
+        assert!(archive_policy_active(r#"{"MessageRetentionPeriod":"3"}"#));
+        assert!(!archive_policy_active("{}"));
+    }
+
+    #[test]
     fn redrive_and_raw() {
         assert_eq!(
             parse_redrive_policy(
@@ -710,6 +871,31 @@ mod tests {
             Some("arn:aws:sqs:us-east-1:000000000000:dlq")
         );
         assert!(parse_redrive_policy(r#"{"deadLetterTargetArn":"nope"}"#).is_err());
+        let fifo_queue = "arn:aws:sqs:us-east-1:000000000000:q.fifo";
+        let standard_dlq = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq"}"#;
+        let fifo_dlq = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq.fifo"}"#;
+        assert_eq!(
+            validate_fifo_redrive(true, fifo_queue, Some(standard_dlq))
+                .unwrap_err()
+                .message,
+            "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
+        );
+        assert!(validate_fifo_redrive(true, fifo_queue, Some(fifo_dlq)).is_ok());
+        assert!(validate_fifo_redrive(true, fifo_queue, None).is_ok());
+        assert!(validate_fifo_redrive(true, fifo_queue, Some("")).is_ok());
+        // A standard queue on a FIFO topic, or any queue on a standard topic, is not constrained here.
+        assert!(validate_fifo_redrive(
+            true,
+            "arn:aws:sqs:us-east-1:000000000000:q",
+            Some(standard_dlq)
+        )
+        .is_ok());
+        assert!(validate_fifo_redrive(
+            false,
+            "arn:aws:sqs:us-east-1:000000000000:q",
+            Some(standard_dlq)
+        )
+        .is_ok());
         assert!(validate_subscription_attribute("RawMessageDelivery", "true", "email").is_err());
         assert!(validate_subscription_attribute("RawMessageDelivery", "true", "sqs").is_ok());
         assert!(validate_subscription_attribute("Bogus", "x", "sqs").is_err());

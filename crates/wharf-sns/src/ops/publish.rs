@@ -8,6 +8,7 @@ use sha2::Digest;
 use wharf_store::Batch;
 
 use super::required;
+use crate::attributes::topic_maximum_message_size;
 use crate::delivery::{is_transient, sqs_input, DeliveryRecord, Target};
 use crate::email;
 use crate::envelope::{self, Notification};
@@ -18,7 +19,8 @@ use crate::ops::platform::OutboxEntry;
 use crate::util::parse_arn;
 use crate::{await_commit, persist, DedupEntry, Sns, Subscription, Topic};
 
-/// Largest message (body plus attributes) a topic accepts.
+/// Largest message (body plus attributes) a phone number, a platform endpoint or a topic without a
+/// `MaximumMessageSize` takes.
 pub const MAX_MESSAGE_BYTES: usize = 262_144;
 pub const DEDUP_WINDOW_MILLIS: u64 = 5 * 60 * 1000;
 const MAX_BATCH_ENTRIES: usize = 10;
@@ -72,6 +74,12 @@ pub(crate) fn validate_message_attributes(attributes: &MessageAttributes) -> Sns
             )));
         }
         let field = if base == "Binary" { "Binary" } else { "String" };
+        // No value at all is an empty value; a value in the other field is the wrong field.
+        if value.string_value.is_none() && value.binary_value.is_none() {
+            return Err(attribute_error(format!(
+                "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{data_type}'."
+            )));
+        }
         let value_size = if base == "Binary" {
             match &value.binary_value {
                 None => {
@@ -169,6 +177,7 @@ impl Outgoing {
     }
 }
 
+#[cfg(test)]
 pub(crate) fn prepare(
     message: Option<&str>,
     subject: Option<&str>,
@@ -177,15 +186,37 @@ pub(crate) fn prepare(
     group_id: Option<&str>,
     dedup_id: Option<&str>,
 ) -> SnsResult<Outgoing> {
+    prepare_sized(
+        message,
+        subject,
+        structure,
+        attributes,
+        group_id,
+        dedup_id,
+        MAX_MESSAGE_BYTES,
+    )
+}
+
+/// Validates a message whose body and attributes may take up to `max_bytes`.
+pub(crate) fn prepare_sized(
+    message: Option<&str>,
+    subject: Option<&str>,
+    structure: Option<&str>,
+    attributes: &MessageAttributes,
+    group_id: Option<&str>,
+    dedup_id: Option<&str>,
+    max_bytes: usize,
+) -> SnsResult<Outgoing> {
     let message = message
         .filter(|m| !m.is_empty())
         .ok_or_else(|| SnsError::invalid("Empty message"))?;
+    // Subjects are UTF-8 text without line breaks or control characters, at most 100 characters.
     if let Some(subject) = subject {
         let valid = !subject.is_empty()
             && subject.chars().count() <= 100
-            && subject
+            && !subject
                 .chars()
-                .all(|c| c.is_ascii() && !c.is_ascii_control());
+                .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'));
         if !valid {
             return Err(SnsError::invalid("Subject"));
         }
@@ -211,7 +242,7 @@ pub(crate) fn prepare(
         Some(_) => return Err(SnsError::invalid("MessageStructure")),
     };
     let attributes_size = validate_message_attributes(attributes)?;
-    if message.len() + attributes_size > MAX_MESSAGE_BYTES {
+    if message.len() + attributes_size > max_bytes {
         return Err(SnsError::invalid("Message too long"));
     }
     if let Some(group) = group_id {
@@ -279,13 +310,19 @@ impl Sns {
                 "Only one of TopicArn, TargetArn or PhoneNumber may be specified",
             ));
         }
-        let outgoing = prepare(
+        // A topic's MaximumMessageSize bounds what it takes (phone numbers and endpoints take 256 KiB).
+        let max_bytes = match (&input.topic_arn, &input.target_arn) {
+            (Some(arn), _) | (None, Some(arn)) if !arn.is_empty() => self.topic_size_limit(arn),
+            _ => MAX_MESSAGE_BYTES,
+        };
+        let outgoing = prepare_sized(
             input.message.as_deref(),
             input.subject.as_deref(),
             input.message_structure.as_deref(),
             &input.message_attributes,
             input.message_group_id.as_deref(),
             input.message_deduplication_id.as_deref(),
+            max_bytes,
         )?;
         if let Some(phone) = input.phone_number.as_deref().filter(|p| !p.is_empty()) {
             return self.publish_sms(phone, &outgoing).await;
@@ -310,10 +347,25 @@ impl Sns {
         self.publish_to_topic(name, outgoing).await
     }
 
+    /// The `MaximumMessageSize` of the topic an ARN names, or 256 KiB when it names no (existing) topic.
+    fn topic_size_limit(&self, arn: &str) -> usize {
+        let Ok(name) = self.topic_name_of(arn, "TopicArn") else {
+            return MAX_MESSAGE_BYTES;
+        };
+        self.registry
+            .read()
+            .topics
+            .get(name)
+            .map_or(MAX_MESSAGE_BYTES, |entry| {
+                topic_maximum_message_size(&entry.attributes)
+            })
+    }
+
     pub async fn publish_batch(&self, input: PublishBatchInput) -> SnsResult<PublishBatchOutput> {
         let arn = required(&input.topic_arn, "TopicArn")?;
         let name = self.topic_name_of(arn, "TopicArn")?;
         self.topic_snapshot(name)?;
+        let max_bytes = self.topic_size_limit(arn);
         let entries = &input.publish_batch_request_entries;
         if entries.is_empty() {
             return Err(SnsError::new(
@@ -355,7 +407,7 @@ impl Sns {
                     + validate_message_attributes(&e.message_attributes).unwrap_or(0)
             })
             .sum();
-        if total > MAX_MESSAGE_BYTES {
+        if total > max_bytes {
             return Err(SnsError::new(
                 ErrorKind::BatchRequestTooLong,
                 "The length of all the messages put together is more than the limit.",
@@ -364,13 +416,14 @@ impl Sns {
         let mut output = PublishBatchOutput::default();
         for entry in entries {
             let id = entry.id.clone().unwrap_or_default();
-            let result = match prepare(
+            let result = match prepare_sized(
                 entry.message.as_deref(),
                 entry.subject.as_deref(),
                 entry.message_structure.as_deref(),
                 &entry.message_attributes,
                 entry.message_group_id.as_deref(),
                 entry.message_deduplication_id.as_deref(),
+                max_bytes,
             ) {
                 Ok(outgoing) => self.publish_to_topic(name, outgoing).await,
                 Err(error) => Err(error),
@@ -498,6 +551,14 @@ impl Sns {
         subscriptions: &[Arc<Subscription>],
     ) -> SnsResult<()> {
         let outgoing = published.outgoing;
+        // Message attributes go out only with a plain (String) message, not with MessageStructure=json
+        // (they still count for filter policies).
+        let no_attributes = MessageAttributes::new();
+        let delivered_attributes = if outgoing.structure.is_some() {
+            &no_attributes
+        } else {
+            &outgoing.attributes
+        };
         let mut batch = Batch::new();
         let mut queued_http = false;
         let mut signatures: Vec<(&str, String)> = Vec::new();
@@ -518,7 +579,7 @@ impl Sns {
                 timestamp_millis: published.timestamp,
                 sequence_number: published.sequence_number,
                 subscription_arn: &sub.arn,
-                attributes: &outgoing.attributes,
+                attributes: delivered_attributes,
                 signature_version: published.signature_version,
             };
             let (body, signature) = if raw {
@@ -559,7 +620,7 @@ impl Sns {
                         (outgoing.group_id.clone(), None)
                     };
                     let attributes = if raw {
-                        outgoing.attributes.clone()
+                        delivered_attributes.clone()
                     } else {
                         MessageAttributes::new()
                     };
@@ -652,7 +713,7 @@ impl Sns {
                         } else {
                             body
                         },
-                        attributes: outgoing.attributes.clone(),
+                        attributes: delivered_attributes.clone(),
                         timestamp_millis: published.timestamp,
                     };
                     self.outbox_put(&mut batch, entry);
@@ -769,6 +830,20 @@ mod tests {
         assert!(validate_message_attributes(&attr("String.custom", "x")).is_ok());
         assert!(validate_message_attributes(&attr("Text", "x")).is_err());
         assert!(validate_message_attributes(&attr("String", "")).is_err());
+        let mut no_value = attr("Number", "1");
+        no_value.get_mut("a").unwrap().string_value = None;
+        assert_eq!(
+            validate_message_attributes(&no_value).unwrap_err().message,
+            "The message attribute 'a' must contain non-empty message attribute value for message attribute type 'Number'."
+        );
+        let mut wrong_field = no_value.clone();
+        wrong_field.get_mut("a").unwrap().binary_value = Some(Blob(vec![1]));
+        assert_eq!(
+            validate_message_attributes(&wrong_field)
+                .unwrap_err()
+                .message,
+            "The message attribute 'a' with type 'Number' must use field 'String'."
+        );
         let mut bad_name = attr("String", "x");
         let v = bad_name.remove("a").unwrap();
         bad_name.insert("AWS.internal".into(), v.clone());
@@ -835,6 +910,12 @@ mod tests {
             "Invalid parameter: Message too long"
         );
         assert!(prepare(Some("m"), Some("line\nbreak"), None, &empty, None, None).is_err());
+        assert!(prepare(Some("m"), Some("tab\there"), None, &empty, None, None).is_err());
+        // UTF-8 subjects of up to 100 characters are fine.
+        let accented = "é".repeat(100);
+        assert!(prepare(Some("m"), Some(&accented), None, &empty, None, None).is_ok());
+        let too_long = "é".repeat(101);
+        assert!(prepare(Some("m"), Some(&too_long), None, &empty, None, None).is_err());
         assert!(prepare(
             Some("m"),
             None,

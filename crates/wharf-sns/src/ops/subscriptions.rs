@@ -6,7 +6,8 @@ use wharf_store::Batch;
 
 use super::required;
 use crate::attributes::{
-    compile_filter, subscription_effective_delivery_policy, validate_subscription_attribute,
+    check_large_message_subscriptions, compile_filter, subscription_effective_delivery_policy,
+    topic_maximum_message_size, validate_fifo_redrive, validate_subscription_attribute,
     SETTABLE_SUBSCRIPTION_ATTRIBUTES,
 };
 use crate::delivery::{DeliveryRecord, Target};
@@ -150,6 +151,11 @@ impl Sns {
             attributes.insert(key.clone(), value);
         }
         validate_endpoint(&protocol, &endpoint, &attributes)?;
+        validate_fifo_redrive(
+            name.ends_with(".fifo"),
+            &endpoint,
+            attributes.get("RedrivePolicy").map(String::as_str),
+        )?;
         let filter = compile_filter(&attributes)?;
         // A pending subscription past its lifetime is gone, even if the worker has not swept it yet.
         self.expire_pending_subscriptions().await?;
@@ -183,6 +189,20 @@ impl Sns {
                 .filter_map(|arn| registry.subscriptions.get(arn))
                 .find(|s| s.protocol == protocol && s.endpoint == endpoint)
                 .cloned();
+            if existing.is_none() {
+                // A topic taking messages above 256 KiB keeps to few SQS/Firehose/Lambda subscriptions.
+                let protocols: Vec<&str> = entry
+                    .subscriptions
+                    .iter()
+                    .filter_map(|arn| registry.subscriptions.get(arn))
+                    .map(|s| s.protocol.as_str())
+                    .chain(std::iter::once(protocol.as_str()))
+                    .collect();
+                check_large_message_subscriptions(
+                    topic_maximum_message_size(&entry.attributes),
+                    protocols.into_iter(),
+                )?;
+            }
             if let Some(existing) = existing {
                 let same = attributes
                     .iter()
@@ -606,6 +626,13 @@ impl Sns {
             let mut registry = self.registry.write();
             let current = self.subscription(&registry, arn)?;
             validate_subscription_attribute(name, &value, &current.protocol)?;
+            if name == "RedrivePolicy" {
+                validate_fifo_redrive(
+                    current.topic_name.ends_with(".fifo"),
+                    &current.endpoint,
+                    Some(&value),
+                )?;
+            }
             let mut updated = (*current).clone();
             if value.is_empty() && name != "RawMessageDelivery" {
                 updated.attributes.remove(name);

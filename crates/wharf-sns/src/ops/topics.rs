@@ -7,11 +7,12 @@ use wharf_store::Batch;
 
 use super::required;
 use crate::attributes::{
-    default_topic_policy, topic_effective_delivery_policy, validate_topic_attribute,
+    archive_policy_active, check_large_message_subscriptions, default_topic_policy,
+    parse_maximum_message_size, topic_effective_delivery_policy, validate_topic_attribute,
 };
 use crate::error::{SnsError, SnsResult};
 use crate::model::*;
-use crate::util::{page, parse_arn, valid_topic_name, PAGE_SIZE};
+use crate::util::{iso8601, page, parse_arn, valid_topic_name, PAGE_SIZE};
 use crate::{await_commit, persist, PublishState, Registry, Sns, Topic, TopicEntry};
 
 const FIFO_NAME_RULE: &str = "Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long.";
@@ -41,6 +42,22 @@ pub(crate) fn validate_tags(tags: &[Tag]) -> SnsResult<()> {
         }
     }
     Ok(())
+}
+
+/// Keeps `BeginningArchiveTime` (from when a FIFO topic's archive starts, the earliest point a replay can
+/// start from) in step with the topic's `ArchivePolicy`: set when archiving turns on, kept while it stays
+/// on, gone when it is turned off.
+fn sync_archive_time(attributes: &mut Attributes, now: u64) {
+    if attributes
+        .get("ArchivePolicy")
+        .is_some_and(|p| archive_policy_active(p))
+    {
+        attributes
+            .entry("BeginningArchiveTime".to_string())
+            .or_insert_with(|| iso8601(now));
+    } else {
+        attributes.remove("BeginningArchiveTime");
+    }
 }
 
 impl Sns {
@@ -139,6 +156,7 @@ impl Sns {
             validate_data_protection_policy(policy)?;
         }
         let now = self.now();
+        sync_archive_time(&mut attributes, now);
         let arn = self.topic_arn_of(name);
         let commit = {
             let mut registry = self.registry.write();
@@ -261,8 +279,27 @@ impl Sns {
         let name = self.topic_name_of(arn, "TopicArn")?;
         let attribute = required(&input.attribute_name, "AttributeName")?;
         let value = input.attribute_value.clone().unwrap_or_default();
+        let now = self.now();
         let commit = {
             let mut registry = self.registry.write();
+            if attribute == "MaximumMessageSize" {
+                // Above 256 KiB only a topic with few SQS/Firehose/Lambda subscriptions qualifies.
+                let entry = registry
+                    .topics
+                    .get(name)
+                    .ok_or_else(SnsError::topic_not_found)?;
+                validate_topic_attribute(attribute, &value, entry.topic.fifo, false)?;
+                let protocols: Vec<&str> = entry
+                    .subscriptions
+                    .iter()
+                    .filter_map(|arn| registry.subscriptions.get(arn))
+                    .map(|sub| sub.protocol.as_str())
+                    .collect();
+                check_large_message_subscriptions(
+                    parse_maximum_message_size(&value).unwrap_or_default(),
+                    protocols.into_iter(),
+                )?;
+            }
             let entry = registry
                 .topics
                 .get_mut(name)
@@ -280,6 +317,7 @@ impl Sns {
                 };
                 entry.attributes.insert(attribute.to_string(), value);
             }
+            sync_archive_time(&mut entry.attributes, now);
             let mut batch = Batch::new();
             persist::put_topic(&mut batch, entry);
             self.submit(batch)

@@ -1,0 +1,261 @@
+"""More Amazon SNS behaviour through boto3, checked against the AWS SNS API reference and developer guide:
+publish subjects, message attributes without a value, and FIFO topics' message archive policy."""
+
+import json
+import re
+
+from test_sns import error_of, make_topic, receive, sns, subscribe_queue  # noqa: F401 (fixtures)
+
+ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+# ---------------------------------------------------------------- Publish: Subject
+
+
+def test_subject_may_be_any_utf8_text_up_to_100_characters(sns, sqs, make_topic, make_queue):
+    """API_Publish: subjects must be UTF-8 text with no line breaks or control characters, and less than 100
+    characters long (AWS accepts exactly 100)."""
+    topic = make_topic()
+    _, url = make_queue()
+    subscribe_queue(sns, sqs, topic, url)
+    subject = "Café ☕ – résumé"
+    sns.publish(TopicArn=topic, Message="body", Subject=subject)
+    [message] = receive(sqs, url)
+    assert json.loads(message["Body"])["Subject"] == subject
+
+    assert sns.publish(TopicArn=topic, Message="m", Subject="é" * 100)["MessageId"]
+    for bad in ["é" * 101, "line\nbreak", "carriage\rreturn", "tab\there", "bell\x07"]:
+        err = error_of(sns.publish, TopicArn=topic, Message="m", Subject=bad)
+        assert err["Error"]["Code"] == "InvalidParameter", bad
+        assert err["Error"]["Message"] == "Invalid parameter: Subject"
+        assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+    # The same rules per entry of a batch.
+    result = sns.publish_batch(
+        TopicArn=topic,
+        PublishBatchRequestEntries=[
+            {"Id": "ok", "Message": "m", "Subject": "Grüße"},
+            {"Id": "bad", "Message": "m", "Subject": "two\nlines"},
+        ],
+    )
+    assert [e["Id"] for e in result["Successful"]] == ["ok"]
+    assert [(e["Id"], e["Code"], e["SenderFault"]) for e in result["Failed"]] == [
+        ("bad", "InvalidParameter", True)
+    ]
+
+
+# ---------------------------------------------------------------- Publish: message attributes
+
+
+def test_message_attribute_without_a_value(sns, make_topic):
+    """An attribute with a DataType but neither StringValue nor BinaryValue has an empty value; a value in
+    the field of the other kind uses the wrong field."""
+    topic = make_topic()
+    err = error_of(
+        sns.publish, TopicArn=topic, Message="m", MessageAttributes={"n": {"DataType": "Number"}}
+    )
+    assert err["Error"]["Code"] == "ParameterValueInvalid"
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err["Error"]["Message"] == (
+        "The message attribute 'n' must contain non-empty message attribute value for message attribute "
+        "type 'Number'."
+    )
+    err = error_of(
+        sns.publish,
+        TopicArn=topic,
+        Message="m",
+        MessageAttributes={"s": {"DataType": "String", "BinaryValue": b"\x01"}},
+    )
+    assert err["Error"]["Message"] == "The message attribute 's' with type 'String' must use field 'String'."
+    err = error_of(
+        sns.publish,
+        TopicArn=topic,
+        Message="m",
+        MessageAttributes={"b": {"DataType": "Binary", "StringValue": "x"}},
+    )
+    assert err["Error"]["Message"] == "The message attribute 'b' with type 'Binary' must use field 'Binary'."
+
+
+def test_message_attributes_are_not_sent_with_a_json_message_structure(sns, sqs, make_topic, make_queue):
+    """Developer guide, SNS message attributes: message attributes are sent only when the message structure
+    is String, not JSON."""
+    topic = make_topic()
+    _, enveloped = make_queue()
+    _, raw = make_queue()
+    subscribe_queue(sns, sqs, topic, enveloped)
+    subscribe_queue(sns, sqs, topic, raw, RawMessageDelivery="true")
+    attributes = {"kind": {"DataType": "String", "StringValue": "order"}}
+
+    sns.publish(
+        TopicArn=topic,
+        Message=json.dumps({"default": "d", "sqs": "for queues"}),
+        MessageStructure="json",
+        MessageAttributes=attributes,
+    )
+    [envelope] = receive(sqs, enveloped)
+    body = json.loads(envelope["Body"])
+    assert body["Message"] == "for queues"
+    assert "MessageAttributes" not in body
+    [plain] = receive(sqs, raw)
+    assert plain["Body"] == "for queues"
+    assert "MessageAttributes" not in plain
+
+    # With a plain message they are sent: in the envelope, and as SQS attributes on raw delivery.
+    sns.publish(TopicArn=topic, Message="plain", MessageAttributes=attributes)
+    [envelope2] = [m for m in receive(sqs, enveloped) if m["MessageId"] != envelope["MessageId"]]
+    assert json.loads(envelope2["Body"])["MessageAttributes"] == {"kind": {"Type": "String", "Value": "order"}}
+    [plain2] = [m for m in receive(sqs, raw) if m["MessageId"] != plain["MessageId"]]
+    assert plain2["MessageAttributes"] == {"kind": {"DataType": "String", "StringValue": "order"}}
+
+
+# ---------------------------------------------------------------- FIFO message archive
+
+
+def test_fifo_archive_policy_retention_is_1_to_365_days(sns, make_topic):
+    """Message archiving (FIFO topics only): messages are kept for 1 to 365 days; an empty JSON object turns
+    archiving off. While it is on, GetTopicAttributes reports BeginningArchiveTime."""
+    topic = make_topic(fifo=True, attributes={"ArchivePolicy": json.dumps({"MessageRetentionPeriod": "7"})})
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert json.loads(attrs["ArchivePolicy"]) == {"MessageRetentionPeriod": "7"}
+    began = attrs["BeginningArchiveTime"]
+    assert ISO_MS.match(began), began
+
+    # Changing the retention keeps the archive (and its beginning).
+    sns.set_topic_attributes(
+        TopicArn=topic, AttributeName="ArchivePolicy", AttributeValue='{"MessageRetentionPeriod":365}'
+    )
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert json.loads(attrs["ArchivePolicy"]) == {"MessageRetentionPeriod": 365}
+    assert attrs["BeginningArchiveTime"] == began
+
+    for bad in ['{"MessageRetentionPeriod":"0"}', '{"MessageRetentionPeriod":366}', '{"MessageRetentionPeriod":"x"}',
+                '{"RetentionDays":3}', "not json"]:
+        err = error_of(sns.set_topic_attributes, TopicArn=topic, AttributeName="ArchivePolicy", AttributeValue=bad)
+        assert err["Error"]["Code"] == "InvalidParameter", bad
+        assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    err = error_of(
+        sns.create_topic,
+        Name="archive-bad.fifo",
+        Attributes={"FifoTopic": "true", "ArchivePolicy": '{"MessageRetentionPeriod":"400"}'},
+    )
+    assert err["Error"]["Code"] == "InvalidParameter"
+
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="ArchivePolicy", AttributeValue="{}")
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert "BeginningArchiveTime" not in attrs
+
+    standard = make_topic()
+    err = error_of(
+        sns.set_topic_attributes,
+        TopicArn=standard,
+        AttributeName="ArchivePolicy",
+        AttributeValue='{"MessageRetentionPeriod":"7"}',
+    )
+    assert err["Error"]["Code"] == "InvalidParameter"
+    assert "BeginningArchiveTime" not in sns.get_topic_attributes(TopicArn=standard)["Attributes"]
+
+
+# ---------------------------------------------------------------- dead-letter queues
+
+
+def test_fifo_subscription_needs_a_fifo_dead_letter_queue(sns, sqs, make_topic, make_queue):
+    """Developer guide, SNS dead-letter queues: FIFO topic subscriptions use FIFO queues (as their DLQ)."""
+    topic = make_topic(fifo=True)
+    _, fifo_url = make_queue(fifo=True)
+    fifo_queue = sqs.get_queue_attributes(QueueUrl=fifo_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _, dlq_url = make_queue()
+    standard_dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _, fifo_dlq_url = make_queue(fifo=True)
+    fifo_dlq = sqs.get_queue_attributes(QueueUrl=fifo_dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    message = "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
+
+    err = error_of(
+        sns.subscribe,
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=fifo_queue,
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": standard_dlq})},
+    )
+    assert (err["Error"]["Code"], err["Error"]["Message"]) == ("InvalidParameter", message)
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=fifo_queue, ReturnSubscriptionArn=True)[
+        "SubscriptionArn"
+    ]
+    err = error_of(
+        sns.set_subscription_attributes,
+        SubscriptionArn=sub,
+        AttributeName="RedrivePolicy",
+        AttributeValue=json.dumps({"deadLetterTargetArn": standard_dlq}),
+    )
+    assert (err["Error"]["Code"], err["Error"]["Message"]) == ("InvalidParameter", message)
+    assert "RedrivePolicy" not in sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+
+    policy = json.dumps({"deadLetterTargetArn": fifo_dlq})
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RedrivePolicy", AttributeValue=policy)
+    assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["RedrivePolicy"] == policy
+
+
+# ---------------------------------------------------------------- MaximumMessageSize
+
+
+def test_topic_maximum_message_size(sns, sqs, make_topic, make_queue):
+    """CreateTopic/SetTopicAttributes MaximumMessageSize: 1024 to 1048576 bytes (default 262144); Publish and
+    PublishBatch check the message body plus attributes against it. Above 256 KiB a topic may only have SQS,
+    Firehose or Lambda subscriptions (100 at most)."""
+    topic = make_topic(attributes={"MaximumMessageSize": "1048576"})
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["MaximumMessageSize"] == "1048576"
+    _, url = make_queue()
+    subscribe_queue(sns, sqs, topic, url, RawMessageDelivery="true")
+
+    big = "b" * 600_000
+    sns.publish(TopicArn=topic, Message=big)
+    [message] = receive(sqs, url)
+    assert message["Body"] == big
+    err = error_of(sns.publish, TopicArn=topic, Message="x" * 1_048_577)
+    assert err["Error"]["Code"] == "InvalidParameter"
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    batch = sns.publish_batch(
+        TopicArn=topic,
+        PublishBatchRequestEntries=[{"Id": "a", "Message": "a" * 400_000}, {"Id": "b", "Message": "b" * 400_000}],
+    )
+    assert sorted(e["Id"] for e in batch["Successful"]) == ["a", "b"] and batch["Failed"] == []
+    err = error_of(
+        sns.publish_batch,
+        TopicArn=topic,
+        PublishBatchRequestEntries=[{"Id": "a", "Message": "a" * 600_000}, {"Id": "b", "Message": "b" * 600_000}],
+    )
+    assert err["Error"]["Code"] == "BatchRequestTooLong"
+
+    # Only SQS, Firehose and Lambda subscriptions on such a topic.
+    for protocol, endpoint in [("https", "https://example.com/hook"), ("email", "someone@example.com")]:
+        err = error_of(sns.subscribe, TopicArn=topic, Protocol=protocol, Endpoint=endpoint)
+        assert err["Error"]["Code"] == "InvalidParameter", protocol
+    lambda_arn = "arn:aws:lambda:us-east-1:000000000000:function:large"
+    assert sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=lambda_arn, ReturnSubscriptionArn=True)[
+        "SubscriptionArn"
+    ].startswith(topic + ":")
+
+    for bad in ["1023", "1048577", "big"]:
+        err = error_of(sns.set_topic_attributes, TopicArn=topic, AttributeName="MaximumMessageSize", AttributeValue=bad)
+        assert err["Error"]["Code"] == "InvalidParameter", bad
+
+    # A topic with an email subscription cannot go above 256 KiB, but can go below it.
+    small = make_topic()
+    sns.subscribe(TopicArn=small, Protocol="email", Endpoint="someone@example.com")
+    err = error_of(sns.set_topic_attributes, TopicArn=small, AttributeName="MaximumMessageSize", AttributeValue="300000")
+    assert err["Error"]["Code"] == "InvalidParameter"
+    assert "MaximumMessageSize" not in sns.get_topic_attributes(TopicArn=small)["Attributes"]
+    sns.set_topic_attributes(TopicArn=small, AttributeName="MaximumMessageSize", AttributeValue="2048")
+    assert sns.publish(TopicArn=small, Message="m" * 2048)["MessageId"]
+    err = error_of(sns.publish, TopicArn=small, Message="m" * 2049)
+    assert err["Error"]["Code"] == "InvalidParameter"
+    err = error_of(
+        sns.publish,
+        TopicArn=small,
+        Message="m" * 2000,
+        MessageAttributes={"attr": {"DataType": "String", "StringValue": "v" * 100}},
+    )
+    assert err["Error"]["Code"] == "InvalidParameter"
