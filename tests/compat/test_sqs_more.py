@@ -118,3 +118,25 @@ def test_fifty_tags_allowed_fifty_one_refused(sqs, queue):
     # Overwriting an existing key does not count as a new tag.
     sqs.tag_queue(QueueUrl=url, Tags={"k0": "changed"})
     assert sqs.list_queue_tags(QueueUrl=url)["Tags"]["k0"] == "changed"
+
+
+def test_fifo_dead_letter_queue_uses_message_id_as_deduplication_id(sqs, make_queue):
+    # SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html: a message moved from a FIFO queue to a
+    # FIFO dead-letter queue has its deduplication id replaced by its message id.
+    _, dlq_url = make_queue("dlq", fifo=True)
+    dlq_arn = queue_attr(sqs, dlq_url, "QueueArn")
+    _, url = make_queue("src", fifo=True, attributes={"RedrivePolicy": _redrive(dlq_arn, 1)})
+    sent = sqs.send_message(
+        QueueUrl=url, MessageBody="poison", MessageGroupId="g", MessageDeduplicationId="dedup-1"
+    )
+    first = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"]
+    assert first[0]["MessageId"] == sent["MessageId"]
+    assert sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages", []) == []
+    moved = sqs.receive_message(
+        QueueUrl=dlq_url, MessageSystemAttributeNames=["All"], WaitTimeSeconds=1
+    )["Messages"][0]
+    assert moved["MessageId"] == sent["MessageId"]
+    assert moved["Attributes"]["MessageGroupId"] == "g"
+    assert moved["Attributes"]["MessageDeduplicationId"] == sent["MessageId"]
+    assert moved["Attributes"]["DeadLetterQueueSourceArn"] == queue_attr(sqs, url, "QueueArn")
+    assert "SequenceNumber" in moved["Attributes"]

@@ -368,6 +368,11 @@ impl Sqs {
         let mut content = content.clone();
         if dead_letter_source.is_some() {
             content.dead_letter_source_arn = dead_letter_source;
+            // A FIFO dead-letter queue gets the message id as deduplication id, so independent messages that
+            // shared one are all kept (SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html).
+            if target.fifo {
+                content.deduplication_id = Some(content.message_id.clone());
+            }
         }
         content.sequence_number = target.fifo.then(|| crate::queue::sequence_number(seq));
         let content = Arc::new(content);
