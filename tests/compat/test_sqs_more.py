@@ -2,6 +2,7 @@
 dead-letter queue targets, tag restrictions, receive parameters and batch entry errors."""
 
 import json
+import time
 
 import pytest
 
@@ -140,3 +141,21 @@ def test_fifo_dead_letter_queue_uses_message_id_as_deduplication_id(sqs, make_qu
     assert moved["Attributes"]["MessageDeduplicationId"] == sent["MessageId"]
     assert moved["Attributes"]["DeadLetterQueueSourceArn"] == queue_attr(sqs, url, "QueueArn")
     assert "SequenceNumber" in moved["Attributes"]
+
+
+def test_receive_request_attempt_id_retry_resets_visibility_timeout(sqs, fifo_queue):
+    # API_ReceiveMessage: a retry with the same ReceiveRequestAttemptId returns the same messages and receipt
+    # handles, and resets the visibility timeout.
+    _, url = fifo_queue
+    sqs.send_message(QueueUrl=url, MessageBody="m", MessageGroupId="g", MessageDeduplicationId="d")
+    first = sqs.receive_message(QueueUrl=url, VisibilityTimeout=2, ReceiveRequestAttemptId="attempt-1")
+    time.sleep(1.5)
+    retry = sqs.receive_message(QueueUrl=url, VisibilityTimeout=2, ReceiveRequestAttemptId="attempt-1")
+    assert [m["ReceiptHandle"] for m in retry["Messages"]] == [
+        m["ReceiptHandle"] for m in first["Messages"]
+    ]
+    time.sleep(1.0)
+    # 2.5 s after the first receive, 1 s after the retry: still invisible.
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+    time.sleep(1.5)
+    assert len(sqs.receive_message(QueueUrl=url)["Messages"]) == 1

@@ -205,13 +205,19 @@ impl Sqs {
                         })
                     });
                     if still_held {
-                        // A retried receive with the same attempt id gets the same messages and handles.
-                        taken.extend(
-                            attempt
-                                .handles
-                                .iter()
-                                .filter_map(|(seq, _)| state.messages.get(seq).cloned()),
-                        );
+                        // A retried receive with the same attempt id gets the same messages and handles,
+                        // and their visibility timeout starts again.
+                        let visibility_millis =
+                            visibility.unwrap_or(state.config.visibility_timeout) * 1000;
+                        for (seq, _) in &attempt.handles {
+                            state.set_invisible_until(*seq, now + visibility_millis, now);
+                            if let Some(message) = state.messages.get(seq) {
+                                if self.durable {
+                                    persist::put_state(&mut batch, queue.id, message);
+                                }
+                                taken.push(message.clone());
+                            }
+                        }
                         break 'locked (self.submit(batch), None, None);
                     }
                 }
