@@ -159,3 +159,18 @@ def test_receive_request_attempt_id_retry_resets_visibility_timeout(sqs, fifo_qu
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
     time.sleep(1.5)
     assert len(sqs.receive_message(QueueUrl=url)["Messages"]) == 1
+
+
+def test_receive_request_attempt_id_not_retryable_after_visibility_change(sqs, fifo_queue):
+    # API_ReceiveMessage: a receive can be retried with its ReceiveRequestAttemptId only while none of its
+    # messages was modified (deleted or had its visibility changed); afterwards the id starts a new receive.
+    _, url = fifo_queue
+    sqs.send_message(QueueUrl=url, MessageBody="m", MessageGroupId="g", MessageDeduplicationId="d")
+    first = sqs.receive_message(QueueUrl=url, VisibilityTimeout=30, ReceiveRequestAttemptId="attempt-2")
+    handle = first["Messages"][0]["ReceiptHandle"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=60)
+    retry = sqs.receive_message(QueueUrl=url, VisibilityTimeout=1, ReceiveRequestAttemptId="attempt-2")
+    assert retry.get("Messages", []) == []
+    # The visibility change still holds: the retry did not shorten it to 1 second.
+    time.sleep(1.5)
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
