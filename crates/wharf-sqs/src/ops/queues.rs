@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use wharf_store::Batch;
 
 use super::{ranged, required};
-use crate::attributes::{unknown_attribute, QueueConfig, ALL_ATTRIBUTE_NAMES};
+use crate::attributes::{unknown_attribute, QueueConfig, RedrivePermission, ALL_ATTRIBUTE_NAMES};
 use crate::error::{ErrorKind, SqsError, SqsResult};
 use crate::limits::*;
 use crate::model::*;
@@ -112,6 +112,9 @@ impl Sqs {
         let now = self.now();
         let mut config = QueueConfig::defaults(fifo);
         config.apply(&input.attributes, true)?;
+        if input.attributes.contains_key("RedrivePolicy") {
+            self.check_dead_letter_target(&self.arn_of(name), &config, &input.attributes)?;
+        }
 
         if let Some(existing) = self.queues.read().get(name).cloned() {
             return self.existing_queue(&existing, &input.attributes);
@@ -327,6 +330,12 @@ impl Sqs {
         let attributes = input
             .attributes
             .ok_or_else(|| SqsError::missing("Attributes"))?;
+        if attributes.contains_key("RedrivePolicy") {
+            // Validated on a copy first: the dead-letter queue's lock may be this queue's own.
+            let mut preview = queue.state.lock().config.clone();
+            preview.apply(&attributes, false)?;
+            self.check_dead_letter_target(&queue.arn, &preview, &attributes)?;
+        }
         let commit = {
             let mut state = queue.state.lock();
             state.config.apply(&attributes, false)?;
@@ -370,6 +379,55 @@ impl Sqs {
         Ok(Empty {})
     }
 
+    /// A redrive policy's dead-letter queue must exist, be of the source's type (FIFO or standard) and allow
+    /// the source by its `RedriveAllowPolicy`.
+    /// <https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html>
+    fn check_dead_letter_target(
+        &self,
+        source_arn: &str,
+        config: &QueueConfig,
+        attributes: &Attributes,
+    ) -> SqsResult<()> {
+        let Some(policy) = config.redrive_policy.as_ref() else {
+            return Ok(());
+        };
+        let value = attributes
+            .get("RedrivePolicy")
+            .map(String::as_str)
+            .unwrap_or_default();
+        let bad = |reason: &str| SqsError::invalid_value("RedrivePolicy", value, reason);
+        let target_arn = &policy.dead_letter_target_arn;
+        let target = if target_arn == source_arn {
+            None
+        } else {
+            self.queue_by_arn(target_arn)
+        };
+        let (target_fifo, allow) = match &target {
+            Some(target) => (
+                target.fifo,
+                target.state.lock().config.redrive_allow_policy.clone(),
+            ),
+            None if target_arn == source_arn => (config.fifo, config.redrive_allow_policy.clone()),
+            None => return Err(bad("Dead letter target does not exist.")),
+        };
+        if target_fifo != config.fifo {
+            return Err(bad(
+                "Dead-letter queue must be same type of queue as the source.",
+            ));
+        }
+        let allowed = match allow.map(|a| a.permission) {
+            None | Some(RedrivePermission::AllowAll) => true,
+            Some(RedrivePermission::DenyAll) => false,
+            Some(RedrivePermission::ByQueue(sources)) => sources.iter().any(|a| a == source_arn),
+        };
+        if !allowed {
+            return Err(bad(&format!(
+                "Queue {source_arn} is not allowed to use {target_arn} as a dead-letter queue by its RedriveAllowPolicy."
+            )));
+        }
+        Ok(())
+    }
+
     pub fn list_dead_letter_source_queues(
         &self,
         input: ListDeadLetterSourceQueuesInput,
@@ -398,7 +456,8 @@ impl Sqs {
     }
 }
 
-/// Tag rules: at most 50 per queue, keys 1..128 and values 0..256 characters.
+/// Tag rules: at most 50 per queue, keys 1..128 and values 0..256 characters, no `aws:` prefix.
+/// <https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-queues.html>
 pub(crate) fn validate_tags(
     tags: &std::collections::BTreeMap<String, String>,
     existing: usize,
@@ -419,8 +478,27 @@ pub(crate) fn validate_tags(
                 "Tag values may only be up to 256 characters in length.",
             ));
         }
+        if key.starts_with("aws:") || value.starts_with("aws:") {
+            return Err(SqsError::invalid_parameter(
+                "Tag keys and values may not begin with the reserved prefix aws:.",
+            ));
+        }
+        if !tag_characters(key) || !tag_characters(value) {
+            return Err(SqsError::invalid_parameter(
+                "Tag keys and values may only contain Unicode letters, digits, white space, and the characters _ . : / = + - @.",
+            ));
+        }
     }
     Ok(())
+}
+
+/// Tag text: Unicode letters and digits, white space and `_ . : / = + - @` (the quotas page's rules).
+fn tag_characters(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_alphanumeric()
+            || c.is_whitespace()
+            || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
+    })
 }
 
 #[cfg(test)]
@@ -435,5 +513,16 @@ mod tests {
         assert!(!valid_name("a.b"));
         assert!(!valid_name(&"x".repeat(81)));
         assert!(valid_name(&"x".repeat(80)));
+    }
+
+    #[test]
+    fn tag_rules() {
+        let tags = |k: &str, v: &str| std::iter::once((k.to_string(), v.to_string())).collect();
+        assert!(validate_tags(&tags("cost center", "a_b.c:d/e=f+g-h@i"), 0).is_ok());
+        assert!(validate_tags(&tags("Ünïcode", ""), 0).is_ok());
+        assert!(validate_tags(&tags("aws:key", "v"), 0).is_err());
+        assert!(validate_tags(&tags("key", "aws:v"), 0).is_err());
+        assert!(validate_tags(&tags("a#b", "v"), 0).is_err());
+        assert!(validate_tags(&tags("k", "v"), MAX_TAGS).is_err());
     }
 }

@@ -167,6 +167,13 @@ impl Sqs {
         if let Some(message) = state.messages.get(&seq) {
             persist::put_state(batch, queue.id, message);
         }
+        if queue.fifo {
+            // A receive whose messages had their visibility changed can no longer be retried by its
+            // ReceiveRequestAttemptId (API_ReceiveMessage).
+            state
+                .attempts
+                .retain(|_, attempt| attempt.handles.iter().all(|(s, _)| *s != seq));
+        }
         Ok(())
     }
 

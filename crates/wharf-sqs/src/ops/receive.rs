@@ -205,13 +205,19 @@ impl Sqs {
                         })
                     });
                     if still_held {
-                        // A retried receive with the same attempt id gets the same messages and handles.
-                        taken.extend(
-                            attempt
-                                .handles
-                                .iter()
-                                .filter_map(|(seq, _)| state.messages.get(seq).cloned()),
-                        );
+                        // A retried receive with the same attempt id gets the same messages and handles,
+                        // and their visibility timeout starts again.
+                        let visibility_millis =
+                            visibility.unwrap_or(state.config.visibility_timeout) * 1000;
+                        for (seq, _) in &attempt.handles {
+                            state.set_invisible_until(*seq, now + visibility_millis, now);
+                            if let Some(message) = state.messages.get(seq) {
+                                if self.durable {
+                                    persist::put_state(&mut batch, queue.id, message);
+                                }
+                                taken.push(message.clone());
+                            }
+                        }
                         break 'locked (self.submit(batch), None, None);
                     }
                 }
@@ -365,16 +371,28 @@ impl Sqs {
     ) {
         let now = self.now();
         let seq = state.next_seq(now);
+        // Retention runs from the original enqueue time, except in a FIFO dead-letter queue, where the
+        // enqueue timestamp resets (SQSDeveloperGuide/setting-up-dead-letter-queue-retention.html).
+        let enqueued_millis = if dead_letter_source.is_some() && target.fifo {
+            now
+        } else {
+            content.sent_millis
+        };
         let mut content = content.clone();
         if dead_letter_source.is_some() {
             content.dead_letter_source_arn = dead_letter_source;
+            // A FIFO dead-letter queue gets the message id as deduplication id, so independent messages that
+            // shared one are all kept (SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html).
+            if target.fifo {
+                content.deduplication_id = Some(content.message_id.clone());
+            }
         }
         content.sequence_number = target.fifo.then(|| crate::queue::sequence_number(seq));
         let content = Arc::new(content);
         let moved = Message {
             seq,
             group: content.group_id.as_deref().map(Arc::from),
-            sent_millis: content.sent_millis,
+            sent_millis: enqueued_millis,
             content: Some(content.clone()),
             state: MessageState::Ready,
             visible_at_millis: now,
@@ -450,5 +468,71 @@ mod tests {
         assert_eq!(decode_receipt(&handle), Some((7, 42, 9)));
         assert_eq!(decode_receipt("not a handle"), None);
         assert_eq!(decode_receipt(""), None);
+    }
+
+    async fn dead_letter_retention(fifo: bool) -> usize {
+        let clock = crate::ManualClock::new(1_700_000_000_000);
+        let sqs = Sqs::open(
+            crate::SqsConfig::default(),
+            Arc::new(clock.clone()),
+            wharf_store::Store::in_memory(),
+        )
+        .unwrap();
+        let suffix = if fifo { ".fifo" } else { "" };
+        let fifo_attr = || fifo.then(|| ("FifoQueue".to_string(), "true".to_string()));
+        let create = |name: String, mut attributes: Attributes| {
+            attributes.extend(fifo_attr());
+            sqs.create_queue(CreateQueueInput {
+                queue_name: Some(name),
+                attributes,
+                tags: Default::default(),
+            })
+        };
+        let dlq_attributes = [("MessageRetentionPeriod".to_string(), "60".to_string())];
+        let dlq = create(format!("dlq{suffix}"), dlq_attributes.into_iter().collect())
+            .await
+            .unwrap()
+            .queue_url;
+        let policy = format!(
+            r#"{{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq{suffix}","maxReceiveCount":1}}"#
+        );
+        let src_attributes = [("RedrivePolicy".to_string(), policy)];
+        let src = create(format!("src{suffix}"), src_attributes.into_iter().collect())
+            .await
+            .unwrap()
+            .queue_url;
+        sqs.send_message(SendMessageInput {
+            queue_url: Some(src.clone()),
+            message_body: Some("poison".into()),
+            message_group_id: fifo.then(|| "g".to_string()),
+            message_deduplication_id: fifo.then(|| "d".to_string()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let receive = |url: String| {
+            sqs.receive_message(ReceiveMessageInput {
+                queue_url: Some(url),
+                visibility_timeout: Some(0),
+                wait_time_seconds: Some(0),
+                ..Default::default()
+            })
+        };
+        assert_eq!(receive(src.clone()).await.unwrap().messages.len(), 1);
+        clock.advance_secs(50);
+        // The second receive exceeds maxReceiveCount: the message moves to the dead-letter queue.
+        assert!(receive(src).await.unwrap().messages.is_empty());
+        clock.advance_secs(30);
+        receive(dlq).await.unwrap().messages.len()
+    }
+
+    #[tokio::test]
+    async fn dead_letter_retention_counts_from_original_enqueue_on_standard_queues() {
+        assert_eq!(dead_letter_retention(false).await, 0);
+    }
+
+    #[tokio::test]
+    async fn dead_letter_retention_restarts_on_fifo_queues() {
+        assert_eq!(dead_letter_retention(true).await, 1);
     }
 }
