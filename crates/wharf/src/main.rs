@@ -130,7 +130,7 @@ struct Wharf {
 
 impl Wharf {
     async fn create_declared_queues(&self, queues: &[QueueDeclaration]) -> anyhow::Result<()> {
-        for queue in queues {
+        for queue in dead_letter_targets_first(queues) {
             let input = wharf_sqs::model::CreateQueueInput {
                 queue_name: Some(queue.name.clone()),
                 attributes: queue.attributes.clone(),
@@ -163,6 +163,30 @@ impl Wharf {
         }
         Ok(())
     }
+}
+
+/// Declared queues in creation order: a queue's dead-letter queue, when it is declared too, before it (a
+/// RedrivePolicy must name an existing queue); otherwise in declaration order.
+fn dead_letter_targets_first(queues: &[QueueDeclaration]) -> Vec<&QueueDeclaration> {
+    let target = |queue: &QueueDeclaration| -> Option<String> {
+        let policy: serde_json::Value =
+            serde_json::from_str(queue.attributes.get("RedrivePolicy")?).ok()?;
+        let arn = policy.get("deadLetterTargetArn")?.as_str()?;
+        Some(arn.rsplit(':').next()?.to_string())
+    };
+    let mut pending: Vec<&QueueDeclaration> = queues.iter().collect();
+    let mut ordered: Vec<&QueueDeclaration> = Vec::with_capacity(queues.len());
+    while !pending.is_empty() {
+        let waits = |queue: &QueueDeclaration, pending: &[&QueueDeclaration]| {
+            target(queue).is_some_and(|name| {
+                name != queue.name && pending.iter().any(|other| other.name == name)
+            })
+        };
+        let ready = pending.iter().position(|q| !waits(q, &pending));
+        // A cycle of dead-letter queues: take the next one as declared (its creation reports the error).
+        ordered.push(pending.remove(ready.unwrap_or(0)));
+    }
+    ordered
 }
 
 impl Admin for Wharf {
@@ -451,5 +475,53 @@ fn run() -> anyhow::Result<()> {
             print!("{}", config::DEFAULT_CONFIG);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(name: &str, dead_letter: Option<&str>) -> QueueDeclaration {
+        let mut attributes = std::collections::BTreeMap::new();
+        if let Some(target) = dead_letter {
+            attributes.insert(
+                "RedrivePolicy".to_string(),
+                format!(
+                    r#"{{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:{target}","maxReceiveCount":"3"}}"#
+                ),
+            );
+        }
+        QueueDeclaration {
+            name: name.to_string(),
+            attributes,
+            tags: Default::default(),
+        }
+    }
+
+    #[test]
+    fn declared_dead_letter_queues_are_created_before_their_sources() {
+        let queues = [
+            queue("orders", Some("orders-dlq")),
+            queue("other", None),
+            queue("orders-dlq", Some("last-resort")),
+            queue("last-resort", None),
+            queue("external", Some("not-declared")),
+        ];
+        let order: Vec<&str> = dead_letter_targets_first(&queues)
+            .iter()
+            .map(|q| q.name.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            ["other", "last-resort", "orders-dlq", "orders", "external"]
+        );
+        // a cycle keeps declaration order
+        let cycle = [queue("a", Some("b")), queue("b", Some("a"))];
+        let order: Vec<&str> = dead_letter_targets_first(&cycle)
+            .iter()
+            .map(|q| q.name.as_str())
+            .collect();
+        assert_eq!(order, ["a", "b"]);
     }
 }
