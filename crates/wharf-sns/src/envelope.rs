@@ -25,6 +25,8 @@ pub struct Notification<'a> {
     pub subscription_arn: &'a str,
     pub attributes: &'a MessageAttributes,
     pub signature_version: &'a str,
+    /// Delivered again from a FIFO topic's archive (a message replay).
+    pub replayed: bool,
 }
 
 /// Where subscribers fetch the signing certificate.
@@ -154,6 +156,9 @@ pub fn notification(base_url: &str, n: &Notification<'_>, signature: &str) -> St
     if !n.attributes.is_empty() {
         doc.field("MessageAttributes", &attributes_json(n.attributes));
     }
+    if n.replayed {
+        doc.field("Replayed", "true");
+    }
     doc.finish()
 }
 
@@ -277,6 +282,7 @@ mod tests {
             subscription_arn: "arn:aws:sns:us-east-1:000000000000:t:abc",
             attributes: &attributes,
             signature_version: "1",
+            replayed: false,
         };
         assert_eq!(
             notification_string_to_sign(&n),

@@ -11,6 +11,8 @@
 //!   held (so records apply in order) and awaited after it is released (group commit).
 //! - [`delivery`] is the durable HTTP/S delivery queue with AWS's retry policies and the subscription DLQ.
 //! - [`envelope`] renders the JSON that SQS and HTTP subscribers receive.
+//! - [`archive`] keeps FIFO topics' message archives and runs subscriptions' message replays (a worker
+//!   started with the delivery worker).
 //!
 //! Wiring: `Sns::open(config, clock, store, sqs)` (blocking: it reads the store) recovers everything, then
 //! [`Sns::start`] (inside a Tokio runtime) spawns the delivery worker. Lambda subscriptions whose function
@@ -28,6 +30,7 @@
 //! ([`Sns::expire_pending_subscriptions`], run by the delivery worker). HTTP/S deliveries keep to the
 //! effective `throttlePolicy.maxReceivesPerSecond` of their subscription ([`delivery`]).
 
+pub mod archive;
 pub mod attributes;
 pub mod delivery;
 pub mod email;
@@ -217,6 +220,10 @@ pub struct Sns {
     unmapped_lambdas: Mutex<std::collections::HashSet<String>>,
     /// The SMTP transport, when [`SnsConfig::smtp`] is set.
     pub(crate) mailer: Option<email::Mailer>,
+    /// Message replays by subscription ARN ([`archive`]), running or finished.
+    pub(crate) replays: Mutex<std::collections::HashMap<String, archive::ReplayRecord>>,
+    pub(crate) replay_wake: tokio::sync::Notify,
+    replay_generation: AtomicU64,
 }
 
 impl Sns {
@@ -248,16 +255,23 @@ impl Sns {
             signing_key,
             unmapped_lambdas: Mutex::new(std::collections::HashSet::new()),
             mailer,
+            replays: Mutex::new(std::collections::HashMap::new()),
+            replay_wake: tokio::sync::Notify::new(),
+            replay_generation: AtomicU64::new(0),
         });
         sns.recover()?;
         Ok(sns)
     }
 
-    /// Spawns the background worker that makes HTTP/S deliveries and retries (on the current Tokio
-    /// runtime). Returns its handle; the worker runs until the handle is aborted or the runtime stops.
+    /// Spawns the background worker that makes HTTP/S deliveries and retries and runs message replays
+    /// (on the current Tokio runtime). Returns its handle; the worker runs until the handle is aborted or
+    /// the runtime stops.
     pub fn start(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
-        let sns = Arc::clone(self);
-        tokio::spawn(async move { sns.run_deliveries().await })
+        let deliveries = Arc::clone(self);
+        let replays = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::join!(deliveries.run_deliveries(), replays.run_replays());
+        })
     }
 
     pub fn config(&self) -> &SnsConfig {
@@ -364,6 +378,14 @@ impl Sns {
         (!batch.is_empty()).then(|| self.store.submit(batch))
     }
 
+    pub(crate) fn next_replay_generation(&self) -> u64 {
+        self.replay_generation.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub(crate) fn set_replay_generation(&self, last: u64) {
+        self.replay_generation.fetch_max(last, Ordering::Relaxed);
+    }
+
     pub(crate) fn next_outbox_seq(&self) -> u64 {
         self.outbox_seq.fetch_add(1, Ordering::Relaxed) + 1
     }
@@ -380,6 +402,7 @@ impl Sns {
             *registry = Registry::default();
             self.deliveries.clear();
             self.outbox.lock().clear();
+            self.replays.lock().clear();
             let mut batch = Batch::new();
             for ks in [
                 wharf_store::Keyspace::SnsTopics,

@@ -5,6 +5,8 @@
 //! | `SnsTopics`        | topic name                       | [`TopicRecord`]: attributes, tags, counters      |
 //! | `SnsSubscriptions` | subscription ARN                 | [`SubscriptionRecord`]: endpoint, attributes, token, confirmation |
 //! | `SnsMeta`          | `dedup/<topic>\0<key>`           | FIFO dedup entry (expiry, message id, sequence)  |
+//! | `SnsMeta`          | `archive/<topic>\0<publish ms, 8 B BE><seq, 8 B BE>` | [`crate::archive::ArchivedMessage`]: a FIFO topic's archived message |
+//! | `SnsMeta`          | `replay/<subscription ARN>`      | [`crate::archive::ReplayRecord`]: a subscription's message replay |
 //! | `SnsMeta`          | `outbox/<seq, 16 hex digits>`    | [`crate::OutboxEntry`]: email/SMS/push/Lambda/Firehose deliveries |
 //! | `SnsMeta`          | `app/<arn>`, `endpoint/<arn>`    | platform applications and endpoints             |
 //! | `SnsMeta`          | `sms-attributes`, `sandbox/<number>` | SMS settings and sandbox numbers            |
@@ -76,6 +78,7 @@ pub(crate) fn put_topic(batch: &mut Batch, entry: &TopicEntry) {
 pub(crate) fn delete_topic(batch: &mut Batch, name: &str) {
     batch.delete(Keyspace::SnsTopics, name.as_bytes().to_vec());
     batch.delete_prefix(Keyspace::SnsMeta, dedup_prefix(name));
+    crate::archive::delete_archive(batch, name);
 }
 
 pub(crate) fn put_subscription(batch: &mut Batch, sub: &Subscription) {

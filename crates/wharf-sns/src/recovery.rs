@@ -1,5 +1,5 @@
-//! Start-up: rebuilds topics, subscriptions, dedup windows, platform state, the outbox and the delivery
-//! queue from the store.
+//! Start-up: rebuilds topics, subscriptions, dedup windows, message replays, platform state, the outbox
+//! and the delivery queue from the store.
 
 use std::sync::Arc;
 
@@ -136,6 +136,22 @@ impl Sns {
                 .insert(number, String::from_utf8_lossy(&value).to_string());
         }
         drop(registry);
+        {
+            // Replays: an unfinished one resumes after its cursor once the worker starts.
+            let mut replays = self.replays.lock();
+            for (_, value) in self
+                .store
+                .scan_prefix(Keyspace::SnsMeta, crate::archive::REPLAY_PREFIX)?
+            {
+                match persist::parse::<crate::archive::ReplayRecord>(&value) {
+                    Some(record) => {
+                        self.set_replay_generation(record.generation);
+                        replays.insert(record.subscription_arn.clone(), record);
+                    }
+                    None => tracing::error!("skipping an unreadable replay record"),
+                }
+            }
+        }
         {
             let mut outbox = self.outbox.lock();
             for (_, value) in self.store.scan_prefix(Keyspace::SnsMeta, b"outbox/")? {

@@ -1,7 +1,7 @@
 //! The SNS actions, grouped by what they act on.
 
 pub mod platform;
-mod publish;
+pub(crate) mod publish;
 mod subscriptions;
 mod tags;
 mod topics;

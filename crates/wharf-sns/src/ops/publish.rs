@@ -17,7 +17,7 @@ use crate::filter::MessageView;
 use crate::model::*;
 use crate::ops::platform::OutboxEntry;
 use crate::util::parse_arn;
-use crate::{await_commit, persist, DedupEntry, Sns, Subscription, Topic};
+use crate::{archive, await_commit, persist, DedupEntry, Sns, Subscription, Topic};
 
 /// Largest message (body plus attributes) a phone number, a platform endpoint or a topic without a
 /// `MaximumMessageSize` takes.
@@ -268,6 +268,8 @@ struct TopicSnapshot {
     group_scoped_dedup: bool,
     signature_version: String,
     subscriptions: Vec<Arc<Subscription>>,
+    /// The archive's retention period in days, when the (FIFO) topic archives its messages.
+    archive_days: Option<u64>,
 }
 
 impl Sns {
@@ -283,6 +285,7 @@ impl Sns {
             content_based_dedup: attribute("ContentBasedDeduplication") == Some("true"),
             group_scoped_dedup: attribute("FifoThroughputScope") == Some("MessageGroup"),
             signature_version: attribute("SignatureVersion").unwrap_or("1").to_string(),
+            archive_days: crate::archive::retention_days(&entry.attributes),
             subscriptions: entry
                 .subscriptions
                 .iter()
@@ -524,6 +527,24 @@ impl Sns {
                 };
                 persist::put_dedup(&mut batch, &topic.name, key, &entry);
                 state.dedup.insert(key.clone(), entry);
+                // An archiving topic keeps the message, in the same batch, and drops what is past
+                // retention.
+                if let Some(days) = snapshot.archive_days {
+                    archive::expire_archive(&mut batch, &topic.name, now, days);
+                    let archived = archive::ArchivedMessage {
+                        v: persist::FORMAT_VERSION,
+                        message_id: message_id.clone(),
+                        message: outgoing.message.clone(),
+                        subject: outgoing.subject.clone(),
+                        structure: outgoing.structure.is_some(),
+                        attributes: outgoing.attributes.clone(),
+                        group_id: outgoing.group_id.clone(),
+                        dedup_id: dedup_id.as_ref().map(|(_, d)| d.clone()),
+                        sequence_number: Some(seq_text.clone()),
+                        timestamp_millis: now,
+                    };
+                    archive::put_archived(&mut batch, &topic.name, seq, &archived);
+                }
                 sequence_number = Some(seq_text);
                 self.submit(batch)
             };
@@ -537,6 +558,7 @@ impl Sns {
             timestamp: now,
             signature_version: &snapshot.signature_version,
             outgoing: &outgoing,
+            replayed: false,
         };
         self.fan_out(&published, &snapshot.subscriptions).await?;
         Ok(PublishOutput {
@@ -545,7 +567,7 @@ impl Sns {
         })
     }
 
-    async fn fan_out(
+    pub(crate) async fn fan_out(
         &self,
         published: &Published<'_>,
         subscriptions: &[Arc<Subscription>],
@@ -581,6 +603,7 @@ impl Sns {
                 subscription_arn: &sub.arn,
                 attributes: delivered_attributes,
                 signature_version: published.signature_version,
+                replayed: published.replayed,
             };
             let (body, signature) = if raw {
                 (message.to_string(), String::new())
@@ -789,15 +812,17 @@ struct QueueSend<'a> {
     target: Target,
 }
 
-/// One accepted publish, as the fan-out sees it.
-struct Published<'a> {
-    topic: &'a Topic,
-    message_id: &'a str,
-    sequence_number: Option<&'a str>,
-    dedup_id: Option<&'a str>,
-    timestamp: u64,
-    signature_version: &'a str,
-    outgoing: &'a Outgoing,
+/// One accepted publish (or archived message being replayed), as the fan-out sees it.
+pub(crate) struct Published<'a> {
+    pub topic: &'a Topic,
+    pub message_id: &'a str,
+    pub sequence_number: Option<&'a str>,
+    pub dedup_id: Option<&'a str>,
+    pub timestamp: u64,
+    pub signature_version: &'a str,
+    pub outgoing: &'a Outgoing,
+    /// A message replayed from the topic's archive (marked `"Replayed" : true` in the envelope).
+    pub replayed: bool,
 }
 
 #[cfg(test)]

@@ -18,7 +18,20 @@ use crate::model::*;
 use crate::ops::platform::OutboxEntry;
 use crate::signing::Signer;
 use crate::util::{page, parse_arn, random_hex, PAGE_SIZE};
-use crate::{await_commit, persist, Registry, Sns, Subscription};
+use crate::{archive, await_commit, persist, Registry, Sns, Subscription};
+
+/// The window of a `ReplayPolicy` attribute value (`None` when it is empty: no replay), checked against
+/// the subscription's topic.
+fn replay_of(
+    value: Option<&String>,
+    entry: &crate::TopicEntry,
+    now: u64,
+) -> SnsResult<Option<(u64, u64)>> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| archive::replay_window(v, entry.topic.fifo, &entry.attributes, now))
+        .transpose()
+}
 
 pub const PROTOCOLS: &[&str] = &[
     "http",
@@ -166,12 +179,13 @@ impl Sns {
             Some(self.signer().await?)
         };
         let now = self.now();
-        let (subscription, created, commit) = {
+        let (subscription, created, replay, commit) = {
             let mut registry = self.registry.write();
             let entry = registry
                 .topics
                 .get(name)
                 .ok_or_else(SnsError::topic_not_found)?;
+            let replay = replay_of(attributes.get("ReplayPolicy"), entry, now)?;
             if entry.topic.fifo && protocol != "sqs" {
                 return Err(SnsError::invalid(format!(
                     "Invalid protocol type: {protocol}"
@@ -213,7 +227,7 @@ impl Sns {
                         "Subscription already exists with different attributes",
                     ));
                 }
-                (existing, false, None)
+                (existing, false, None, None)
             } else {
                 let subscription = Arc::new(Subscription {
                     arn: format!("{topic_arn}:{}", uuid::Uuid::new_v4()),
@@ -236,6 +250,9 @@ impl Sns {
                     .unwrap_or_else(|| "1".into());
                 let mut batch = Batch::new();
                 persist::put_subscription(&mut batch, &subscription);
+                if replay.is_some() {
+                    self.set_replay(&mut batch, &subscription.arn, name, replay);
+                }
                 if let (false, Some(signer)) = (subscription.confirmed, &signer) {
                     self.send_confirmation(
                         signer,
@@ -257,12 +274,15 @@ impl Sns {
                 registry
                     .subscriptions
                     .insert(subscription.arn.clone(), Arc::clone(&subscription));
-                (subscription, true, self.submit(batch))
+                (subscription, true, replay, self.submit(batch))
             }
         };
         await_commit(commit).await?;
         if created && !subscription.confirmed {
             self.wake_deliveries();
+        }
+        if replay.is_some() {
+            self.wake_replays();
         }
         let subscription_arn = if subscription.confirmed || input.return_subscription_arn {
             subscription.arn.clone()
@@ -482,6 +502,9 @@ impl Sns {
             };
             let mut batch = Batch::new();
             persist::delete_subscription(&mut batch, arn);
+            if self.replay_status(arn).is_some() {
+                self.set_replay(&mut batch, arn, &sub.topic_name, None);
+            }
             let mut signature_version = "1".to_string();
             if let Some(entry) = registry.topics.get_mut(&sub.topic_name) {
                 entry.subscriptions.retain(|s| s != arn);
@@ -609,6 +632,9 @@ impl Sns {
                 .entry("FilterPolicyScope".into())
                 .or_insert_with(|| "MessageAttributes".into());
         }
+        if let Some(status) = self.replay_status(&sub.arn) {
+            attributes.insert("ReplayStatus".into(), status);
+        }
         Ok(AttributesOutput { attributes })
     }
 
@@ -622,10 +648,21 @@ impl Sns {
             return Err(SnsError::invalid("AttributeName"));
         }
         let value = input.attribute_value.clone().unwrap_or_default();
+        let now = self.now();
         let commit = {
             let mut registry = self.registry.write();
             let current = self.subscription(&registry, arn)?;
             validate_subscription_attribute(name, &value, &current.protocol)?;
+            // A ReplayPolicy starts a replay (superseding a running one); an empty one stops it.
+            let replay = if name == "ReplayPolicy" {
+                let entry = registry
+                    .topics
+                    .get(&current.topic_name)
+                    .ok_or_else(SnsError::topic_not_found)?;
+                Some(replay_of(Some(&value), entry, now)?)
+            } else {
+                None
+            };
             if name == "RedrivePolicy" {
                 validate_fifo_redrive(
                     current.topic_name.ends_with(".fifo"),
@@ -646,12 +683,18 @@ impl Sns {
             updated.filter = compile_filter(&updated.attributes)?;
             let mut batch = Batch::new();
             persist::put_subscription(&mut batch, &updated);
+            if let Some(window) = replay {
+                self.set_replay(&mut batch, &updated.arn, &updated.topic_name, window);
+            }
             registry
                 .subscriptions
                 .insert(updated.arn.clone(), Arc::new(updated));
             self.submit(batch)
         };
         await_commit(commit).await?;
+        if name == "ReplayPolicy" {
+            self.wake_replays();
+        }
         Ok(Empty {})
     }
 }

@@ -239,6 +239,9 @@ impl Sns {
             for sub in &entry.subscriptions {
                 registry.subscriptions.remove(sub);
                 persist::delete_subscription(&mut batch, sub);
+                if self.replay_status(sub).is_some() {
+                    self.set_replay(&mut batch, sub, name, None);
+                }
             }
             persist::delete_topic(&mut batch, name);
             self.submit(batch)
@@ -317,8 +320,13 @@ impl Sns {
                 };
                 entry.attributes.insert(attribute.to_string(), value);
             }
+            let was_archiving = entry.attributes.contains_key("BeginningArchiveTime");
             sync_archive_time(&mut entry.attributes, now);
             let mut batch = Batch::new();
+            // Turning archiving off deletes the archive.
+            if was_archiving && !entry.attributes.contains_key("BeginningArchiveTime") {
+                crate::archive::delete_archive(&mut batch, name);
+            }
             persist::put_topic(&mut batch, entry);
             self.submit(batch)
         };
