@@ -3,7 +3,7 @@
 //! While a FIFO topic's `ArchivePolicy` sets a `MessageRetentionPeriod`, every message it accepts is kept
 //! in the store (in the same batch as its dedup entry) under `archive/<topic>\0<publish time, 8 B BE>
 //! <sequence number, 8 B BE>`, so that a scan returns the archive in publish order. Messages older than the
-//! retention period are deleted (one range deletion at each publish) and skipped by replays; `{}` or
+//! retention period are deleted (one range deletion at a publish, at most once a minute per topic) and skipped by replays; `{}` or
 //! deleting the topic deletes the whole archive.
 //!
 //! A subscription's `ReplayPolicy` (`{"PointType":"Timestamp","StartingPoint":..,"EndingPoint":..}`)

@@ -139,6 +139,8 @@ pub struct Topic {
 pub(crate) struct PublishState {
     pub dedup: std::collections::HashMap<String, DedupEntry>,
     pub last_seq: u64,
+    /// Archiving topics: the retention floor the archive was last trimmed to (0: not since start).
+    pub archive_trimmed_to: u64,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
