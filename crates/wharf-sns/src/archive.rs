@@ -3,8 +3,8 @@
 //! While a FIFO topic's `ArchivePolicy` sets a `MessageRetentionPeriod`, every message it accepts is kept
 //! in the store (in the same batch as its dedup entry) under `archive/<topic>\0<publish time, 8 B BE>
 //! <sequence number, 8 B BE>`, so that a scan returns the archive in publish order. Messages older than the
-//! retention period are deleted (one range deletion at a publish, at most once a minute per topic) and skipped by replays; `{}` or
-//! deleting the topic deletes the whole archive.
+//! retention period are deleted (one range deletion at a publish, at most once a minute per topic) and
+//! skipped by replays; `{}` or deleting the topic deletes the whole archive.
 //!
 //! A subscription's `ReplayPolicy` (`{"PointType":"Timestamp","StartingPoint":..,"EndingPoint":..}`)
 //! starts a replay: the archived messages published in the window (up to the moment the replay was asked
