@@ -41,7 +41,8 @@ pub(crate) fn lock(dir: &Path) -> Result<File, StoreError> {
 const OLDEST_FORMAT: u32 = 1;
 
 /// Checks `dir/FORMAT`, or writes it when the directory is new; an older
-/// supported format is upgraded (format 2 only adds the range deletion records).
+/// supported format is upgraded (format 2 added the range deletion records, format 3 binary SQS message
+/// records; both are read as they are, only `FORMAT` is rewritten).
 pub(crate) fn check_format(dir: &Path) -> Result<(), StoreError> {
     let path = dir.join(FORMAT_FILE);
     match fs::read_to_string(&path) {

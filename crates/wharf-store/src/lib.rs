@@ -29,9 +29,12 @@
 //!
 //! A second `open` of a locked directory fails with [`StoreError::Locked`]; a
 //! directory with a newer `FORMAT` is refused with
-//! [`StoreError::UnsupportedFormat`]. Format 1 (no range deletions) is upgraded in
-//! place: format 2 only adds the `store_ranges` keyspace, which format 1 servers
-//! would ignore (and so resurrect deleted ranges), hence the version bump.
+//! [`StoreError::UnsupportedFormat`]. Formats 1 and 2 are upgraded in place (the
+//! `FORMAT` file is rewritten; nothing else changes): format 2 added the
+//! `store_ranges` keyspace, which format 1 servers would ignore (and so resurrect
+//! deleted ranges); format 3 marks directories whose SQS message records may be
+//! binary and whose sends may have no index entry (`wharf-sqs/src/record.rs`), which
+//! format 2 servers would skip as unreadable — hence the version bumps.
 //!
 //! # Range deletions
 //!
@@ -102,7 +105,7 @@ pub type KvPairs = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// On-disk format version written to and expected in `dir/FORMAT` (older
 /// versions down to 1 are upgraded in place).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// When the writer fsyncs the journal.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
