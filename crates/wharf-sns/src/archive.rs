@@ -400,9 +400,14 @@ impl Sns {
                 after.push(0);
                 from = from.max(after);
             }
-            let page = self
-                .store
-                .scan_range(Keyspace::SnsMeta, &from, &end, REPLAY_PAGE, false)?;
+            // A page of the archive, read on a blocking thread (never a runtime worker).
+            let store = self.store.clone();
+            let (page_from, page_end) = (from.clone(), end.clone());
+            let page = tokio::task::spawn_blocking(move || {
+                store.scan_range(Keyspace::SnsMeta, &page_from, &page_end, REPLAY_PAGE, false)
+            })
+            .await
+            .map_err(|e| SnsError::internal(format!("the archive read failed: {e}")))??;
             let done = page.len() < REPLAY_PAGE;
             for (key, value) in page {
                 if self
