@@ -421,9 +421,18 @@ def test_consumers_and_subscribe_to_shard(kinesis, make_stream):
     assert received == [b"fan-out"]
 
     kinesis.deregister_stream_consumer(StreamARN=arn, ConsumerName="app")
-    with pytest.raises(ClientError) as excinfo:
-        kinesis.describe_stream_consumer(StreamARN=arn, ConsumerName="app")
-    assert error_of(excinfo)[0] == "ResourceNotFoundException"
+    # DELETING for a moment (the transition delay), then gone.
+    described = kinesis.describe_stream_consumer(StreamARN=arn, ConsumerName="app")
+    assert described["ConsumerDescription"]["ConsumerStatus"] == "DELETING"
+    deadline = time.time() + 10
+    while True:
+        try:
+            kinesis.describe_stream_consumer(StreamARN=arn, ConsumerName="app")
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "ResourceNotFoundException"
+            break
+        assert time.time() < deadline, "the consumer is still there after its DELETING window"
+        time.sleep(0.1)
 
 
 def test_expired_and_invalid_iterators(kinesis, make_stream):

@@ -46,6 +46,9 @@ pub struct ConsumerRecord {
     pub created_millis: u64,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Deregistered: DELETING until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleting_until_millis: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

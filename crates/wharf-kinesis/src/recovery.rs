@@ -142,6 +142,7 @@ impl Kinesis {
                             name: c.name,
                             created_millis: c.created_millis,
                             tags: c.tags,
+                            deleting_until_millis: c.deleting_until_millis,
                         },
                     )
                 })

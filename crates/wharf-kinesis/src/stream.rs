@@ -226,6 +226,15 @@ pub struct ConsumerState {
     pub name: String,
     pub created_millis: u64,
     pub tags: BTreeMap<String, String>,
+    /// Deregistered: DELETING until then, gone after (see [`Kinesis::settle`](crate::Kinesis)).
+    pub deleting_until_millis: Option<u64>,
+}
+
+impl ConsumerState {
+    /// Deregistered and its DELETING window over at `now`.
+    pub fn gone_by(&self, now: u64) -> bool {
+        self.deleting_until_millis.is_some_and(|until| now >= until)
+    }
 }
 
 /// A stream's settings and shard list.
@@ -374,6 +383,7 @@ impl Stream {
                     name: c.name.clone(),
                     created_millis: c.created_millis,
                     tags: c.tags.clone(),
+                    deleting_until_millis: c.deleting_until_millis,
                 })
                 .collect(),
             policies: meta.policies.clone(),

@@ -1921,3 +1921,82 @@ async fn a_restart_finishes_interrupted_transitions() {
         "shardId-000000000002"
     );
 }
+
+/// A consumer is CREATING, then ACTIVE; deregistered it is DELETING for the transition delay (listed and
+/// described as such, its name still taken, deregistering it again not found), then gone — also across a
+/// restart in the middle of the window.
+#[tokio::test]
+async fn deregistered_consumers_are_deleting_for_the_transition_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || KinesisConfig {
+        transition_delay_millis: 500,
+        ..Default::default()
+    };
+    let open = || {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        engine_with(config(), store)
+    };
+    let by_name = |arn: &str| ConsumerRefInput {
+        stream_arn: Some(arn.to_string()),
+        consumer_name: Some("c".into()),
+        ..Default::default()
+    };
+    let register = |arn: &str| RegisterStreamConsumerInput {
+        stream_arn: Some(arn.to_string()),
+        consumer_name: Some("c".into()),
+        ..Default::default()
+    };
+    let status = |kinesis: &Kinesis, arn: &str| {
+        kinesis
+            .describe_stream_consumer(by_name(arn))
+            .map(|out| out.consumer_description.consumer_status)
+    };
+    let (kinesis, clock) = open();
+    create(&kinesis, "s", 1).await;
+    clock.advance_millis(500);
+    let arn = describe(&kinesis, "s").stream_arn;
+    let consumer = kinesis
+        .register_stream_consumer(register(&arn))
+        .await
+        .unwrap();
+    assert_eq!(consumer.consumer.consumer_status, "CREATING");
+    clock.advance_millis(500);
+    assert_eq!(status(&kinesis, &arn).unwrap(), "ACTIVE");
+    kinesis
+        .deregister_stream_consumer(by_name(&arn))
+        .await
+        .unwrap();
+    assert_eq!(status(&kinesis, &arn).unwrap(), "DELETING");
+    let listed = kinesis
+        .list_stream_consumers(ListStreamConsumersInput {
+            stream_arn: Some(arn.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(listed.consumers[0].consumer_status, "DELETING");
+    let again = kinesis
+        .deregister_stream_consumer(by_name(&arn))
+        .await
+        .unwrap_err();
+    assert_eq!(again.kind, ErrorKind::ResourceNotFound);
+    let taken = kinesis
+        .register_stream_consumer(register(&arn))
+        .await
+        .unwrap_err();
+    assert_eq!(taken.kind, ErrorKind::ResourceInUse);
+    // a restart in the window keeps it DELETING, and the window still ends it
+    drop(kinesis);
+    let (kinesis, clock) = open();
+    clock.advance_millis(1499);
+    assert_eq!(status(&kinesis, &arn).unwrap(), "DELETING");
+    clock.advance_millis(1);
+    assert_eq!(
+        status(&kinesis, &arn).unwrap_err().kind,
+        ErrorKind::ResourceNotFound
+    );
+    let consumer = kinesis
+        .register_stream_consumer(register(&arn))
+        .await
+        .unwrap();
+    assert_eq!(consumer.consumer.consumer_status, "CREATING");
+}

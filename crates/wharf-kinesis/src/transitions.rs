@@ -1,5 +1,6 @@
 //! The end of a stream's transitions: an UPDATING stream's pending change takes effect when its window is
-//! over, a DELETING stream leaves the store when its window is over.
+//! over, a DELETING stream leaves the store when its window is over, and so does a deregistered (DELETING)
+//! consumer.
 //!
 //! A control-plane change that AWS applies asynchronously (SplitShard, MergeShards, UpdateShardCount,
 //! UpdateStreamMode, retention, encryption, maximum record size, enhanced monitoring) is validated at once,
@@ -69,19 +70,25 @@ impl Kinesis {
     /// state (which callers may [`detach`]: see the module documentation).
     pub(crate) fn settle(&self, stream: &Stream) -> Option<Commit> {
         let now = self.now();
-        {
-            let meta = stream.meta.read();
-            if meta.pending.is_none() || now < meta.updating_until_millis {
-                return None;
-            }
-        }
-        let mut meta = stream.meta.write();
-        if stream.is_deleted() || now < meta.updating_until_millis {
+        let due = |meta: &StreamMeta| {
+            (meta.pending.is_some() && now >= meta.updating_until_millis)
+                || meta.consumers.values().any(|c| c.gone_by(now))
+        };
+        if !due(&stream.meta.read()) {
             return None;
         }
-        let change = meta.pending.take()?;
-        let at = meta.updating_until_millis;
-        self.apply_change(stream, &mut meta, change, at);
+        let mut meta = stream.meta.write();
+        if stream.is_deleted() || !due(&meta) {
+            return None;
+        }
+        // Deregistered consumers whose DELETING window is over are gone.
+        meta.consumers.retain(|_, c| !c.gone_by(now));
+        if now >= meta.updating_until_millis {
+            if let Some(change) = meta.pending.take() {
+                let at = meta.updating_until_millis;
+                self.apply_change(stream, &mut meta, change, at);
+            }
+        }
         self.persist_meta(stream, &meta)
     }
 

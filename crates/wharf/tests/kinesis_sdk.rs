@@ -143,16 +143,32 @@ async fn iterator(
 
 /// Reads from `iterator` until a response comes back empty (or the shard ends): the records, and the
 /// iterator to go on with (None once a closed shard is read to its end).
+/// GetRecords, retried while the shard's read limit (5 calls a second) throttles it, as real consumers do:
+/// these tests read the same shard many times in quick succession.
+async fn get_records(
+    client: &Client,
+    iterator: &str,
+) -> aws_sdk_kinesis::operation::get_records::GetRecordsOutput {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match client.get_records().shard_iterator(iterator).send().await {
+            Ok(out) => return out,
+            Err(error)
+                if code(&error) == "ProvisionedThroughputExceededException"
+                    && Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(error) => panic!("GetRecords: {error:?}"),
+        }
+    }
+}
+
 async fn read_all(client: &Client, iterator: String) -> (Vec<Record>, Option<String>) {
     let mut records = Vec::new();
     let mut next = Some(iterator);
     while let Some(current) = next.take() {
-        let out = client
-            .get_records()
-            .shard_iterator(&current)
-            .send()
-            .await
-            .expect("GetRecords");
+        let out = get_records(client, &current).await;
         let empty = out.records().is_empty();
         records.extend_from_slice(out.records());
         next = out.next_shard_iterator().map(str::to_string);
@@ -320,12 +336,7 @@ async fn put_and_read_back_with_every_iterator_type() {
 
         // LATEST: nothing until a record is put after the iterator was taken.
         let latest = iterator(&client, &name, id, ShardIteratorType::Latest, None).await;
-        let out = client
-            .get_records()
-            .shard_iterator(&latest)
-            .send()
-            .await
-            .unwrap();
+        let out = get_records(&client, &latest).await;
         assert!(out.records().is_empty(), "{:?}", out.records());
         assert_eq!(out.millis_behind_latest(), Some(0));
         let next = out.next_shard_iterator().expect("an open shard goes on");

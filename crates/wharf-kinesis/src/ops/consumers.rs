@@ -42,7 +42,9 @@ impl Kinesis {
     }
 
     fn consumer_status(&self, consumer: &ConsumerState, now: u64) -> &'static str {
-        if now < consumer.created_millis + self.config.transition_delay_millis {
+        if consumer.deleting_until_millis.is_some() {
+            "DELETING"
+        } else if now < consumer.created_millis + self.config.transition_delay_millis {
             "CREATING"
         } else {
             STATUS_ACTIVE
@@ -168,6 +170,7 @@ impl Kinesis {
                 name: name.clone(),
                 created_millis: now,
                 tags: input.tags.unwrap_or_default(),
+                deleting_until_millis: None,
             };
             meta.consumers.insert(name, consumer.clone());
             (consumer, self.persist_meta(&stream, &meta))
@@ -284,10 +287,20 @@ impl Kinesis {
         v.finish()?;
         self.rate_limit(api::DEREGISTER_STREAM_CONSUMER, None)?;
         let (stream, name) = self.resolve_consumer(&input)?;
+        // DELETING for the transition delay (its subscriptions end at once), then gone.
+        let delay = self.config.transition_delay_millis;
+        let until = self.now() + delay;
         let commit = {
             let mut meta = stream.meta.write();
-            if meta.consumers.remove(&name).is_none() {
-                return Err(self.consumer_not_found(&name));
+            match meta.consumers.get_mut(&name) {
+                Some(consumer) if consumer.deleting_until_millis.is_none() => {
+                    if delay == 0 {
+                        meta.consumers.remove(&name);
+                    } else {
+                        consumer.deleting_until_millis = Some(until);
+                    }
+                }
+                _ => return Err(self.consumer_not_found(&name)),
             }
             for shard in &meta.shards {
                 shard.notify.notify_waiters();
@@ -295,6 +308,9 @@ impl Kinesis {
             self.persist_meta(&stream, &meta)
         };
         await_commit(commit).await?;
+        if delay > 0 {
+            self.schedule_settle(until);
+        }
         Ok(Empty {})
     }
 
@@ -465,7 +481,8 @@ impl Subscription {
                     .meta
                     .read()
                     .consumers
-                    .contains_key(&self.consumer)
+                    .get(&self.consumer)
+                    .is_some_and(|c| c.deleting_until_millis.is_none())
             {
                 self.finished = true;
                 return Some(Err(KinesisError::not_found(format!(

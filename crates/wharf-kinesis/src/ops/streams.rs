@@ -223,7 +223,11 @@ impl Kinesis {
                     stream.name
                 )));
             }
-            if !meta.consumers.is_empty() && input.enforce_consumer_deletion != Some(true) {
+            let registered = meta
+                .consumers
+                .values()
+                .any(|c| c.deleting_until_millis.is_none());
+            if registered && input.enforce_consumer_deletion != Some(true) {
                 return Err(KinesisError::in_use(format!(
                     "Stream {} under account {} has registered consumers. Deregister the consumers or set \
                      EnforceConsumerDeletion to true.",
