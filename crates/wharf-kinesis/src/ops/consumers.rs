@@ -476,13 +476,13 @@ impl Subscription {
             tokio::pin!(notified);
             notified.as_mut().enable();
             if self.stream.is_deleted()
-                || !self
+                || self
                     .stream
                     .meta
                     .read()
                     .consumers
                     .get(&self.consumer)
-                    .is_some_and(|c| c.deleting_until_millis.is_none())
+                    .is_none_or(|c| c.deleting_until_millis.is_some())
             {
                 self.finished = true;
                 return Some(Err(KinesisError::not_found(format!(
