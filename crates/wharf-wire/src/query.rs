@@ -15,6 +15,11 @@ const INTEGER_PARAMETERS: &[&str] = &[
     "MaxNumberOfMessagesPerSecond",
 ];
 
+/// The most dot-separated segments a parameter name may have. The deepest real parameters (an SNS batch
+/// entry's message attribute value) have about eight; deeper names cannot name a member of any input, and
+/// the tree (built, converted and dropped recursively) must stay shallow whatever a request sends.
+const MAX_KEY_SEGMENTS: usize = 16;
+
 /// Query parameters as a tree: `Attribute.1.Name=x` is the path `Attribute` → `1` → `Name`. SQS and SNS
 /// each convert it to their JSON input shapes.
 #[derive(Debug, Default)]
@@ -24,14 +29,18 @@ pub(crate) struct Node {
 }
 
 impl Node {
-    /// The tree of `params`, without the `Action` and `Version` parameters.
+    /// The tree of `params`, without the `Action` and `Version` parameters. Names deeper than
+    /// [`MAX_KEY_SEGMENTS`] are ignored like any other parameter that is not part of the input.
     pub(crate) fn from_params(params: &[(String, String)]) -> Node {
         let mut root = Node::default();
         for (key, value) in params {
             if key == "Action" || key == "Version" {
                 continue;
             }
-            let path: Vec<&str> = key.split('.').collect();
+            let path: Vec<&str> = key.split('.').take(MAX_KEY_SEGMENTS + 1).collect();
+            if path.len() > MAX_KEY_SEGMENTS {
+                continue;
+            }
             root.insert(&path, value.clone());
         }
         root
@@ -247,5 +256,19 @@ mod tests {
             json!({"QueueName": "q", "Attributes": {"VisibilityTimeout": "60"}, "tags": {"team": "core"}, "AttributeNames": ["All"]})
         );
         assert!(to_json("ReceiveMessage", &params(&[("MaxNumberOfMessages", "ten")])).is_err());
+    }
+
+    #[test]
+    fn absurdly_deep_names_are_ignored_without_recursing() {
+        // A name with a million segments once overflowed the stack (building and dropping the tree).
+        let deep = format!("{}x", "a.".repeat(1_000_000));
+        let value = to_json(
+            "CreateQueue",
+            &params(&[("QueueName", "q"), (deep.as_str(), "1")]),
+        )
+        .unwrap();
+        assert_eq!(value, json!({"QueueName": "q"}));
+        let tree = Node::from_params(&params(&[(deep.as_str(), "1")]));
+        assert!(tree.children.is_empty());
     }
 }

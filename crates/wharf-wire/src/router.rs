@@ -19,6 +19,9 @@ use crate::{query, xml};
 /// Largest request body accepted (a 1 MiB message plus encoding overhead, with room for batches).
 const MAX_BODY: usize = 16 * 1024 * 1024;
 const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+/// How long the body may stall (no bytes arriving) before the request is answered 408 and dropped: a
+/// `Content-Length` larger than what is sent must not hold the connection and its task forever.
+const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -87,13 +90,29 @@ fn plain_json(status: StatusCode, value: Value) -> Response<Body> {
 impl App {
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
         let (parts, body) = request.into_parts();
-        let body = match Limited::new(body, MAX_BODY).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => {
+        let body = match read_body(body).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
                 return plain_json(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     serde_json::json!({"message": "Request body too large"}),
                 )
+            }
+            Err(BodyError::Malformed) => {
+                return plain_json(
+                    StatusCode::BAD_REQUEST,
+                    serde_json::json!({"message": "Malformed request body"}),
+                )
+            }
+            Err(BodyError::TimedOut) => {
+                let mut response = plain_json(
+                    StatusCode::REQUEST_TIMEOUT,
+                    serde_json::json!({"message": "Timed out reading the request body"}),
+                );
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                return response;
             }
         };
         let path = parts.uri.path();
@@ -287,6 +306,35 @@ impl App {
                 let (status, body) = query_error_body(&error, &id);
                 respond(status, "text/xml", body, &id)
             }
+        }
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Malformed,
+    TimedOut,
+}
+
+/// The whole request body, at most [`MAX_BODY`] bytes, each frame arriving within [`BODY_IDLE_TIMEOUT`].
+async fn read_body(body: Incoming) -> Result<Bytes, BodyError> {
+    let mut body = Limited::new(body, MAX_BODY);
+    let mut data = bytes::BytesMut::new();
+    loop {
+        let frame = tokio::time::timeout(BODY_IDLE_TIMEOUT, body.frame())
+            .await
+            .map_err(|_| BodyError::TimedOut)?;
+        match frame {
+            None => return Ok(data.freeze()),
+            Some(Ok(frame)) => {
+                if let Some(chunk) = frame.data_ref() {
+                    data.extend_from_slice(chunk);
+                }
+            }
+            Some(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+                return Err(BodyError::TooLarge)
+            }
+            Some(Err(_)) => return Err(BodyError::Malformed),
         }
     }
 }
