@@ -316,19 +316,23 @@ enum BodyError {
     TimedOut,
 }
 
-/// The whole request body, at most [`MAX_BODY`] bytes, each frame arriving within [`BODY_IDLE_TIMEOUT`].
+/// The whole request body, at most [`MAX_BODY`] bytes, each frame arriving within [`BODY_IDLE_TIMEOUT`]
+/// (the timer is only armed when a frame is not there yet). A body that came in one piece is not copied.
 async fn read_body(body: Incoming) -> Result<Bytes, BodyError> {
     let mut body = Limited::new(body, MAX_BODY);
-    let mut data = bytes::BytesMut::new();
+    let mut chunks: Vec<Bytes> = Vec::new();
     loop {
         let frame = tokio::time::timeout(BODY_IDLE_TIMEOUT, body.frame())
             .await
             .map_err(|_| BodyError::TimedOut)?;
         match frame {
-            None => return Ok(data.freeze()),
+            None if chunks.len() <= 1 => return Ok(chunks.pop().unwrap_or_default()),
+            None => return Ok(Bytes::from(chunks.concat())),
             Some(Ok(frame)) => {
-                if let Some(chunk) = frame.data_ref() {
-                    data.extend_from_slice(chunk);
+                if let Ok(chunk) = frame.into_data() {
+                    if !chunk.is_empty() {
+                        chunks.push(chunk);
+                    }
                 }
             }
             Some(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
