@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use wharf_sqs::model::*;
 use wharf_sqs::{ErrorKind, ManualClock, Sqs, SqsConfig};
-use wharf_store::Store;
+use wharf_store::{FsyncPolicy, Store};
 
 const START: u64 = 1_700_000_000_000;
 
@@ -18,6 +18,13 @@ fn engine() -> (Arc<Sqs>, ManualClock) {
     )
     .unwrap();
     (sqs, clock)
+}
+
+/// The engine on a durable store in `dir` (reopened by each call: a restart).
+fn open_on(dir: &std::path::Path, clock: &ManualClock, fsync: FsyncPolicy) -> (Arc<Sqs>, Store) {
+    let store = Store::open(dir, fsync).unwrap();
+    let sqs = Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store.clone()).unwrap();
+    (sqs, store)
 }
 
 async fn create(sqs: &Sqs, name: &str, attributes: &[(&str, &str)]) -> String {
@@ -306,10 +313,7 @@ async fn sixty_second_rules_for_purge_and_recreate() {
 async fn restart_recovers_messages_in_flight_and_dedup() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
-    let open = || {
-        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
-        Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store).unwrap()
-    };
+    let open = || open_on(dir.path(), &clock, FsyncPolicy::Always).0;
     let sqs = open();
     let url = create(
         &sqs,
@@ -350,10 +354,7 @@ async fn restart_recovers_messages_in_flight_and_dedup() {
 async fn restart_rebuilds_delayed_and_untouched_messages_from_their_content_records() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
-    let open = || {
-        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
-        Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store).unwrap()
-    };
+    let open = || open_on(dir.path(), &clock, FsyncPolicy::Always).0;
     let sqs = open();
     let url = create(&sqs, "d", &[("VisibilityTimeout", "60")]).await;
     send(&sqs, &url, "first", None, None).await;
@@ -438,10 +439,7 @@ async fn content_not_kept_in_memory_is_read_back_from_the_store() {
 async fn move_task_redrives_dead_letters_and_is_remembered_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
-    let open = || {
-        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Never).unwrap();
-        Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store).unwrap()
-    };
+    let open = || open_on(dir.path(), &clock, FsyncPolicy::Never).0;
     let sqs = open();
     let dlq = create(&sqs, "mt-dlq", &[]).await;
     let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:mt-dlq","maxReceiveCount":1}"#;
@@ -512,11 +510,7 @@ async fn move_task_redrives_dead_letters_and_is_remembered_across_restarts() {
 async fn purge_expiry_and_delete_are_range_deletions_that_survive_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
-    let open = || {
-        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
-        let sqs = Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store.clone()).unwrap();
-        (sqs, store)
-    };
+    let open = || open_on(dir.path(), &clock, FsyncPolicy::Always);
     let (sqs, store) = open();
     let keep = create(&sqs, "keep", &[]).await;
     let purged = create(&sqs, "purged", &[]).await;
@@ -586,11 +580,7 @@ async fn purge_expiry_and_delete_are_range_deletions_that_survive_restarts() {
 async fn maintenance_expires_messages_of_untouched_queues() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
-    let open = || {
-        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
-        let sqs = Sqs::open(SqsConfig::default(), Arc::new(clock.clone()), store.clone()).unwrap();
-        (sqs, store)
-    };
+    let open = || open_on(dir.path(), &clock, FsyncPolicy::Always);
     let (sqs, store) = open();
     let idle = create(&sqs, "idle", &[("MessageRetentionPeriod", "60")]).await;
     let other = create(&sqs, "other", &[]).await;

@@ -210,17 +210,34 @@ pub(crate) struct Prepared {
     dedup_key: Option<String>,
 }
 
-impl Sqs {
-    pub async fn send_message(&self, input: SendMessageInput) -> SqsResult<SendMessageOutput> {
-        let queue = self.resolve(input.queue_url.as_deref())?;
-        let outgoing = Outgoing {
+impl<'a> Outgoing<'a> {
+    pub(crate) fn of_send(input: &'a SendMessageInput) -> Self {
+        Outgoing {
             body: input.message_body.as_deref(),
             delay_seconds: input.delay_seconds,
             attributes: &input.message_attributes,
             system_attributes: &input.message_system_attributes,
             deduplication_id: input.message_deduplication_id.as_deref(),
             group_id: input.message_group_id.as_deref(),
-        };
+        }
+    }
+
+    pub(crate) fn of_batch_entry(entry: &'a SendMessageBatchEntry) -> Self {
+        Outgoing {
+            body: entry.message_body.as_deref(),
+            delay_seconds: entry.delay_seconds,
+            attributes: &entry.message_attributes,
+            system_attributes: &entry.message_system_attributes,
+            deduplication_id: entry.message_deduplication_id.as_deref(),
+            group_id: entry.message_group_id.as_deref(),
+        }
+    }
+}
+
+impl Sqs {
+    pub async fn send_message(&self, input: SendMessageInput) -> SqsResult<SendMessageOutput> {
+        let queue = self.resolve(input.queue_url.as_deref())?;
+        let outgoing = Outgoing::of_send(&input);
         let now = self.now();
         let settings = SendSettings::of(&queue.state.lock());
         let prepared = self.prepare(&queue, settings, &outgoing, now)?;
@@ -267,14 +284,7 @@ impl Sqs {
             .entries
             .iter()
             .map(|entry| {
-                let outgoing = Outgoing {
-                    body: entry.message_body.as_deref(),
-                    delay_seconds: entry.delay_seconds,
-                    attributes: &entry.message_attributes,
-                    system_attributes: &entry.message_system_attributes,
-                    deduplication_id: entry.message_deduplication_id.as_deref(),
-                    group_id: entry.message_group_id.as_deref(),
-                };
+                let outgoing = Outgoing::of_batch_entry(entry);
                 self.prepare(&queue, settings, &outgoing, now)
             })
             .collect();
@@ -555,14 +565,7 @@ impl Sqs {
                 prepared.push(None);
                 continue;
             };
-            let outgoing = Outgoing {
-                body: input.message_body.as_deref(),
-                delay_seconds: input.delay_seconds,
-                attributes: &input.message_attributes,
-                system_attributes: &input.message_system_attributes,
-                deduplication_id: input.message_deduplication_id.as_deref(),
-                group_id: input.message_group_id.as_deref(),
-            };
+            let outgoing = Outgoing::of_send(input);
             let settings = SendSettings::of(&queue.state.lock());
             match (
                 self.prepare(queue, settings, &outgoing, now),
