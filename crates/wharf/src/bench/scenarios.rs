@@ -1,6 +1,7 @@
 //! The load itself: producer and consumer workers (one connection each), the scenarios built from them,
 //! back-log pre-filling, and one timed phase (warm-up, then a measurement window) against one target.
 
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -109,10 +110,12 @@ const STAMP_DIGITS: usize = 20;
 
 /// A body of `size` bytes (at least 21) that starts with the time it was made: `<20 digits>|xxxx...`.
 pub fn stamped_body(size: usize, stamp: u64) -> String {
-    let mut body = format!("{stamp:0width$}|", width = STAMP_DIGITS);
-    if size > body.len() {
-        let pad = size - body.len();
-        body.extend(std::iter::repeat_n('x', pad));
+    let mut body = String::with_capacity(size.max(STAMP_DIGITS + 1));
+    let _ = write!(body, "{stamp:0width$}|", width = STAMP_DIGITS);
+    const PADDING: &str = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    while body.len() < size {
+        let missing = size - body.len();
+        body.push_str(&PADDING[..missing.min(PADDING.len())]);
     }
     body
 }
