@@ -181,25 +181,18 @@ mod md5 {
 /// The store records written for every durable send (binary layout of `record.rs`).
 mod store_record {
     use super::*;
-    use wharf_sqs::queue::MessageContent;
+    use wharf_sqs::queue::{ContentExtra, MessageContent};
     use wharf_sqs::record::{decode_initial_state, decode_message, encode_message};
 
     fn content() -> MessageContent {
-        MessageContent {
-            message_id: "5fea7756-0ea4-451a-a703-a558b933e274".into(),
-            body: body(),
-            md5_of_body: md5_hex(body().as_bytes()),
-            attributes: MessageAttributes::new(),
-            md5_of_attributes: None,
-            trace_header: None,
-            md5_of_system_attributes: None,
-            sent_millis: 1_764_000_000_000,
-            sender_id: "000000000000".into(),
-            group_id: None,
-            deduplication_id: None,
-            sequence_number: None,
-            dead_letter_source_arn: None,
-        }
+        MessageContent::new(
+            "5fea7756-0ea4-451a-a703-a558b933e274".into(),
+            body(),
+            md5_hex(body().as_bytes()),
+            1_764_000_000_000,
+            "000000000000".into(),
+            ContentExtra::default(),
+        )
     }
 
     #[divan::bench]

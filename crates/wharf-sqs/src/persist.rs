@@ -199,7 +199,7 @@ pub fn put_new_message(
         && message.last_receive_millis == 0
         && message.receipt_nonce == 0
         && message.sent_millis == content.sent_millis
-        && message.group.as_deref() == content.group_id.as_deref();
+        && message.group.as_deref() == content.extra().group_id.as_deref();
     if !derivable {
         put_state(batch, queue_id, message);
     }

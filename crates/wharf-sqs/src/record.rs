@@ -13,7 +13,7 @@
 
 use crate::model::MessageAttributes;
 use crate::persist::{MessageRecord, StateRecord, FORMAT_VERSION};
-use crate::queue::{Message, MessageContent};
+use crate::queue::{ContentExtra, Message, MessageContent};
 
 const STATE_TAG: u8 = 1;
 const MESSAGE_TAG: u8 = 2;
@@ -66,20 +66,21 @@ pub fn decode_state(bytes: &[u8]) -> Option<StateRecord> {
 
 /// The content record of a message (`visible_at_millis`: when it first becomes visible).
 pub fn encode_message(content: &MessageContent, visible_at_millis: u64) -> Vec<u8> {
-    let attributes = if content.attributes.is_empty() {
+    let extra = content.extra();
+    let attributes = if extra.attributes.is_empty() {
         Vec::new()
     } else {
         // Serializing this plain map cannot fail.
-        serde_json::to_vec(&content.attributes).unwrap_or_default()
+        serde_json::to_vec(&extra.attributes).unwrap_or_default()
     };
     let optional = [
-        &content.md5_of_attributes,
-        &content.trace_header,
-        &content.md5_of_system_attributes,
-        &content.group_id,
-        &content.deduplication_id,
-        &content.sequence_number,
-        &content.dead_letter_source_arn,
+        &extra.md5_of_attributes,
+        &extra.trace_header,
+        &extra.md5_of_system_attributes,
+        &extra.group_id,
+        &extra.deduplication_id,
+        &extra.sequence_number,
+        &extra.dead_letter_source_arn,
     ];
     let size = 1
         + 16
@@ -138,21 +139,23 @@ pub fn decode_message(bytes: &[u8]) -> Option<MessageRecord> {
     };
     Some(MessageRecord {
         v: FORMAT_VERSION,
-        content: MessageContent {
+        content: MessageContent::new(
             message_id,
             body,
             md5_of_body,
-            attributes,
-            md5_of_attributes,
-            trace_header,
-            md5_of_system_attributes,
             sent_millis,
             sender_id,
-            group_id,
-            deduplication_id,
-            sequence_number,
-            dead_letter_source_arn,
-        },
+            ContentExtra {
+                attributes,
+                md5_of_attributes,
+                trace_header,
+                md5_of_system_attributes,
+                group_id,
+                deduplication_id,
+                sequence_number,
+                dead_letter_source_arn,
+            },
+        ),
         visible_at_millis,
     })
 }
@@ -165,7 +168,7 @@ pub fn decode_initial_state(bytes: &[u8]) -> Option<StateRecord> {
         (
             record.visible_at_millis,
             record.content.sent_millis,
-            record.content.group_id,
+            record.content.extra().group_id.clone(),
         )
     } else {
         let mut d = Dec(bytes);
@@ -286,21 +289,23 @@ mod tests {
             );
         }
         let opt = |s: &str| full.then(|| s.to_string());
-        MessageContent {
-            message_id: "0d9c5a8e-2b0f-4c1e-9c61-2d5b1a1e3f00".into(),
-            body: "héllo \u{1F600} {\"json\": true}".into(),
-            md5_of_body: "6f5902ac237024bdd0c176cb93063dc4".into(),
-            attributes,
-            md5_of_attributes: opt("md5a"),
-            trace_header: opt("Root=1-5759e988-bd862e3fe1be46a994272793"),
-            md5_of_system_attributes: opt("md5s"),
-            sent_millis: 1_764_000_000_123,
-            sender_id: "AIDAEXAMPLE".into(),
-            group_id: opt("g1"),
-            deduplication_id: opt(""),
-            sequence_number: opt("18890000000000000001"),
-            dead_letter_source_arn: opt("arn:aws:sqs:us-east-1:000000000000:src"),
-        }
+        MessageContent::new(
+            "0d9c5a8e-2b0f-4c1e-9c61-2d5b1a1e3f00".into(),
+            "héllo \u{1F600} {\"json\": true}".into(),
+            "6f5902ac237024bdd0c176cb93063dc4".into(),
+            1_764_000_000_123,
+            "AIDAEXAMPLE".into(),
+            ContentExtra {
+                attributes,
+                md5_of_attributes: opt("md5a"),
+                trace_header: opt("Root=1-5759e988-bd862e3fe1be46a994272793"),
+                md5_of_system_attributes: opt("md5s"),
+                group_id: opt("g1"),
+                deduplication_id: opt(""),
+                sequence_number: opt("18890000000000000001"),
+                dead_letter_source_arn: opt("arn:aws:sqs:us-east-1:000000000000:src"),
+            },
+        )
     }
 
     #[test]
@@ -342,7 +347,7 @@ mod tests {
                         0,
                         visible_at,
                         content.sent_millis,
-                        content.group_id.clone()
+                        content.extra().group_id.clone()
                     )
                 );
             }

@@ -290,7 +290,7 @@ impl Sqs {
         let destination_arn = task
             .destination_arn
             .clone()
-            .or_else(|| content.dead_letter_source_arn.clone())
+            .or_else(|| content.extra().dead_letter_source_arn.clone())
             .ok_or_else(|| {
                 "The message has no dead-letter source queue to return to.".to_string()
             })?;

@@ -379,19 +379,22 @@ impl Sqs {
             content.sent_millis
         };
         let mut content = content.clone();
-        if dead_letter_source.is_some() {
-            content.dead_letter_source_arn = dead_letter_source;
-            // A FIFO dead-letter queue gets the message id as deduplication id, so independent messages that
-            // shared one are all kept (SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html).
-            if target.fifo {
-                content.deduplication_id = Some(content.message_id.clone());
+        let message_id = content.message_id.clone();
+        content.edit_extra(|extra| {
+            if dead_letter_source.is_some() {
+                extra.dead_letter_source_arn = dead_letter_source;
+                // A FIFO dead-letter queue gets the message id as deduplication id, so independent messages
+                // that shared one are all kept (SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html).
+                if target.fifo {
+                    extra.deduplication_id = Some(message_id);
+                }
             }
-        }
-        content.sequence_number = target.fifo.then(|| crate::queue::sequence_number(seq));
+            extra.sequence_number = target.fifo.then(|| crate::queue::sequence_number(seq));
+        });
         let content = Arc::new(content);
         let moved = Message {
             seq,
-            group: content.group_id.as_deref().map(Arc::from),
+            group: content.extra().group_id.as_deref().map(Arc::from),
             sent_millis: enqueued_millis,
             content: Some(content.clone()),
             state: MessageState::Ready,
@@ -413,6 +416,7 @@ fn render(
     selection: &Selection,
 ) -> ReceivedMessage {
     let mut attributes = Attributes::new();
+    let extra = content.extra();
     for name in &selection.system {
         let value = match *name {
             "SenderId" => Some(content.sender_id.clone()),
@@ -421,11 +425,11 @@ fn render(
             "ApproximateFirstReceiveTimestamp" => {
                 (message.first_receive_millis > 0).then(|| message.first_receive_millis.to_string())
             }
-            "SequenceNumber" => content.sequence_number.clone(),
-            "MessageDeduplicationId" => content.deduplication_id.clone(),
-            "MessageGroupId" => content.group_id.clone(),
-            "AWSTraceHeader" => content.trace_header.clone(),
-            "DeadLetterQueueSourceArn" => content.dead_letter_source_arn.clone(),
+            "SequenceNumber" => extra.sequence_number.clone(),
+            "MessageDeduplicationId" => extra.deduplication_id.clone(),
+            "MessageGroupId" => extra.group_id.clone(),
+            "AWSTraceHeader" => extra.trace_header.clone(),
+            "DeadLetterQueueSourceArn" => extra.dead_letter_source_arn.clone(),
             _ => None,
         };
         if let Some(value) = value {
@@ -433,12 +437,9 @@ fn render(
         }
     }
     let (message_attributes, md5) = if selection.user_all {
-        (
-            content.attributes.clone(),
-            content.md5_of_attributes.clone(),
-        )
+        (extra.attributes.clone(), extra.md5_of_attributes.clone())
     } else {
-        let chosen: MessageAttributes = content
+        let chosen: MessageAttributes = extra
             .attributes
             .iter()
             .filter(|(n, _)| selection.wants_user(n))

@@ -11,7 +11,7 @@ use crate::limits::*;
 use crate::md5::{md5_hex, md5_of_attributes};
 use crate::model::*;
 use crate::persist;
-use crate::queue::{DedupEntry, Message, MessageContent, MessageState, QueueState};
+use crate::queue::{ContentExtra, DedupEntry, Message, MessageContent, MessageState, QueueState};
 use crate::{await_commit, Queue, Sqs};
 
 const INVALID_FOR_QUEUE_TYPE: &str =
@@ -417,24 +417,26 @@ impl Sqs {
         let delay_seconds = delay.unwrap_or(settings.default_delay_seconds);
         let (dedup_key, deduplication_id) = dedup.unzip();
         Ok(Prepared {
-            content: MessageContent {
-                message_id: uuid::Uuid::new_v4().to_string(),
-                body: body.to_string(),
-                md5_of_body: md5_hex(body.as_bytes()),
-                attributes: outgoing.attributes.clone(),
-                md5_of_attributes: md5_of_attributes(outgoing.attributes),
-                trace_header: outgoing
-                    .system_attributes
-                    .get("AWSTraceHeader")
-                    .and_then(|v| v.string_value.clone()),
-                md5_of_system_attributes: md5_of_attributes(outgoing.system_attributes),
-                sent_millis: now,
-                sender_id: self.config.account_id.clone(),
-                group_id: outgoing.group_id.map(str::to_string),
-                deduplication_id,
-                sequence_number: None,
-                dead_letter_source_arn: None,
-            },
+            content: MessageContent::new(
+                uuid::Uuid::new_v4().to_string(),
+                body.to_string(),
+                md5_hex(body.as_bytes()),
+                now,
+                self.config.account_id.clone(),
+                ContentExtra {
+                    attributes: outgoing.attributes.clone(),
+                    md5_of_attributes: md5_of_attributes(outgoing.attributes),
+                    trace_header: outgoing
+                        .system_attributes
+                        .get("AWSTraceHeader")
+                        .and_then(|v| v.string_value.clone()),
+                    md5_of_system_attributes: md5_of_attributes(outgoing.system_attributes),
+                    group_id: outgoing.group_id.map(str::to_string),
+                    deduplication_id,
+                    sequence_number: None,
+                    dead_letter_source_arn: None,
+                },
+            ),
             delay_millis: delay_seconds * 1000,
             dedup_key,
         })
@@ -463,10 +465,11 @@ impl Sqs {
             }
             if let Some(original) = state.check_dedup(key, now) {
                 // A duplicate within the window is accepted and not enqueued again.
+                let extra = content.extra();
                 return SendMessageOutput {
+                    md5_of_message_attributes: extra.md5_of_attributes.clone(),
+                    md5_of_message_system_attributes: extra.md5_of_system_attributes.clone(),
                     md5_of_message_body: content.md5_of_body,
-                    md5_of_message_attributes: content.md5_of_attributes,
-                    md5_of_message_system_attributes: content.md5_of_system_attributes,
                     message_id: original.message_id,
                     sequence_number: original.sequence_number,
                 };
@@ -474,11 +477,13 @@ impl Sqs {
         }
         let seq = state.next_seq(now);
         let sequence_number = queue.fifo.then(|| crate::queue::sequence_number(seq));
-        content.sequence_number = sequence_number.clone();
+        if let Some(number) = &sequence_number {
+            content.edit_extra(|extra| extra.sequence_number = Some(number.clone()));
+        }
         let output = SendMessageOutput {
             md5_of_message_body: content.md5_of_body.clone(),
-            md5_of_message_attributes: content.md5_of_attributes.clone(),
-            md5_of_message_system_attributes: content.md5_of_system_attributes.clone(),
+            md5_of_message_attributes: content.extra().md5_of_attributes.clone(),
+            md5_of_message_system_attributes: content.extra().md5_of_system_attributes.clone(),
             message_id: content.message_id.clone(),
             sequence_number: sequence_number.clone(),
         };
@@ -496,7 +501,7 @@ impl Sqs {
         let content = Arc::new(content);
         let message = Message {
             seq,
-            group: content.group_id.as_deref().map(Arc::from),
+            group: content.extra().group_id.as_deref().map(Arc::from),
             sent_millis: now,
             content: Some(content.clone()),
             state: if delay_millis > 0 {
