@@ -267,13 +267,20 @@ import json, os, time
 from celery import Celery
 from celery.exceptions import Reject
 
+options = json.loads(os.environ["WHARF_CELERY_TRANSPORT_OPTIONS"])
+for queue in options.get("predefined_queues", {{}}).values():
+    # kombu looks backoff policies up by the (int) receive count; JSON keys are strings.
+    queue["backoff_policy"] = {{int(k): v for k, v in queue.get("backoff_policy", {{}}).items()}}
+
 app = Celery("{module}", broker=os.environ["WHARF_CELERY_BROKER"])
 app.conf.update(
-    broker_transport_options=json.loads(os.environ["WHARF_CELERY_TRANSPORT_OPTIONS"]),
+    broker_transport_options=options,
     broker_connection_retry_on_startup=True,
     task_default_queue="work",
     worker_hijack_root_logger=False,
     worker_prefetch_multiplier=4,
+    # A failed acks_late task is rejected (left to SQS) instead of acknowledged.
+    task_acks_on_failure_or_timeout=False,
 )
 OUT = os.environ["WHARF_CELERY_OUT"]
 
@@ -317,6 +324,12 @@ def flaky(self, key):
 
 
 @app.task(acks_late=True)
+def fails(key):
+    record("fails-%s-%d" % (key, time.time_ns()), key)
+    raise RuntimeError("failing on purpose")
+
+
+@app.task(acks_late=True)
 def refuse(key):
     record("refuse-%s-%d" % (key, time.time_ns()), key)
     raise Reject("refused", requeue=False)
@@ -350,32 +363,31 @@ class Worker:
 
 
 @pytest.fixture
-def celery_setup(request, endpoint, prefix, tmp_path, monkeypatch):
-    """Writes a tasks module, starts ``celery worker`` on it (solo pool) and imports it here to send tasks.
-
-    The (indirect) parameter is kombu's ``sqs_base64_encoding``: message bodies as base64 (its default) or as
-    raw JSON text.
-    """
-    base64_bodies = getattr(request, "param", True)
+def celery_app(endpoint, prefix, tmp_path, monkeypatch):
+    """Factory: ``celery_app(**transport_options)`` writes a tasks module, imports it here to send tasks and
+    returns ``(tasks, start)``; ``start(queues)`` runs ``celery worker`` on it (solo pool) in a subprocess.
+    ``{module}`` in the options stands for the module's name (task names are ``{module}.<function>``)."""
     module = "wharf_celery_tasks_" + uuid.uuid4().hex[:8]
-    (tmp_path / f"{module}.py").write_text(textwrap.dedent(TASKS_MODULE.format(module=module)), encoding="utf-8")
     out = tmp_path / "out"
-    out.mkdir()
-    options = _transport_options(
-        endpoint, prefix, wait_time_seconds=4, polling_interval=0, visibility_timeout=30,
-        sqs_base64_encoding=base64_bodies,
-    )
-    env = {
-        "WHARF_CELERY_BROKER": _broker_url(endpoint),
-        "WHARF_CELERY_TRANSPORT_OPTIONS": json.dumps(options),
-        "WHARF_CELERY_OUT": str(out),
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    tasks = __import__(module)
-
     started = []
+    env = {}
+
+    def make(**transport_options):
+        (tmp_path / f"{module}.py").write_text(textwrap.dedent(TASKS_MODULE.format(module=module)), encoding="utf-8")
+        out.mkdir()
+        options = _transport_options(endpoint, prefix, wait_time_seconds=4, polling_interval=0, visibility_timeout=30)
+        options.update(transport_options)
+        env.update(
+            {
+                "WHARF_CELERY_BROKER": _broker_url(endpoint),
+                "WHARF_CELERY_TRANSPORT_OPTIONS": json.dumps(options).replace("{module}", module),
+                "WHARF_CELERY_OUT": str(out),
+            }
+        )
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.syspath_prepend(str(tmp_path))
+        return __import__(module), start
 
     def start(queues=("work",)):
         log_path = tmp_path / "worker.log"
@@ -399,7 +411,7 @@ def celery_setup(request, endpoint, prefix, tmp_path, monkeypatch):
             time.sleep(0.1)
         return worker
 
-    yield tasks, start, base64_bodies
+    yield make
 
     for worker, log in started:
         if worker.proc.poll() is None:
@@ -410,13 +422,15 @@ def celery_setup(request, endpoint, prefix, tmp_path, monkeypatch):
                 worker.proc.kill()
                 worker.proc.wait(timeout=10)
         log.close()
-    tasks.app.pool.force_close_all()
-    sys.modules.pop(module, None)
+    tasks = sys.modules.pop(module, None)
+    if tasks is not None:
+        tasks.app.pool.force_close_all()
 
 
-@pytest.mark.parametrize("celery_setup", [True, False], ids=["base64-bodies", "json-bodies"], indirect=True)
-def test_celery_worker_runs_tasks(sqs, prefix, celery_setup):
-    tasks, start, base64_bodies = celery_setup
+@pytest.mark.parametrize("base64_bodies", [True, False], ids=["base64-bodies", "json-bodies"])
+def test_celery_worker_runs_tasks(sqs, prefix, celery_app, base64_bodies):
+    # sqs_base64_encoding: message bodies as base64 (kombu's default) or as raw JSON text.
+    tasks, start = celery_app(sqs_base64_encoding=base64_bodies)
     # The Reject queue sends messages received twice to a dead-letter queue.
     dlq_url = sqs.create_queue(QueueName=prefix + "refused-dlq")["QueueUrl"]
     dlq_arn = _attributes(sqs, dlq_url)["QueueArn"]
@@ -486,3 +500,36 @@ def test_celery_worker_runs_tasks(sqs, prefix, celery_setup):
     worker.proc.send_signal(signal.SIGTERM)
     assert worker.proc.wait(timeout=20) == 0
     assert "ERROR/" not in worker.log(), worker.log()[-6000:]
+
+
+def test_celery_backoff_policy_uses_visibility_timeout(sqs, make_queue, celery_app):
+    # predefined_queues with a backoff policy: a failed acks_late task is left in the queue and kombu sets the
+    # message's visibility timeout from its ApproximateReceiveCount (1 -> 1 s, 2 -> 2 s) with
+    # ChangeMessageVisibility, so SQS redelivers it on that schedule instead of after the queue's 30 s.
+    name, url = make_queue("backoff", attributes={"VisibilityTimeout": "30"})
+    policy = {"1": 1, "2": 2, "3": 600}
+    tasks, start = celery_app(
+        queue_name_prefix="",
+        predefined_queues={
+            name: {
+                "url": url,
+                "access_key_id": ACCESS_KEY,
+                "secret_access_key": SECRET_KEY,
+                "backoff_policy": policy,
+                "backoff_tasks": ["{module}.fails"],
+            }
+        }
+    )
+    worker = start(queues=(name,))
+    tasks.fails.apply_async(("b",), queue=name)
+    deadline = time.monotonic() + 15
+    while True:
+        runs = sorted(r["at"] for n, r in worker.records().items() if n.startswith("fails-b-"))
+        if len(runs) == 3:
+            break
+        assert time.monotonic() < deadline, f"runs so far: {runs}; log:\n{worker.log()[-6000:]}"
+        time.sleep(0.1)
+    assert 0.8 <= runs[1] - runs[0] < 10, runs
+    assert 1.8 <= runs[2] - runs[1] < 10, runs
+    attrs = _attributes(sqs, url)
+    assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("0", "1")
