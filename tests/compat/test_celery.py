@@ -324,6 +324,17 @@ def flaky(self, key):
 
 
 @app.task(acks_late=True)
+def crashes_once(key):
+    # The first delivery hangs (the test kills the worker); the redelivery completes.
+    marker = os.path.join(OUT, ".started-" + key)
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        record("crashes-%s-first" % key, key)
+        time.sleep(60)
+    record("crashes-%s-done" % key, key)
+
+
+@app.task(acks_late=True)
 def fails(key):
     record("fails-%s-%d" % (key, time.time_ns()), key)
     raise RuntimeError("failing on purpose")
@@ -390,7 +401,7 @@ def celery_app(endpoint, prefix, tmp_path, monkeypatch):
         return __import__(module), start
 
     def start(queues=("work",)):
-        log_path = tmp_path / "worker.log"
+        log_path = tmp_path / f"worker-{len(started)}.log"
         log = open(log_path, "w", encoding="utf-8")
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", module, "worker", "--pool", "solo", "--loglevel", "INFO",
@@ -533,3 +544,27 @@ def test_celery_backoff_policy_uses_visibility_timeout(sqs, make_queue, celery_a
     assert 1.8 <= runs[2] - runs[1] < 10, runs
     attrs = _attributes(sqs, url)
     assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("0", "1")
+
+
+def test_celery_acks_late_task_survives_a_killed_worker(sqs, prefix, celery_app):
+    # acks_late: the message is deleted only after the task ran. A worker killed mid-task never deletes it,
+    # so SQS hands it out again once the visibility timeout (2 s here) runs out, to the next worker.
+    tasks, start = celery_app(visibility_timeout=2)
+    first = start()
+    tasks.crashes_once.delay("k")
+    first.wait_for(["crashes-k-first"])
+    first.proc.kill()
+    first.proc.wait(timeout=10)
+    killed_at = time.time()
+
+    second = start()
+    records = second.wait_for(["crashes-k-done"], timeout=20)
+    assert records["crashes-k-done"]["at"] - killed_at >= 1.0
+    url = sqs.get_queue_url(QueueName=prefix + "work")["QueueUrl"]
+    deadline = time.monotonic() + 10
+    while True:
+        attrs = _attributes(sqs, url)
+        if (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0"):
+            break
+        assert time.monotonic() < deadline, f"not deleted after the task ran; log:\n{second.log()[-6000:]}"
+        time.sleep(0.2)
