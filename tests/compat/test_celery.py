@@ -22,10 +22,14 @@ import uuid
 import boto3
 import pytest
 from kombu import Connection, Consumer, Exchange, Producer, Queue
+from kombu.asynchronous import Hub, set_event_loop
 
 from sqs_helpers import ACCESS_KEY, REGION, SECRET_KEY
 
 WORKER_READY_TIMEOUT_S = 30.0
+
+# kombu 5.7's curl client still calls pycurl APIs that pycurl 7.45+ marks deprecated.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:kombu.asynchronous.http.curl")
 
 
 def _broker_url(endpoint):
@@ -191,6 +195,43 @@ def test_fifo_queue_keeps_order(sqs, prefix, kombu_connection):
             message.ack()
         assert received == [0, 1, 2, 3, 4]
         queue.close()
+
+
+def test_event_loop_consumer_receives_and_deletes_through_pycurl(sqs, endpoint, prefix):
+    # As in a Celery worker: with an event loop, kombu's SQS channel polls with its own pycurl client, and a
+    # no_ack consumer deletes each message through that client too (DeleteMessage built by kombu).
+    hub = Hub()
+    set_event_loop(hub)
+    try:
+        with Connection(_broker_url(endpoint), transport_options=_transport_options(endpoint, prefix)) as conn:
+            conn.transport.register_with_event_loop(conn.connection, hub)
+            queue = Queue("evented")
+            with conn.Producer() as producer:
+                for i in range(3):
+                    producer.publish({"i": i}, routing_key="evented", declare=[queue])
+            received = []
+            consumer = Consumer(
+                conn.default_channel, [queue], callbacks=[lambda body, message: received.append(body)], no_ack=True
+            )
+            consumer.consume()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and len(received) < 3:
+                hub.run_once()
+            assert sorted(m["i"] for m in received) == [0, 1, 2]
+            assert type(hub._current_http_client).__name__ == "CurlClient"
+
+            url = sqs.get_queue_url(QueueName=prefix + "evented")["QueueUrl"]
+            deadline = time.monotonic() + 10
+            while True:
+                hub.run_once()  # completes the asynchronous DeleteMessage calls
+                attrs = _attributes(sqs, url)
+                if (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0"):
+                    break
+                assert time.monotonic() < deadline, f"messages left: {attrs}"
+            consumer.cancel()
+    finally:
+        set_event_loop(None)
+        hub.close()
 
 
 def _fanout_round(endpoint, prefix, exchange_name, queue_names):
