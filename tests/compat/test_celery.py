@@ -80,7 +80,8 @@ def _attributes(sqs, url):
 
 
 def test_simple_queue_round_trip(sqs, prefix, kombu_connection):
-    with kombu_connection(visibility_timeout=45) as conn:
+    creation = {"sqs-creation-attributes": {"MessageRetentionPeriod": "3600"}, "queue_tags": {"team": "celery"}}
+    with kombu_connection(visibility_timeout=45, **creation) as conn:
         queue = conn.SimpleQueue("jobs")
         queue.put({"hello": "wharf", "text": "héllo ✓"})
         message = queue.get(block=True, timeout=10)
@@ -89,10 +90,13 @@ def test_simple_queue_round_trip(sqs, prefix, kombu_connection):
         message.ack()
         queue.close()
 
-    # kombu created the queue with the visibility timeout of its transport options, and the ack deleted it.
+    # kombu created the queue with the visibility timeout, extra attributes and tags of its transport
+    # options, and the ack deleted the message.
     url = sqs.get_queue_url(QueueName=prefix + "jobs")["QueueUrl"]
     attrs = _attributes(sqs, url)
     assert attrs["VisibilityTimeout"] == "45"
+    assert attrs["MessageRetentionPeriod"] == "3600"
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "celery"}
     assert attrs["ApproximateNumberOfMessages"] == "0"
     assert attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
 
