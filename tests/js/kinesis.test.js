@@ -15,6 +15,7 @@ import {
   DescribeStreamConsumerCommand,
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
+  SplitShardCommand,
   GetShardIteratorCommand,
   ListShardsCommand,
   ListStreamsCommand,
@@ -195,6 +196,56 @@ for (const [protocol, client] of [
     });
   });
 }
+
+test("SubscribeToShard on a shard that closes: its records, then an end event with ChildShards and no continuation", async () => {
+  const kinesis = h2;
+  const StreamName = await activeStream(kinesis);
+  const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName }));
+  const { Consumer } = await kinesis.send(
+    new RegisterStreamConsumerCommand({ StreamARN: StreamDescriptionSummary.StreamARN, ConsumerName: "resharding" }),
+  );
+  for (let i = 0; i < 100; i++) {
+    const { ConsumerDescription } = await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: Consumer.ConsumerARN }));
+    if (ConsumerDescription.ConsumerStatus === "ACTIVE") break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  const put = await kinesis.send(new PutRecordCommand({ StreamName, PartitionKey: "p", Data: bytes("last") }));
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 15_000);
+  const { EventStream } = await kinesis.send(
+    new SubscribeToShardCommand({
+      ConsumerARN: Consumer.ConsumerARN,
+      ShardId: "shardId-000000000000",
+      StartingPosition: { Type: "TRIM_HORIZON" },
+    }),
+    { abortSignal: abort.signal },
+  );
+  const events = [];
+  try {
+    for await (const { SubscribeToShardEvent: event } of EventStream) {
+      events.push(event);
+      if (events.length === 1) {
+        await kinesis.send(
+          new SplitShardCommand({ StreamName, ShardToSplit: "shardId-000000000000", NewStartingHashKey: (2n ** 127n).toString() }),
+        );
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  // The stream ended by itself after the end event (the KCL and other consumers read a missing
+  // ContinuationSequenceNumber as the shard's end, and move on to the children).
+  const withRecords = events.filter((e) => e.Records.length > 0);
+  assert.deepEqual(withRecords.flatMap((e) => e.Records.map((r) => text(r.Data))), ["last"]);
+  assert.equal(withRecords[0].ContinuationSequenceNumber, put.SequenceNumber);
+  const end = events.at(-1);
+  assert.deepEqual(end.Records, []);
+  assert.equal(end.ContinuationSequenceNumber, undefined);
+  assert.deepEqual(end.ChildShards.map((c) => c.ShardId), ["shardId-000000000001", "shardId-000000000002"]);
+  assert.deepEqual(end.ChildShards[0].ParentShards, ["shardId-000000000000"]);
+  for (const event of events.slice(0, -1)) assert.ok(event.ContinuationSequenceNumber, "only the end lacks a continuation");
+});
 
 describe("errors", () => {
   test("the SDK's exception classes", async () => {
