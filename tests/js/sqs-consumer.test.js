@@ -159,3 +159,36 @@ test("heartbeats extend the visibility of a slow message so it is not delivered 
   assert.equal(calls, 1, "ChangeMessageVisibility heartbeats kept the message hidden");
   assert.deepEqual(await counts(QueueUrl), [0, 0]);
 });
+
+test("a Consumer that builds its own SQS client from the environment (AWS_ENDPOINT_URL) works unchanged", async () => {
+  const QueueUrl = await queueWith(3);
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: wharf.endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+  });
+  try {
+    const seen = [];
+    // No `sqs` option: sqs-consumer creates an SQSClient with only a region; the SDK takes the endpoint
+    // and credentials from the environment, as an application deployed against Wharf would.
+    const consumer = Consumer.create({
+      queueUrl: QueueUrl,
+      waitTimeSeconds: 1,
+      handleMessage: async (message) => {
+        seen.push(message.Body);
+        return message;
+      },
+    });
+    let processed = 0;
+    consumer.on("message_processed", () => processed++);
+    const errors = await runUntil(consumer, () => processed >= 3);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(seen.sort(), ["body-0", "body-1", "body-2"]);
+    assert.deepEqual(await counts(QueueUrl), [0, 0]);
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
+});
