@@ -137,18 +137,20 @@ test("a failed message is made visible again (terminateVisibilityTimeout) and re
   assert.deepEqual(await counts(QueueUrl), [0, 0]);
 });
 
-test("heartbeats extend the visibility of a slow message so it is not delivered twice", async () => {
-  const QueueUrl = await queueWith(1, { VisibilityTimeout: "2" });
+test("heartbeats (ChangeMessageVisibility) keep a slow message hidden past its visibility timeout", async () => {
+  const QueueUrl = await queueWith(1, { VisibilityTimeout: "3" });
   let calls = 0;
+  let duringHandling;
   const consumer = Consumer.create({
     queueUrl: QueueUrl,
     sqs,
     waitTimeSeconds: 1,
-    visibilityTimeout: 2,
+    visibilityTimeout: 3,
     heartbeatInterval: 1,
     handleMessage: async (message) => {
       calls++;
-      await new Promise((ok) => setTimeout(ok, 3500)); // longer than the 2 s visibility timeout
+      await new Promise((ok) => setTimeout(ok, 4500)); // longer than the 3 s visibility timeout
+      duringHandling = await counts(QueueUrl);
       return message;
     },
   });
@@ -156,7 +158,8 @@ test("heartbeats extend the visibility of a slow message so it is not delivered 
   consumer.on("message_processed", () => processed++);
   const errors = await runUntil(consumer, () => processed >= 1);
   assert.deepEqual(errors, []);
-  assert.equal(calls, 1, "ChangeMessageVisibility heartbeats kept the message hidden");
+  assert.equal(calls, 1);
+  assert.deepEqual(duringHandling, [0, 1], "ChangeMessageVisibility heartbeats kept the message hidden");
   assert.deepEqual(await counts(QueueUrl), [0, 0]);
 });
 
