@@ -247,6 +247,51 @@ test("SubscribeToShard on a shard that closes: its records, then an end event wi
   for (const event of events.slice(0, -1)) assert.ok(event.ContinuationSequenceNumber, "only the end lacks a continuation");
 });
 
+test("readers of a shard that closed empty reach its end (GetRecords and SubscribeToShard)", async () => {
+  const kinesis = h2;
+  const StreamName = await activeStream(kinesis);
+  const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName }));
+  const { Consumer } = await kinesis.send(
+    new RegisterStreamConsumerCommand({ StreamARN: StreamDescriptionSummary.StreamARN, ConsumerName: "empty" }),
+  );
+  await kinesis.send(new SplitShardCommand({ StreamName, ShardToSplit: "shardId-000000000000", NewStartingHashKey: "100" }));
+  await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { StreamName });
+
+  const { ShardIterator } = await kinesis.send(
+    new GetShardIteratorCommand({ StreamName, ShardId: "shardId-000000000000", ShardIteratorType: "TRIM_HORIZON" }),
+  );
+  const page = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
+  assert.deepEqual(page.Records, []);
+  assert.equal(page.NextShardIterator, undefined, "a closed shard read to its end has no next iterator");
+  assert.deepEqual(page.ChildShards.map((c) => c.ShardId), ["shardId-000000000001", "shardId-000000000002"]);
+
+  for (let i = 0; i < 100; i++) {
+    const { ConsumerDescription } = await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: Consumer.ConsumerARN }));
+    if (ConsumerDescription.ConsumerStatus === "ACTIVE") break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 15_000);
+  const events = [];
+  try {
+    const { EventStream } = await kinesis.send(
+      new SubscribeToShardCommand({
+        ConsumerARN: Consumer.ConsumerARN,
+        ShardId: "shardId-000000000000",
+        StartingPosition: { Type: "TRIM_HORIZON" },
+      }),
+      { abortSignal: abort.signal },
+    );
+    for await (const { SubscribeToShardEvent: event } of EventStream) events.push(event);
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  assert.equal(events.length, 1, "one end event, then the stream closes");
+  assert.equal(events[0].ContinuationSequenceNumber, undefined);
+  assert.equal(events[0].ChildShards.length, 2);
+});
+
 describe("errors", () => {
   test("the SDK's exception classes", async () => {
     const missing = uniqueName("js-none");

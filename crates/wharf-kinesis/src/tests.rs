@@ -364,6 +364,53 @@ async fn iterators_expire_after_five_minutes() {
 }
 
 #[tokio::test]
+async fn readers_of_an_empty_closed_shard_reach_its_end() {
+    let (kinesis, _) = engine();
+    create(&kinesis, "s", 1).await;
+    let arn = describe(&kinesis, "s").stream_arn;
+    let consumer_arn = kinesis
+        .register_stream_consumer(RegisterStreamConsumerInput {
+            stream_arn: Some(arn),
+            consumer_name: Some("c".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .consumer
+        .consumer_arn;
+    // Split before any record was written: the parent closes empty.
+    kinesis
+        .split_shard(SplitShardInput {
+            stream: named("s"),
+            shard_to_split: Some("shardId-000000000000".into()),
+            new_starting_hash_key: Some("100".into()),
+        })
+        .await
+        .unwrap();
+    for kind in ["TRIM_HORIZON", "LATEST"] {
+        let it = iterator(&kinesis, "s", "shardId-000000000000", kind, None);
+        let out = get(&kinesis, &it, None).await;
+        assert!(out.records.is_empty());
+        assert!(
+            out.next_shard_iterator.is_none(),
+            "{kind}: the end, not another iterator"
+        );
+        assert_eq!(out.child_shards.unwrap().len(), 2, "{kind}");
+    }
+    let mut subscription = subscribe(&kinesis, &consumer_arn).await.unwrap();
+    let end = subscription.next_event().await.unwrap().unwrap();
+    assert!(end.records.is_empty());
+    assert_eq!(end.continuation_sequence_number, None);
+    assert_eq!(end.child_shards.unwrap().len(), 2);
+    assert!(subscription.next_event().await.is_none());
+    // An open shard without records is not at an end.
+    let it = iterator(&kinesis, "s", "shardId-000000000001", "TRIM_HORIZON", None);
+    let out = get(&kinesis, &it, None).await;
+    assert!(out.next_shard_iterator.is_some());
+    assert!(out.child_shards.is_none());
+}
+
+#[tokio::test]
 async fn split_closes_the_parent_and_readers_follow_lineage() {
     let (kinesis, clock) = engine();
     create(&kinesis, "s", 1).await;
