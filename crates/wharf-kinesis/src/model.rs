@@ -739,7 +739,9 @@ pub struct SubscribeToShardInput {
 #[serde(rename_all = "PascalCase")]
 pub struct SubscribeToShardEvent {
     pub records: Vec<Record>,
-    pub continuation_sequence_number: String,
+    /// Absent in the event that ends a closed shard.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_sequence_number: Option<String>,
     pub millis_behind_latest: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub child_shards: Option<Vec<ChildShard>>,

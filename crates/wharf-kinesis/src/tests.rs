@@ -364,6 +364,53 @@ async fn iterators_expire_after_five_minutes() {
 }
 
 #[tokio::test]
+async fn readers_of_an_empty_closed_shard_reach_its_end() {
+    let (kinesis, _) = engine();
+    create(&kinesis, "s", 1).await;
+    let arn = describe(&kinesis, "s").stream_arn;
+    let consumer_arn = kinesis
+        .register_stream_consumer(RegisterStreamConsumerInput {
+            stream_arn: Some(arn),
+            consumer_name: Some("c".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .consumer
+        .consumer_arn;
+    // Split before any record was written: the parent closes empty.
+    kinesis
+        .split_shard(SplitShardInput {
+            stream: named("s"),
+            shard_to_split: Some("shardId-000000000000".into()),
+            new_starting_hash_key: Some("100".into()),
+        })
+        .await
+        .unwrap();
+    for kind in ["TRIM_HORIZON", "LATEST"] {
+        let it = iterator(&kinesis, "s", "shardId-000000000000", kind, None);
+        let out = get(&kinesis, &it, None).await;
+        assert!(out.records.is_empty());
+        assert!(
+            out.next_shard_iterator.is_none(),
+            "{kind}: the end, not another iterator"
+        );
+        assert_eq!(out.child_shards.unwrap().len(), 2, "{kind}");
+    }
+    let mut subscription = subscribe(&kinesis, &consumer_arn).await.unwrap();
+    let end = subscription.next_event().await.unwrap().unwrap();
+    assert!(end.records.is_empty());
+    assert_eq!(end.continuation_sequence_number, None);
+    assert_eq!(end.child_shards.unwrap().len(), 2);
+    assert!(subscription.next_event().await.is_none());
+    // An open shard without records is not at an end.
+    let it = iterator(&kinesis, "s", "shardId-000000000001", "TRIM_HORIZON", None);
+    let out = get(&kinesis, &it, None).await;
+    assert!(out.next_shard_iterator.is_some());
+    assert!(out.child_shards.is_none());
+}
+
+#[tokio::test]
 async fn split_closes_the_parent_and_readers_follow_lineage() {
     let (kinesis, clock) = engine();
     create(&kinesis, "s", 1).await;
@@ -1039,7 +1086,11 @@ async fn subscriptions_push_records_as_they_arrive() {
     let put = task.await.unwrap();
     assert_eq!(event.records.len(), 1);
     assert_eq!(event.records[0].data.0, b"pushed");
-    assert_eq!(event.continuation_sequence_number, put.sequence_number);
+    assert_eq!(
+        event.continuation_sequence_number,
+        Some(put.sequence_number)
+    );
+    assert!(event.child_shards.is_none());
     let error = kinesis
         .delete_stream(DeleteStreamInput {
             stream: named("s"),
@@ -1214,6 +1265,55 @@ async fn control_plane_limits_can_be_turned_off() {
     for _ in 0..100 {
         describe(&kinesis, "s0");
     }
+}
+
+#[tokio::test]
+async fn a_subscription_ends_a_closed_shard_with_child_shards_and_no_continuation() {
+    let (kinesis, clock) = engine();
+    create(&kinesis, "s", 1).await;
+    let arn = describe(&kinesis, "s").stream_arn;
+    let consumer_arn = kinesis
+        .register_stream_consumer(RegisterStreamConsumerInput {
+            stream_arn: Some(arn),
+            consumer_name: Some("c".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .consumer
+        .consumer_arn;
+    let last = put(&kinesis, "s", "k", b"last").await;
+    clock.advance_millis(10);
+    kinesis
+        .split_shard(SplitShardInput {
+            stream: named("s"),
+            shard_to_split: Some("shardId-000000000000".into()),
+            new_starting_hash_key: Some((1u128 << 127).to_string()),
+        })
+        .await
+        .unwrap();
+    // The parent is closed before the subscription reads anything: its records come first, with a
+    // continuation, and the end follows in an event of its own.
+    let mut subscription = subscribe(&kinesis, &consumer_arn).await.unwrap();
+    let records = subscription.next_event().await.unwrap().unwrap();
+    assert_eq!(records.records.len(), 1);
+    assert_eq!(
+        records.continuation_sequence_number.as_deref(),
+        Some(last.sequence_number.as_str())
+    );
+    assert!(records.child_shards.is_none());
+    let end = subscription.next_event().await.unwrap().unwrap();
+    assert!(end.records.is_empty());
+    assert_eq!(end.continuation_sequence_number, None);
+    let children = end
+        .child_shards
+        .clone()
+        .expect("the end names the children");
+    assert_eq!(children.len(), 2);
+    assert_eq!(children[0].parent_shards, vec!["shardId-000000000000"]);
+    let wire = serde_json::to_value(&end).unwrap();
+    assert!(wire.get("ContinuationSequenceNumber").is_none(), "{wire}");
+    assert!(subscription.next_event().await.is_none());
 }
 
 async fn subscribe(

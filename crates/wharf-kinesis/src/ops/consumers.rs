@@ -538,7 +538,11 @@ impl Subscription {
             .is_some_and(|lease| lease.generation != self.generation)
     }
 
+    /// The event for `read`. The end of a closed shard is an event of its own, after the shard's last
+    /// records: no records, the ChildShards and no ContinuationSequenceNumber (there is nothing to
+    /// continue from; consumers such as the KCL take a missing continuation as the shard's end).
     fn event(&mut self, read: super::records::ReadResult) -> SubscribeToShardEvent {
+        let end = read.shard_ended && read.records.is_empty();
         self.position = read.next_position;
         if let Some(last) = read.records.last() {
             self.last_delivered = Some(last.seq);
@@ -554,10 +558,10 @@ impl Subscription {
             let meta = self.stream.meta.read();
             (
                 meta.encryption_type(),
-                read.shard_ended.then(|| meta.children_of(self.shard.index)),
+                end.then(|| meta.children_of(self.shard.index)),
             )
         };
-        if read.shard_ended {
+        if end {
             self.finished = true;
         }
         SubscribeToShardEvent {
@@ -566,7 +570,7 @@ impl Subscription {
                 .iter()
                 .map(|r| super::records::to_model(r, encryption))
                 .collect(),
-            continuation_sequence_number: seq::render(continuation),
+            continuation_sequence_number: (!end).then(|| seq::render(continuation)),
             millis_behind_latest: read.millis_behind_latest,
             child_shards: children,
         }

@@ -597,7 +597,9 @@ impl Kinesis {
             }
         };
         let next_position = records.last().map_or(start, |r| r.seq + 1);
-        let caught_up = next_position > visible;
+        // No record has the shard's starting number (the counter starts at 1), so a visible number
+        // still equal to it means the shard holds nothing: a reader of an empty shard is caught up.
+        let caught_up = next_position > visible || visible == shard.starting_seq;
         let shard_ended = caught_up && ending.is_some();
         let millis_behind_latest = match records.last() {
             Some(last) if !caught_up => now.saturating_sub(last.arrival_millis()),
