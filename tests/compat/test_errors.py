@@ -119,3 +119,18 @@ def test_json_purge_in_progress_is_403(json_raw, queue):
     assert resp.headers.get("x-amzn-query-error") == (
         "AWS.SimpleQueueService.PurgeQueueInProgress;Sender"
     ), resp
+
+
+def test_set_queue_attributes_without_attributes(sqs, query, queue):
+    # AWS answers MissingParameter naming the Query protocol's `Attribute.Name`, for an empty map too.
+    _, url = queue
+    with expect_error("MissingParameter", 400) as info:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={})
+    assert info.value.response["Error"]["Message"] == (
+        "The request must contain the parameter Attribute.Name."
+    )
+    resp = query.call("SetQueueAttributes", {"QueueUrl": url})
+    assert resp.status == 400, resp
+    assert resp.error_code == "MissingParameter", resp
+    assert resp.error_message == "The request must contain the parameter Attribute.Name.", resp
+
