@@ -134,3 +134,28 @@ def test_set_queue_attributes_without_attributes(sqs, query, queue):
     assert resp.error_code == "MissingParameter", resp
     assert resp.error_message == "The request must contain the parameter Attribute.Name.", resp
 
+
+SSE_CONFLICT = (
+    "You can use one type of server-side encryption (SSE) at one time. "
+    "You can either enable KMS SSE or SQS SSE."
+)
+
+
+def test_sse_kms_and_sse_sqs_in_one_request_are_refused(sqs, queue):
+    both = {"KmsMasterKeyId": "alias/aws/sqs", "SqsManagedSseEnabled": "true"}
+    with expect_error("InvalidAttributeName", 400) as info:
+        sqs.create_queue(QueueName=unique_name("sse"), Attributes=both)
+    assert info.value.response["Error"]["Message"] == SSE_CONFLICT
+    _, url = queue
+    with expect_error("InvalidAttributeName", 400) as info:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes=both)
+    assert info.value.response["Error"]["Message"] == SSE_CONFLICT
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert "KmsMasterKeyId" not in attrs
+    # Turning SSE-SQS off while choosing a KMS key is one consistent choice.
+    sqs.set_queue_attributes(
+        QueueUrl=url, Attributes={"KmsMasterKeyId": "alias/aws/sqs", "SqsManagedSseEnabled": "false"}
+    )
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["KmsMasterKeyId"] == "alias/aws/sqs"
+    assert attrs["SqsManagedSseEnabled"] == "false"
