@@ -4,7 +4,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from sqs_helpers import REGION, expect_error, unique_name
+from sqs_helpers import ACCESS_KEY, REGION, SECRET_KEY, expect_error, unique_name
 
 NON_EXISTENT = "AWS.SimpleQueueService.NonExistentQueue"
 
@@ -159,3 +159,39 @@ def test_sse_kms_and_sse_sqs_in_one_request_are_refused(sqs, queue):
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attrs["KmsMasterKeyId"] == "alias/aws/sqs"
     assert attrs["SqsManagedSseEnabled"] == "false"
+
+
+@pytest.mark.parametrize(
+    "action,payload,message",
+    [
+        ("ReceiveMessage", {"MaxNumberOfMessages": "ten"}, "STRING_VALUE can not be converted to an Integer"),
+        ("SendMessage", {"MessageBody": "x", "DelaySeconds": True}, "TRUE_VALUE can not be converted to an Integer"),
+        ("SendMessage", {"MessageBody": 5}, "NUMBER_VALUE can not be converted to a String"),
+        ("SendMessageBatch", {"Entries": {}}, "Start of structure or map found where not expected."),
+        ("SetQueueAttributes", {"Attributes": {"DelaySeconds": []}}, "Start of list found where not expected"),
+    ],
+    ids=["string-for-integer", "boolean-for-integer", "number-for-string", "map-for-list", "list-for-string"],
+)
+def test_json_member_of_the_wrong_type_is_a_serialization_error(json_raw, queue, action, payload, message):
+    # The JSON protocol's deserializer refuses these before any validation: SerializationException in
+    # the common namespace, legacy code MalformedInput.
+    _, url = queue
+    resp = json_raw.call(action, {"QueueUrl": url, **payload})
+    assert resp.status == 400, resp
+    assert resp.data.get("__type") == "com.amazon.coral.service#SerializationException", resp
+    assert resp.headers.get("x-amzn-query-error") == "MalformedInput;Sender", resp
+    assert resp.data.get("message") == message, resp
+
+
+def test_wrong_type_through_boto3_without_client_validation(endpoint, queue):
+    _, url = queue
+    unchecked = boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
+    )
+    with expect_error("MalformedInput", 400):
+        unchecked.receive_message(QueueUrl=url, MaxNumberOfMessages="ten")

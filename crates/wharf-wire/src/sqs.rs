@@ -72,14 +72,62 @@ impl Output {
 fn decode<T: DeserializeOwned + Default>(input: Input<'_>) -> Result<T, SqsError> {
     let result = match input {
         Input::Json(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => return Ok(T::default()),
+        // serde would read a top-level array as the input structure's members in order.
+        Input::Json(bytes) if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') => {
+            return Err(SqsError::new(
+                ErrorKind::MalformedInput,
+                "Start of list found where not expected",
+            ))
+        }
         Input::Json(bytes) => serde_json::from_slice(bytes),
         Input::Value(value) => serde_json::from_value(value),
     };
-    result.map_err(|error| {
-        SqsError::new(
+    result.map_err(|error| match wrong_type_message(&error) {
+        Some(message) => SqsError::new(ErrorKind::MalformedInput, message),
+        None => SqsError::new(
             ErrorKind::InvalidParameterValue,
             format!("The request could not be parsed: {error}"),
-        )
+        ),
+    })
+}
+
+/// AWS's deserializer message for a JSON member of the wrong type (`SerializationException`, legacy code
+/// `MalformedInput`), for the combinations whose wording was observed; `None` for any other error.
+fn wrong_type_message(error: &serde_json::Error) -> Option<String> {
+    if !error.is_data() {
+        return None;
+    }
+    let text = error.to_string();
+    // Errors from bytes end with the position (" at line 1 column 9"); AWS's messages carry none.
+    let text = match text.rfind(" at line ") {
+        Some(at) if error.line() > 0 => &text[..at],
+        _ => text.as_str(),
+    };
+    let (found, expected) = text
+        .strip_prefix("invalid type: ")?
+        .rsplit_once(", expected ")?;
+    if found == "map" {
+        return Some("Start of structure or map found where not expected.".into());
+    }
+    if found == "sequence" {
+        return Some("Start of list found where not expected".into());
+    }
+    let found = if found.starts_with("string ") {
+        "STRING_VALUE"
+    } else if found == "boolean `true`" {
+        "TRUE_VALUE"
+    } else if found == "boolean `false`" {
+        "FALSE_VALUE"
+    } else if found.starts_with("integer ") {
+        "NUMBER_VALUE"
+    } else {
+        return None;
+    };
+    Some(match expected {
+        "i64" if found != "NUMBER_VALUE" => format!("{found} can not be converted to an Integer"),
+        "a string" => format!("{found} can not be converted to a String"),
+        "a sequence" => "Expected list or null".to_string(),
+        _ => return None,
     })
 }
 
@@ -125,4 +173,68 @@ pub async fn dispatch(sqs: &Arc<Sqs>, action: &str, input: Input<'_>) -> Result<
             ))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wharf_sqs::model::{ReceiveMessageInput, SendMessageBatchInput};
+
+    fn message<T: DeserializeOwned + Default + std::fmt::Debug>(json: &str) -> SqsError {
+        decode::<T>(Input::Json(json.as_bytes())).unwrap_err()
+    }
+
+    #[test]
+    fn wrong_json_types_read_as_aws_deserializer_errors() {
+        let cases = [
+            (
+                r#"{"MaxNumberOfMessages": "ten"}"#,
+                "STRING_VALUE can not be converted to an Integer",
+            ),
+            (
+                r#"{"MaxNumberOfMessages": true}"#,
+                "TRUE_VALUE can not be converted to an Integer",
+            ),
+            (
+                r#"{"QueueUrl": 5}"#,
+                "NUMBER_VALUE can not be converted to a String",
+            ),
+            (
+                r#"{"QueueUrl": false}"#,
+                "FALSE_VALUE can not be converted to a String",
+            ),
+            (
+                r#"{"QueueUrl": {}}"#,
+                "Start of structure or map found where not expected.",
+            ),
+            (
+                r#"{"QueueUrl": ["x"]}"#,
+                "Start of list found where not expected",
+            ),
+            (r#"{"AttributeNames": "All"}"#, "Expected list or null"),
+        ];
+        for (json, expected) in cases {
+            let error = message::<ReceiveMessageInput>(json);
+            assert_eq!(error.kind, ErrorKind::MalformedInput, "{json}");
+            assert_eq!(error.message, expected, "{json}");
+        }
+        let error = message::<SendMessageBatchInput>(r#"{"Entries": {}}"#);
+        assert_eq!(
+            error.message,
+            "Start of structure or map found where not expected."
+        );
+    }
+
+    #[test]
+    fn a_top_level_array_is_not_read_as_the_input() {
+        let error = message::<ReceiveMessageInput>(r#" ["http://localhost/000000000000/q"]"#);
+        assert_eq!(error.kind, ErrorKind::MalformedInput);
+        assert_eq!(error.message, "Start of list found where not expected");
+    }
+
+    #[test]
+    fn unparseable_bodies_keep_their_error() {
+        let error = message::<ReceiveMessageInput>("{\"QueueUrl\":");
+        assert_eq!(error.kind, ErrorKind::InvalidParameterValue);
+    }
 }
