@@ -283,8 +283,15 @@ impl App {
         let mut input = match query::to_json(action, &params) {
             Ok(value) => value,
             Err(bad) => {
-                let error =
-                    SqsError::invalid_value(&bad.parameter, &bad.value, "Must be an integer.");
+                let error = match bad {
+                    query::QueryError::NotAnInteger { parameter, value } => {
+                        SqsError::invalid_value(&parameter, &value, "Must be an integer.")
+                    }
+                    query::QueryError::ZeroIndex => SqsError::new(
+                        wharf_sqs::ErrorKind::MalformedInput,
+                        "0 is not a valid index",
+                    ),
+                };
                 let (status, body) = query_error_body(&error, &id);
                 return respond(status, "text/xml", body, &id);
             }
