@@ -10,6 +10,7 @@ import socket
 import time
 import urllib.parse
 import urllib.request
+import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -138,6 +139,21 @@ def test_query_without_action_is_missing_parameter(endpoint):
     status, _, data = _post(endpoint, "QueueName=x", {"Content-Type": FORM})
     assert status == 400
     assert b"<Code>MissingParameter</Code>" in data
+
+
+def test_sns_query_without_action_is_an_sns_missing_action(endpoint):
+    # Signed for SNS: the answer is SNS's Query error shape (namespace, code) rather than SQS's.
+    status, ctype, data = _post(
+        endpoint, "TopicArn=arn:aws:sns:us-east-1:000000000000:t", {"Content-Type": FORM, "Authorization": SNS_AUTH}
+    )
+    assert status == 400
+    assert ctype == "text/xml"
+    root = ET.fromstring(data)
+    assert root.tag == "{http://sns.amazonaws.com/doc/2010-03-31/}ErrorResponse", data
+    ns = {"sns": "http://sns.amazonaws.com/doc/2010-03-31/"}
+    assert root.findtext("sns:Error/sns:Code", namespaces=ns) == "MissingAction", data
+    assert root.findtext("sns:Error/sns:Type", namespaces=ns) == "Sender", data
+    assert root.findtext("sns:RequestId", namespaces=ns), data
 
 
 def test_sqs_query_parameter_name_with_a_million_segments(endpoint):
