@@ -115,7 +115,60 @@ def test_kinesis_json_body_that_is_not_an_object(endpoint):
     )
     assert status == 400
     assert ctype == KINESIS_JSON
-    assert json.loads(data)["__type"] == "SerializationException"
+    assert json.loads(data) == {
+        "__type": "SerializationException",
+        "message": "Start of list found where not expected",
+    }
+
+
+@pytest.mark.parametrize("body", ["not json", '{"StreamName":', "42", "null"], ids=["text", "truncated", "number", "null"])
+def test_kinesis_json_unparseable_body_has_no_message(endpoint, body):
+    # As AWS (kinesalite's recordings): a bare SerializationException, nothing from the parser.
+    status, ctype, data = _post(
+        endpoint, body, {"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": KINESIS_JSON}
+    )
+    assert status == 400
+    assert ctype == KINESIS_JSON
+    assert json.loads(data) == {"__type": "SerializationException"}
+
+
+@pytest.mark.parametrize(
+    "payload,message",
+    [
+        ({"StreamName": "s", "PartitionKey": 5, "Data": "eA=="}, "NUMBER_VALUE can not be converted to a String"),
+        ({"StreamName": "s", "PartitionKey": "k", "Data": {}}, "Start of structure or map found where not expected."),
+        ({"StreamName": ["s"], "PartitionKey": "k", "Data": "eA=="}, "Start of list found where not expected"),
+    ],
+    ids=["number-for-string", "map-for-blob", "list-for-string"],
+)
+def test_kinesis_json_member_of_the_wrong_type(endpoint, payload, message):
+    status, ctype, data = _post(
+        endpoint,
+        json.dumps(payload),
+        {"X-Amz-Target": "Kinesis_20131202.PutRecord", "Content-Type": KINESIS_JSON},
+    )
+    assert status == 400
+    assert json.loads(data) == {"__type": "SerializationException", "message": message}
+
+
+def test_kinesis_json_wrong_type_for_an_integer_or_a_list(endpoint):
+    status, _, data = _post(
+        endpoint,
+        json.dumps({"Limit": "ten"}),
+        {"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": KINESIS_JSON},
+    )
+    assert status == 400
+    assert json.loads(data) == {
+        "__type": "SerializationException",
+        "message": "STRING_VALUE can not be converted to an Integer",
+    }
+    status, _, data = _post(
+        endpoint,
+        json.dumps({"StreamName": "s", "Records": "x"}),
+        {"X-Amz-Target": "Kinesis_20131202.PutRecords", "Content-Type": KINESIS_JSON},
+    )
+    assert status == 400
+    assert json.loads(data) == {"__type": "SerializationException", "message": "Expected list or null"}
 
 
 @pytest.mark.parametrize(
@@ -132,6 +185,8 @@ def test_kinesis_cbor_garbage_is_a_serialization_error(endpoint, body):
     assert status == 400
     assert ctype == KINESIS_CBOR
     assert b"SerializationException" in data
+    # No parser internals in the answer: a bare SerializationException, as for JSON.
+    assert b"message" not in data, data
     assert _healthy(endpoint)
 
 

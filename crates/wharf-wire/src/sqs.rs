@@ -71,64 +71,38 @@ impl Output {
 
 fn decode<T: DeserializeOwned + Default>(input: Input<'_>) -> Result<T, SqsError> {
     let result = match input {
-        Input::Json(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => return Ok(T::default()),
-        // serde would read a top-level array as the input structure's members in order.
-        Input::Json(bytes) if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') => {
-            return Err(SqsError::new(
-                ErrorKind::MalformedInput,
-                "Start of list found where not expected",
-            ))
+        Input::Json(bytes) => {
+            let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+            match first {
+                None => return Ok(T::default()),
+                // serde would read a top-level array as the input structure's members in order.
+                Some(b'[') => {
+                    return Err(SqsError::new(
+                        ErrorKind::MalformedInput,
+                        "Start of list found where not expected",
+                    ))
+                }
+                // A top-level scalar is not a member of the wrong type: it keeps the generic answer.
+                Some(b'{') => serde_json::from_slice(bytes),
+                Some(_) => return Err(unparseable(serde_json::from_slice::<Value>(bytes).err())),
+            }
         }
-        Input::Json(bytes) => serde_json::from_slice(bytes),
         Input::Value(value) => serde_json::from_value(value),
     };
-    result.map_err(|error| match wrong_type_message(&error) {
-        Some(message) => SqsError::new(ErrorKind::MalformedInput, message),
-        None => SqsError::new(
-            ErrorKind::InvalidParameterValue,
-            format!("The request could not be parsed: {error}"),
-        ),
-    })
+    result.map_err(
+        |error| match crate::type_errors::wrong_type_message(&error) {
+            Some(message) => SqsError::new(ErrorKind::MalformedInput, message),
+            None => unparseable(Some(error)),
+        },
+    )
 }
 
-/// AWS's deserializer message for a JSON member of the wrong type (`SerializationException`, legacy code
-/// `MalformedInput`), for the combinations whose wording was observed; `None` for any other error.
-fn wrong_type_message(error: &serde_json::Error) -> Option<String> {
-    if !error.is_data() {
-        return None;
-    }
-    let text = error.to_string();
-    // Errors from bytes end with the position (" at line 1 column 9"); AWS's messages carry none.
-    let text = match text.rfind(" at line ") {
-        Some(at) if error.line() > 0 => &text[..at],
-        _ => text.as_str(),
-    };
-    let (found, expected) = text
-        .strip_prefix("invalid type: ")?
-        .rsplit_once(", expected ")?;
-    if found == "map" {
-        return Some("Start of structure or map found where not expected.".into());
-    }
-    if found == "sequence" {
-        return Some("Start of list found where not expected".into());
-    }
-    let found = if found.starts_with("string ") {
-        "STRING_VALUE"
-    } else if found == "boolean `true`" {
-        "TRUE_VALUE"
-    } else if found == "boolean `false`" {
-        "FALSE_VALUE"
-    } else if found.starts_with("integer ") {
-        "NUMBER_VALUE"
-    } else {
-        return None;
-    };
-    Some(match expected {
-        "i64" if found != "NUMBER_VALUE" => format!("{found} can not be converted to an Integer"),
-        "a string" => format!("{found} can not be converted to a String"),
-        "a sequence" => "Expected list or null".to_string(),
-        _ => return None,
-    })
+fn unparseable(error: Option<serde_json::Error>) -> SqsError {
+    let detail = error.map_or_else(|| "not a JSON object".to_string(), |e| e.to_string());
+    SqsError::new(
+        ErrorKind::InvalidParameterValue,
+        format!("The request could not be parsed: {detail}"),
+    )
 }
 
 macro_rules! call {
