@@ -301,3 +301,39 @@ def test_filter_policies_per_topic_are_limited_to_200(sns, make_topic):
     # Removing one frees a place.
     sns.set_subscription_attributes(SubscriptionArn=first, AttributeName="FilterPolicy", AttributeValue="")
     sns.set_subscription_attributes(SubscriptionArn=plain, AttributeName="FilterPolicy", AttributeValue=policy)
+
+
+def test_topic_policy_quotas(sns, make_topic):
+    # SNS policy quotas (developer guide): 30 KB and 100 statements per policy. InvalidParameter beyond.
+    topic = make_topic("policyq")
+
+    def policy(statements, padding=""):
+        return json.dumps(
+            {
+                "Version": "2008-10-17",
+                "Statement": [
+                    {
+                        "Sid": f"s{i}{padding}",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "*"},
+                        "Action": "SNS:Publish",
+                        "Resource": topic,
+                    }
+                    for i in range(statements)
+                ],
+            }
+        )
+
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=policy(100))
+    response = error_of(
+        sns.set_topic_attributes, TopicArn=topic, AttributeName="Policy", AttributeValue=policy(101)
+    )
+    assert response["Error"]["Code"] == "InvalidParameter"
+    big = policy(10, padding="x" * 3100)
+    assert len(big) > 30 * 1024
+    response = error_of(sns.set_topic_attributes, TopicArn=topic, AttributeName="Policy", AttributeValue=big)
+    assert response["Error"]["Code"] == "InvalidParameter"
+    response = error_of(sns.create_topic, Name=f"policyq-{len(big)}", Attributes={"Policy": big})
+    assert response["Error"]["Code"] == "InvalidParameter"
+    stored = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
+    assert len(stored["Statement"]) == 100
