@@ -4,7 +4,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from sqs_helpers import REGION, expect_error, unique_name
+from sqs_helpers import ACCESS_KEY, REGION, SECRET_KEY, expect_error, unique_name
 
 NON_EXISTENT = "AWS.SimpleQueueService.NonExistentQueue"
 
@@ -119,3 +119,79 @@ def test_json_purge_in_progress_is_403(json_raw, queue):
     assert resp.headers.get("x-amzn-query-error") == (
         "AWS.SimpleQueueService.PurgeQueueInProgress;Sender"
     ), resp
+
+
+def test_set_queue_attributes_without_attributes(sqs, query, queue):
+    # AWS answers MissingParameter naming the Query protocol's `Attribute.Name`, for an empty map too.
+    _, url = queue
+    with expect_error("MissingParameter", 400) as info:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={})
+    assert info.value.response["Error"]["Message"] == (
+        "The request must contain the parameter Attribute.Name."
+    )
+    resp = query.call("SetQueueAttributes", {"QueueUrl": url})
+    assert resp.status == 400, resp
+    assert resp.error_code == "MissingParameter", resp
+    assert resp.error_message == "The request must contain the parameter Attribute.Name.", resp
+
+
+SSE_CONFLICT = (
+    "You can use one type of server-side encryption (SSE) at one time. "
+    "You can either enable KMS SSE or SQS SSE."
+)
+
+
+def test_sse_kms_and_sse_sqs_in_one_request_are_refused(sqs, queue):
+    both = {"KmsMasterKeyId": "alias/aws/sqs", "SqsManagedSseEnabled": "true"}
+    with expect_error("InvalidAttributeName", 400) as info:
+        sqs.create_queue(QueueName=unique_name("sse"), Attributes=both)
+    assert info.value.response["Error"]["Message"] == SSE_CONFLICT
+    _, url = queue
+    with expect_error("InvalidAttributeName", 400) as info:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes=both)
+    assert info.value.response["Error"]["Message"] == SSE_CONFLICT
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert "KmsMasterKeyId" not in attrs
+    # Turning SSE-SQS off while choosing a KMS key is one consistent choice.
+    sqs.set_queue_attributes(
+        QueueUrl=url, Attributes={"KmsMasterKeyId": "alias/aws/sqs", "SqsManagedSseEnabled": "false"}
+    )
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["KmsMasterKeyId"] == "alias/aws/sqs"
+    assert attrs["SqsManagedSseEnabled"] == "false"
+
+
+@pytest.mark.parametrize(
+    "action,payload,message",
+    [
+        ("ReceiveMessage", {"MaxNumberOfMessages": "ten"}, "STRING_VALUE can not be converted to an Integer"),
+        ("SendMessage", {"MessageBody": "x", "DelaySeconds": True}, "TRUE_VALUE can not be converted to an Integer"),
+        ("SendMessage", {"MessageBody": 5}, "NUMBER_VALUE can not be converted to a String"),
+        ("SendMessageBatch", {"Entries": {}}, "Start of structure or map found where not expected."),
+        ("SetQueueAttributes", {"Attributes": {"DelaySeconds": []}}, "Start of list found where not expected"),
+    ],
+    ids=["string-for-integer", "boolean-for-integer", "number-for-string", "map-for-list", "list-for-string"],
+)
+def test_json_member_of_the_wrong_type_is_a_serialization_error(json_raw, queue, action, payload, message):
+    # The JSON protocol's deserializer refuses these before any validation: SerializationException in
+    # the common namespace, legacy code MalformedInput.
+    _, url = queue
+    resp = json_raw.call(action, {"QueueUrl": url, **payload})
+    assert resp.status == 400, resp
+    assert resp.data.get("__type") == "com.amazon.coral.service#SerializationException", resp
+    assert resp.headers.get("x-amzn-query-error") == "MalformedInput;Sender", resp
+    assert resp.data.get("message") == message, resp
+
+
+def test_wrong_type_through_boto3_without_client_validation(endpoint, queue):
+    _, url = queue
+    unchecked = boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
+    )
+    with expect_error("MalformedInput", 400):
+        unchecked.receive_message(QueueUrl=url, MaxNumberOfMessages="ten")

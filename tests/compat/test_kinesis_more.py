@@ -170,3 +170,23 @@ def test_tag_characters_are_checked_everywhere(kinesis, make_stream):
     assert error_of(excinfo) == expected
     tags = {t["Key"]: t["Value"] for t in kinesis.list_tags_for_stream(StreamName=name)["Tags"]}
     assert tags == {"ok key_1": "v.a/l=u+e-%@", "ünï": "çödé"}
+
+
+def test_more_than_50_tags_on_a_stream_is_an_invalid_argument(kinesis, make_stream):
+    # Up to 50 tags per stream, all of them in one call if wanted (API reference, AddTagsToStream);
+    # going past 50 is an InvalidArgumentException naming the stream and the account.
+    name = make_stream(shards=1)
+    kinesis.add_tags_to_stream(StreamName=name, Tags={f"k{i}": "v" for i in range(45)})
+    kinesis.add_tags_to_stream(StreamName=name, Tags={f"k{i}": "w" for i in range(40, 50)})
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.add_tags_to_stream(StreamName=name, Tags={"one-more": "v"})
+    code, message = error_of(excinfo)
+    assert code == "InvalidArgumentException"
+    assert message.startswith(f"Failed to add tags to stream {name} under account ")
+    assert message.endswith("because a given stream cannot have more than 50 tags associated with it.")
+    tags = kinesis.list_tags_for_stream(StreamName=name, Limit=50)["Tags"]
+    assert len(tags) == 50
+    other = make_stream(shards=1)
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.add_tags_to_stream(StreamName=other, Tags={f"k{i}": "v" for i in range(51)})
+    assert error_of(excinfo)[0] == "InvalidArgumentException"

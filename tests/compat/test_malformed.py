@@ -10,6 +10,7 @@ import socket
 import time
 import urllib.parse
 import urllib.request
+import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -71,14 +72,26 @@ def _sqs_json(endpoint, action, body):
 
 @pytest.mark.parametrize(
     "body",
-    ["not json", "[]", "42", "null", '{"QueueName":', "[" * 100000 + "]" * 100000, b'{"QueueName":"\xff"}'],
-    ids=["text", "array", "number", "null", "truncated", "deeply-nested", "invalid-utf8"],
+    ["not json", "42", "null", '{"QueueName":', b'{"QueueName":"\xff"}'],
+    ids=["text", "number", "null", "truncated", "invalid-utf8"],
 )
 def test_sqs_json_unparseable_body_is_a_400(endpoint, body):
     status, ctype, error = _sqs_json(endpoint, "CreateQueue", body)
     assert status == 400
     assert ctype == SQS_JSON
     assert error["__type"].endswith("#InvalidParameterValueException")
+    assert _healthy(endpoint)
+
+
+@pytest.mark.parametrize("body", ["[]", "[" * 100000 + "]" * 100000], ids=["empty", "deeply-nested"])
+def test_sqs_json_array_body_is_a_serialization_error(endpoint, body):
+    status, ctype, error = _sqs_json(endpoint, "CreateQueue", body)
+    assert status == 400
+    assert ctype == SQS_JSON
+    assert error == {
+        "__type": "com.amazon.coral.service#SerializationException",
+        "message": "Start of list found where not expected",
+    }
     assert _healthy(endpoint)
 
 
@@ -102,7 +115,60 @@ def test_kinesis_json_body_that_is_not_an_object(endpoint):
     )
     assert status == 400
     assert ctype == KINESIS_JSON
-    assert json.loads(data)["__type"] == "SerializationException"
+    assert json.loads(data) == {
+        "__type": "SerializationException",
+        "message": "Start of list found where not expected",
+    }
+
+
+@pytest.mark.parametrize("body", ["not json", '{"StreamName":', "42", "null"], ids=["text", "truncated", "number", "null"])
+def test_kinesis_json_unparseable_body_has_no_message(endpoint, body):
+    # As AWS (kinesalite's recordings): a bare SerializationException, nothing from the parser.
+    status, ctype, data = _post(
+        endpoint, body, {"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": KINESIS_JSON}
+    )
+    assert status == 400
+    assert ctype == KINESIS_JSON
+    assert json.loads(data) == {"__type": "SerializationException"}
+
+
+@pytest.mark.parametrize(
+    "payload,message",
+    [
+        ({"StreamName": "s", "PartitionKey": 5, "Data": "eA=="}, "NUMBER_VALUE can not be converted to a String"),
+        ({"StreamName": "s", "PartitionKey": "k", "Data": {}}, "Start of structure or map found where not expected."),
+        ({"StreamName": ["s"], "PartitionKey": "k", "Data": "eA=="}, "Start of list found where not expected"),
+    ],
+    ids=["number-for-string", "map-for-blob", "list-for-string"],
+)
+def test_kinesis_json_member_of_the_wrong_type(endpoint, payload, message):
+    status, ctype, data = _post(
+        endpoint,
+        json.dumps(payload),
+        {"X-Amz-Target": "Kinesis_20131202.PutRecord", "Content-Type": KINESIS_JSON},
+    )
+    assert status == 400
+    assert json.loads(data) == {"__type": "SerializationException", "message": message}
+
+
+def test_kinesis_json_wrong_type_for_an_integer_or_a_list(endpoint):
+    status, _, data = _post(
+        endpoint,
+        json.dumps({"Limit": "ten"}),
+        {"X-Amz-Target": "Kinesis_20131202.ListStreams", "Content-Type": KINESIS_JSON},
+    )
+    assert status == 400
+    assert json.loads(data) == {
+        "__type": "SerializationException",
+        "message": "STRING_VALUE can not be converted to an Integer",
+    }
+    status, _, data = _post(
+        endpoint,
+        json.dumps({"StreamName": "s", "Records": "x"}),
+        {"X-Amz-Target": "Kinesis_20131202.PutRecords", "Content-Type": KINESIS_JSON},
+    )
+    assert status == 400
+    assert json.loads(data) == {"__type": "SerializationException", "message": "Expected list or null"}
 
 
 @pytest.mark.parametrize(
@@ -119,6 +185,8 @@ def test_kinesis_cbor_garbage_is_a_serialization_error(endpoint, body):
     assert status == 400
     assert ctype == KINESIS_CBOR
     assert b"SerializationException" in data
+    # No parser internals in the answer: a bare SerializationException, as for JSON.
+    assert b"message" not in data, data
     assert _healthy(endpoint)
 
 
@@ -126,6 +194,21 @@ def test_query_without_action_is_missing_parameter(endpoint):
     status, _, data = _post(endpoint, "QueueName=x", {"Content-Type": FORM})
     assert status == 400
     assert b"<Code>MissingParameter</Code>" in data
+
+
+def test_sns_query_without_action_is_an_sns_missing_action(endpoint):
+    # Signed for SNS: the answer is SNS's Query error shape (namespace, code) rather than SQS's.
+    status, ctype, data = _post(
+        endpoint, "TopicArn=arn:aws:sns:us-east-1:000000000000:t", {"Content-Type": FORM, "Authorization": SNS_AUTH}
+    )
+    assert status == 400
+    assert ctype == "text/xml"
+    root = ET.fromstring(data)
+    assert root.tag == "{http://sns.amazonaws.com/doc/2010-03-31/}ErrorResponse", data
+    ns = {"sns": "http://sns.amazonaws.com/doc/2010-03-31/"}
+    assert root.findtext("sns:Error/sns:Code", namespaces=ns) == "MissingAction", data
+    assert root.findtext("sns:Error/sns:Type", namespaces=ns) == "Sender", data
+    assert root.findtext("sns:RequestId", namespaces=ns), data
 
 
 def test_sqs_query_parameter_name_with_a_million_segments(endpoint):

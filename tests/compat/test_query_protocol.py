@@ -355,3 +355,32 @@ def test_error_purge_in_progress(query, q_queue):
 def test_error_invalid_message_contents(query, q_queue):
     _, url = q_queue
     _error(query.call("SendMessage", {"MessageBody": "bad\u0001char"}, queue_url=url), "InvalidMessageContents")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"AttributeName.0": "All"},
+        {"MessageAttributeName.0": "All", "MessageAttributeName.1": "x"},
+    ],
+    ids=["attribute-name", "message-attribute-name"],
+)
+def test_error_list_index_zero(query, q_queue, params):
+    # Query lists are numbered from 1: AWS refuses index 0 as malformed input.
+    _, url = q_queue
+    resp = _error(query.call("ReceiveMessage", params, queue_url=url), "MalformedInput")
+    assert resp.error_message == "0 is not a valid index", resp
+
+
+def test_list_indices_from_one_with_a_gap_are_read_in_order(query, q_queue):
+    # Not verified against AWS: gaps are accepted, the members read in index order.
+    _, url = q_queue
+    resp = _ok(
+        query.call(
+            "GetQueueAttributes",
+            {"AttributeName.1": "VisibilityTimeout", "AttributeName.3": "DelaySeconds"},
+            queue_url=url,
+        ),
+        "GetQueueAttributesResponse",
+    )
+    assert set(resp.pairs("GetQueueAttributesResult/Attribute")) == {"VisibilityTimeout", "DelaySeconds"}

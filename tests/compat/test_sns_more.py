@@ -259,3 +259,81 @@ def test_topic_maximum_message_size(sns, sqs, make_topic, make_queue):
         MessageAttributes={"attr": {"DataType": "String", "StringValue": "v" * 100}},
     )
     assert err["Error"]["Code"] == "InvalidParameter"
+
+
+def test_filter_policies_per_topic_are_limited_to_200(sns, make_topic):
+    # AWS's default quota: 200 filter policies per topic. Subscribing without one still works past it;
+    # attaching one through Subscribe or SetSubscriptionAttributes fails with FilterPolicyLimitExceeded.
+    topic = make_topic("fpquota")
+    policy = json.dumps({"store": ["example_corp"]})
+
+    def queue_arn(i):
+        return f"arn:aws:sqs:us-east-1:000000000000:fpquota-{i}"
+
+    filtered = [
+        sns.subscribe(
+            TopicArn=topic, Protocol="sqs", Endpoint=queue_arn(i), Attributes={"FilterPolicy": policy}
+        )["SubscriptionArn"]
+        for i in range(200)
+    ]
+    response = error_of(
+        sns.subscribe,
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=queue_arn(200),
+        Attributes={"FilterPolicy": policy},
+    )
+    assert response["Error"]["Code"] == "FilterPolicyLimitExceeded"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    plain = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn(200))["SubscriptionArn"]
+    response = error_of(
+        sns.set_subscription_attributes,
+        SubscriptionArn=plain,
+        AttributeName="FilterPolicy",
+        AttributeValue=policy,
+    )
+    assert response["Error"]["Code"] == "FilterPolicyLimitExceeded"
+    # Replacing an existing policy does not take another one.
+    first = filtered[0]
+    sns.set_subscription_attributes(
+        SubscriptionArn=first, AttributeName="FilterPolicy", AttributeValue=json.dumps({"store": ["other"]})
+    )
+    # Removing one frees a place.
+    sns.set_subscription_attributes(SubscriptionArn=first, AttributeName="FilterPolicy", AttributeValue="")
+    sns.set_subscription_attributes(SubscriptionArn=plain, AttributeName="FilterPolicy", AttributeValue=policy)
+
+
+def test_topic_policy_quotas(sns, make_topic):
+    # SNS policy quotas (developer guide): 30 KB and 100 statements per policy. InvalidParameter beyond.
+    topic = make_topic("policyq")
+
+    def policy(statements, padding=""):
+        return json.dumps(
+            {
+                "Version": "2008-10-17",
+                "Statement": [
+                    {
+                        "Sid": f"s{i}{padding}",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "*"},
+                        "Action": "SNS:Publish",
+                        "Resource": topic,
+                    }
+                    for i in range(statements)
+                ],
+            }
+        )
+
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=policy(100))
+    response = error_of(
+        sns.set_topic_attributes, TopicArn=topic, AttributeName="Policy", AttributeValue=policy(101)
+    )
+    assert response["Error"]["Code"] == "InvalidParameter"
+    big = policy(10, padding="x" * 3100)
+    assert len(big) > 30 * 1024
+    response = error_of(sns.set_topic_attributes, TopicArn=topic, AttributeName="Policy", AttributeValue=big)
+    assert response["Error"]["Code"] == "InvalidParameter"
+    response = error_of(sns.create_topic, Name=f"policyq-{len(big)}", Attributes={"Policy": big})
+    assert response["Error"]["Code"] == "InvalidParameter"
+    stored = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
+    assert len(stored["Statement"]) == 100

@@ -150,9 +150,25 @@ pub fn validate_topic_attribute(
             }
         }
         "Policy" => {
+            if value.len() > MAX_TOPIC_POLICY_BYTES {
+                return Err(SnsError::invalid_reason(
+                    "Policy",
+                    format!("Policy size exceeds the maximum of {MAX_TOPIC_POLICY_BYTES} bytes"),
+                ));
+            }
             let policy = json_object(value, "Policy")?;
-            if !policy.contains_key("Statement") {
-                return Err(SnsError::invalid("Policy Error: null".to_string()));
+            let statements = match policy.get("Statement") {
+                None => return Err(SnsError::invalid("Policy Error: null".to_string())),
+                Some(Value::Array(statements)) => statements.len(),
+                Some(_) => 1,
+            };
+            if statements > MAX_TOPIC_POLICY_STATEMENTS {
+                return Err(SnsError::invalid_reason(
+                    "Policy",
+                    format!(
+                        "Policy has {statements} statements; the maximum is {MAX_TOPIC_POLICY_STATEMENTS}"
+                    ),
+                ));
             }
         }
         "DeliveryPolicy" => validate_topic_delivery_policy(value)?,
@@ -171,6 +187,11 @@ pub fn validate_topic_attribute(
 }
 
 /// A topic's `MaximumMessageSize` by default (256 KiB), and the bounds of the values it may be set to.
+/// Topic policy quotas: 30 KB and 100 statements.
+/// <https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html>
+pub const MAX_TOPIC_POLICY_BYTES: usize = 30 * 1024;
+pub const MAX_TOPIC_POLICY_STATEMENTS: usize = 100;
+
 pub const DEFAULT_MAXIMUM_MESSAGE_SIZE: usize = 262_144;
 pub const MIN_MAXIMUM_MESSAGE_SIZE: usize = 1_024;
 pub const MAX_MAXIMUM_MESSAGE_SIZE: usize = 1_048_576;

@@ -18,6 +18,8 @@ pub enum ErrorKind {
     ResourceNotFound,
     AuthorizationError,
     InvalidAction,
+    /// A Query request without `Action` (AWS's common error).
+    MissingAction,
     TopicLimitExceeded,
     SubscriptionLimitExceeded,
     FilterPolicyLimitExceeded,
@@ -48,6 +50,7 @@ impl ErrorKind {
             ErrorKind::ResourceNotFound => "ResourceNotFound",
             ErrorKind::AuthorizationError => "AuthorizationError",
             ErrorKind::InvalidAction => "InvalidAction",
+            ErrorKind::MissingAction => "MissingAction",
             ErrorKind::TopicLimitExceeded => "TopicLimitExceeded",
             ErrorKind::SubscriptionLimitExceeded => "SubscriptionLimitExceeded",
             ErrorKind::FilterPolicyLimitExceeded => "FilterPolicyLimitExceeded",

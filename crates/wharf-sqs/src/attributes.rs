@@ -106,6 +106,19 @@ impl QueueConfig {
         for (name, value) in attributes {
             next.apply_one(name, value, creating)?;
         }
+        // SSE-KMS and SSE-SQS exclude each other within one request (switching between them on an
+        // existing queue is fine: the later setting replaces the earlier).
+        if next.sqs_managed_sse_enabled
+            && attributes.contains_key("SqsManagedSseEnabled")
+            && attributes
+                .get("KmsMasterKeyId")
+                .is_some_and(|key| !key.is_empty())
+        {
+            return Err(SqsError::new(
+                ErrorKind::InvalidAttributeName,
+                "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.",
+            ));
+        }
         if next.kms_master_key_id.is_some() && attributes.contains_key("KmsMasterKeyId") {
             next.sqs_managed_sse_enabled = false;
         }

@@ -14,6 +14,8 @@ pub struct SqsError {
 pub enum ErrorKind {
     InvalidParameterValue,
     MissingParameter,
+    /// A JSON member of the wrong type (the JSON protocol's deserializer, before any validation).
+    MalformedInput,
     InvalidAction,
     InvalidAttributeName,
     InvalidAttributeValue,
@@ -42,6 +44,7 @@ impl ErrorKind {
         match self {
             ErrorKind::InvalidParameterValue => "InvalidParameterValue",
             ErrorKind::MissingParameter => "MissingParameter",
+            ErrorKind::MalformedInput => "MalformedInput",
             ErrorKind::InvalidAction => "InvalidAction",
             ErrorKind::InvalidAttributeName => "InvalidAttributeName",
             ErrorKind::InvalidAttributeValue => "InvalidAttributeValue",
@@ -74,6 +77,7 @@ impl ErrorKind {
         match self {
             ErrorKind::InvalidParameterValue => "InvalidParameterValueException",
             ErrorKind::MissingParameter => "MissingRequiredParameterException",
+            ErrorKind::MalformedInput => "SerializationException",
             ErrorKind::InvalidAction => "UnknownOperationException",
             ErrorKind::InvalidAttributeName => "InvalidAttributeName",
             ErrorKind::InvalidAttributeValue => "InvalidAttributeValue",
@@ -114,6 +118,7 @@ impl ErrorKind {
             self,
             ErrorKind::InvalidParameterValue
                 | ErrorKind::MissingParameter
+                | ErrorKind::MalformedInput
                 | ErrorKind::InvalidAction
                 | ErrorKind::InternalError
                 | ErrorKind::ServiceUnavailable

@@ -106,7 +106,10 @@ pub fn error_response(encoding: Encoding, error: &KinesisError) -> KinesisRespon
         "__type".into(),
         Value::String(error.kind.type_name().into()),
     );
-    fields.insert("message".into(), Value::String(error.message.clone()));
+    // AWS's deserializer errors may carry no message at all.
+    if !error.message.is_empty() {
+        fields.insert("message".into(), Value::String(error.message.clone()));
+    }
     let body = match encoding {
         Encoding::Json => Value::Object(fields).to_string().into_bytes(),
         Encoding::Cbor => cbor_bytes(&json_to_cbor(&Value::Object(fields), None)),
@@ -127,24 +130,32 @@ pub fn decode_body(encoding: Encoding, body: &[u8]) -> Result<Value, KinesisErro
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
+    // A body that does not parse is a SerializationException without a message, as on AWS (kinesalite's
+    // recordings); the parser's own description would only name Wharf's internals.
     let value = match encoding {
-        Encoding::Json => serde_json::from_slice::<Value>(body).map_err(serialization_error)?,
+        Encoding::Json => {
+            serde_json::from_slice::<Value>(body).map_err(|_| serialization_error(""))?
+        }
         Encoding::Cbor => {
-            let cbor: Cbor = ciborium::de::from_reader(body)
-                .map_err(|e| serialization_error(format!("Invalid CBOR: {e}")))?;
+            let cbor: Cbor =
+                ciborium::de::from_reader(body).map_err(|_| serialization_error(""))?;
             cbor_to_json(cbor)?
         }
     };
-    if !value.is_object() {
-        return Err(serialization_error(
-            "Start of structure or map found where not expected.",
-        ));
+    match value {
+        Value::Object(_) => Ok(value),
+        Value::Array(_) => Err(serialization_error(
+            "Start of list found where not expected",
+        )),
+        _ => Err(serialization_error("")),
     }
-    Ok(value)
 }
 
+/// The typed input; a member of the wrong type gets AWS's wording, any other mismatch no message.
 fn decode<T: DeserializeOwned>(input: Value) -> Result<T, KinesisError> {
-    serde_json::from_value(input).map_err(serialization_error)
+    serde_json::from_value(input).map_err(|error| {
+        serialization_error(crate::type_errors::wrong_type_message(&error).unwrap_or_default())
+    })
 }
 
 fn encode_output(encoding: Encoding, output: Value) -> Vec<u8> {
@@ -372,7 +383,10 @@ fn event_frame(encoding: Encoding, event_type: &str, payload: &Value) -> Bytes {
 
 fn exception_frame(encoding: Encoding, error: &KinesisError) -> Bytes {
     let mut fields = Map::new();
-    fields.insert("message".into(), Value::String(error.message.clone()));
+    // AWS's deserializer errors may carry no message at all.
+    if !error.message.is_empty() {
+        fields.insert("message".into(), Value::String(error.message.clone()));
+    }
     let payload = Value::Object(fields);
     let body = match encoding {
         Encoding::Json => payload.to_string().into_bytes(),

@@ -3,7 +3,8 @@
 //! requests, never what a queue does.
 //!
 //! Layout: [`server`] accepts connections and shuts down gracefully; [`router`] picks the protocol and the
-//! service; [`query`] and [`xml`] are the Query codec; [`sqs`] maps SQS actions onto the engine.
+//! service; [`query`] and [`xml`] are the Query codec; [`sqs`] maps SQS actions onto the engine; `type_errors`
+//! words JSON type mismatches as AWS's deserializer does.
 
 pub mod kinesis;
 pub mod query;
@@ -11,6 +12,7 @@ pub mod router;
 pub mod server;
 pub mod sns;
 pub mod sqs;
+mod type_errors;
 pub mod xml;
 
 pub use router::{Admin, App};

@@ -126,13 +126,22 @@ impl Node {
 
 /// A Query parameter that could not be converted.
 #[derive(Debug)]
-pub struct QueryError {
-    pub parameter: String,
-    pub value: String,
+pub enum QueryError {
+    /// An integer parameter whose value is not an integer.
+    NotAnInteger { parameter: String, value: String },
+    /// A list index of 0 (`AttributeName.0`): AWS numbers list members from 1 and refuses the request
+    /// (`MalformedInput`, "0 is not a valid index"), whatever the parameter.
+    ZeroIndex,
 }
 
 /// Folds Query parameters into the JSON shape of `action`'s input.
 pub fn to_json(action: &str, params: &[(String, String)]) -> Result<Value, QueryError> {
+    let zero_index = params
+        .iter()
+        .any(|(key, _)| key.split('.').skip(1).any(|segment| segment == "0"));
+    if zero_index {
+        return Err(QueryError::ZeroIndex);
+    }
     convert_object(action, &Node::from_params(params))
 }
 
@@ -167,13 +176,12 @@ fn convert_object(action: &str, node: &Node) -> Result<Value, QueryError> {
             scalar => {
                 let Some(text) = &child.value else { continue };
                 let value = if INTEGER_PARAMETERS.contains(&scalar) {
-                    text.trim()
-                        .parse::<i64>()
-                        .map(Value::from)
-                        .map_err(|_| QueryError {
+                    text.trim().parse::<i64>().map(Value::from).map_err(|_| {
+                        QueryError::NotAnInteger {
                             parameter: scalar.to_string(),
                             value: text.clone(),
-                        })?
+                        }
+                    })?
                 } else {
                     Value::String(text.clone())
                 };
@@ -256,6 +264,19 @@ mod tests {
             json!({"QueueName": "q", "Attributes": {"VisibilityTimeout": "60"}, "tags": {"team": "core"}, "AttributeNames": ["All"]})
         );
         assert!(to_json("ReceiveMessage", &params(&[("MaxNumberOfMessages", "ten")])).is_err());
+    }
+
+    #[test]
+    fn list_indices_start_at_one() {
+        for key in [
+            "AttributeName.0",
+            "Attribute.0.Name",
+            "SendMessageBatchRequestEntry.1.MessageAttribute.0.Name",
+        ] {
+            let result = to_json("ReceiveMessage", &params(&[(key, "All")]));
+            assert!(matches!(result, Err(QueryError::ZeroIndex)), "{key}");
+        }
+        assert!(to_json("ReceiveMessage", &params(&[("AttributeName.10", "All")])).is_ok());
     }
 
     #[test]

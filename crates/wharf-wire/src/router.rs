@@ -183,6 +183,19 @@ impl App {
                 self.handle_sns(&action, &params).await
             }
             Some(action) => self.handle_query(&action, path, params).await,
+            None if credential_service(&parts.headers, &params).as_deref() == Some("sns") => {
+                let id = request_id();
+                let error = wharf_sns::SnsError::new(
+                    wharf_sns::ErrorKind::MissingAction,
+                    "The request is missing an action or a required parameter.",
+                );
+                respond(
+                    StatusCode::BAD_REQUEST,
+                    "text/xml",
+                    crate::sns::error_xml(&error, &id),
+                    &id,
+                )
+            }
             None => {
                 let id = request_id();
                 let (status, body) = query_error_body(
@@ -283,8 +296,15 @@ impl App {
         let mut input = match query::to_json(action, &params) {
             Ok(value) => value,
             Err(bad) => {
-                let error =
-                    SqsError::invalid_value(&bad.parameter, &bad.value, "Must be an integer.");
+                let error = match bad {
+                    query::QueryError::NotAnInteger { parameter, value } => {
+                        SqsError::invalid_value(&parameter, &value, "Must be an integer.")
+                    }
+                    query::QueryError::ZeroIndex => SqsError::new(
+                        wharf_sqs::ErrorKind::MalformedInput,
+                        "0 is not a valid index",
+                    ),
+                };
                 let (status, body) = query_error_body(&error, &id);
                 return respond(status, "text/xml", body, &id);
             }

@@ -71,16 +71,38 @@ impl Output {
 
 fn decode<T: DeserializeOwned + Default>(input: Input<'_>) -> Result<T, SqsError> {
     let result = match input {
-        Input::Json(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => return Ok(T::default()),
-        Input::Json(bytes) => serde_json::from_slice(bytes),
+        Input::Json(bytes) => {
+            let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+            match first {
+                None => return Ok(T::default()),
+                // serde would read a top-level array as the input structure's members in order.
+                Some(b'[') => {
+                    return Err(SqsError::new(
+                        ErrorKind::MalformedInput,
+                        "Start of list found where not expected",
+                    ))
+                }
+                // A top-level scalar is not a member of the wrong type: it keeps the generic answer.
+                Some(b'{') => serde_json::from_slice(bytes),
+                Some(_) => return Err(unparseable(serde_json::from_slice::<Value>(bytes).err())),
+            }
+        }
         Input::Value(value) => serde_json::from_value(value),
     };
-    result.map_err(|error| {
-        SqsError::new(
-            ErrorKind::InvalidParameterValue,
-            format!("The request could not be parsed: {error}"),
-        )
-    })
+    result.map_err(
+        |error| match crate::type_errors::wrong_type_message(&error) {
+            Some(message) => SqsError::new(ErrorKind::MalformedInput, message),
+            None => unparseable(Some(error)),
+        },
+    )
+}
+
+fn unparseable(error: Option<serde_json::Error>) -> SqsError {
+    let detail = error.map_or_else(|| "not a JSON object".to_string(), |e| e.to_string());
+    SqsError::new(
+        ErrorKind::InvalidParameterValue,
+        format!("The request could not be parsed: {detail}"),
+    )
 }
 
 macro_rules! call {
@@ -125,4 +147,68 @@ pub async fn dispatch(sqs: &Arc<Sqs>, action: &str, input: Input<'_>) -> Result<
             ))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wharf_sqs::model::{ReceiveMessageInput, SendMessageBatchInput};
+
+    fn message<T: DeserializeOwned + Default + std::fmt::Debug>(json: &str) -> SqsError {
+        decode::<T>(Input::Json(json.as_bytes())).unwrap_err()
+    }
+
+    #[test]
+    fn wrong_json_types_read_as_aws_deserializer_errors() {
+        let cases = [
+            (
+                r#"{"MaxNumberOfMessages": "ten"}"#,
+                "STRING_VALUE can not be converted to an Integer",
+            ),
+            (
+                r#"{"MaxNumberOfMessages": true}"#,
+                "TRUE_VALUE can not be converted to an Integer",
+            ),
+            (
+                r#"{"QueueUrl": 5}"#,
+                "NUMBER_VALUE can not be converted to a String",
+            ),
+            (
+                r#"{"QueueUrl": false}"#,
+                "FALSE_VALUE can not be converted to a String",
+            ),
+            (
+                r#"{"QueueUrl": {}}"#,
+                "Start of structure or map found where not expected.",
+            ),
+            (
+                r#"{"QueueUrl": ["x"]}"#,
+                "Start of list found where not expected",
+            ),
+            (r#"{"AttributeNames": "All"}"#, "Expected list or null"),
+        ];
+        for (json, expected) in cases {
+            let error = message::<ReceiveMessageInput>(json);
+            assert_eq!(error.kind, ErrorKind::MalformedInput, "{json}");
+            assert_eq!(error.message, expected, "{json}");
+        }
+        let error = message::<SendMessageBatchInput>(r#"{"Entries": {}}"#);
+        assert_eq!(
+            error.message,
+            "Start of structure or map found where not expected."
+        );
+    }
+
+    #[test]
+    fn a_top_level_array_is_not_read_as_the_input() {
+        let error = message::<ReceiveMessageInput>(r#" ["http://localhost/000000000000/q"]"#);
+        assert_eq!(error.kind, ErrorKind::MalformedInput);
+        assert_eq!(error.message, "Start of list found where not expected");
+    }
+
+    #[test]
+    fn unparseable_bodies_keep_their_error() {
+        let error = message::<ReceiveMessageInput>("{\"QueueUrl\":");
+        assert_eq!(error.kind, ErrorKind::InvalidParameterValue);
+    }
 }

@@ -175,8 +175,10 @@ impl Kinesis {
                 None => &mut meta.tags,
             };
             let new_keys = tags.keys().filter(|k| !target.contains_key(*k)).count();
+            // InvalidArgumentException, as kinesalite recorded from AWS (when the quota was 10): the
+            // quota is 50 per stream, any number of them in one call (API reference, AddTagsToStream).
             if target.len() + new_keys > limits::MAX_TAGS {
-                return Err(KinesisError::limit_exceeded(format!(
+                return Err(KinesisError::invalid_argument(format!(
                     "Failed to add tags to stream {} under account {} because a given stream cannot have \
                      more than {} tags associated with it.",
                     stream.name,

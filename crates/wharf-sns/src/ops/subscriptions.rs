@@ -33,6 +33,31 @@ fn replay_of(
         .transpose()
 }
 
+/// Filter policies one topic's subscriptions may carry (AWS's default quota). Subscribing without a filter
+/// policy is still allowed past it; attaching one (Subscribe or SetSubscriptionAttributes) fails.
+/// <https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html>
+const MAX_FILTER_POLICIES_PER_TOPIC: usize = 200;
+
+fn check_filter_policy_quota(registry: &Registry, topic_name: &str) -> SnsResult<()> {
+    let in_use = registry.topics.get(topic_name).map_or(0, |entry| {
+        entry
+            .subscriptions
+            .iter()
+            .filter_map(|arn| registry.subscriptions.get(arn))
+            .filter(|subscription| subscription.filter.is_some())
+            .count()
+    });
+    if in_use >= MAX_FILTER_POLICIES_PER_TOPIC {
+        return Err(SnsError::new(
+            crate::ErrorKind::FilterPolicyLimitExceeded,
+            format!(
+                "Filter policy limit exceeded: a topic can have at most {MAX_FILTER_POLICIES_PER_TOPIC} filter policies"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub const PROTOCOLS: &[&str] = &[
     "http",
     "https",
@@ -203,6 +228,9 @@ impl Sns {
                 .filter_map(|arn| registry.subscriptions.get(arn))
                 .find(|s| s.protocol == protocol && s.endpoint == endpoint)
                 .cloned();
+            if existing.is_none() && filter.is_some() {
+                check_filter_policy_quota(&registry, name)?;
+            }
             if existing.is_none() {
                 // A topic taking messages above 256 KiB keeps to few SQS/Firehose/Lambda subscriptions.
                 let protocols: Vec<&str> = entry
@@ -681,6 +709,9 @@ impl Sns {
                 updated.attributes.insert(name.to_string(), value);
             }
             updated.filter = compile_filter(&updated.attributes)?;
+            if updated.filter.is_some() && current.filter.is_none() {
+                check_filter_policy_quota(&registry, &current.topic_name)?;
+            }
             let mut batch = Batch::new();
             persist::put_subscription(&mut batch, &updated);
             if let Some(window) = replay {

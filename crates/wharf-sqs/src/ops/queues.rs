@@ -327,9 +327,12 @@ impl Sqs {
 
     pub async fn set_queue_attributes(&self, input: SetQueueAttributesInput) -> SqsResult<Empty> {
         let queue = self.resolve(input.queue_url.as_deref())?;
+        // AWS names the Query protocol's first parameter even for a JSON request, and an empty map is as
+        // missing as an absent one.
         let attributes = input
             .attributes
-            .ok_or_else(|| SqsError::missing("Attributes"))?;
+            .filter(|attributes| !attributes.is_empty())
+            .ok_or_else(|| SqsError::missing("Attribute.Name"))?;
         if attributes.contains_key("RedrivePolicy") {
             // Validated on a copy first: the dead-letter queue's lock may be this queue's own.
             let mut preview = queue.state.lock().config.clone();
