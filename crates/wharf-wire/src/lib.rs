@@ -3,9 +3,11 @@
 //! requests, never what a queue does.
 //!
 //! Layout: [`server`] accepts connections and shuts down gracefully; [`router`] picks the protocol and the
-//! service; [`query`] and [`xml`] are the Query codec; [`sqs`] maps SQS actions onto the engine; `type_errors`
-//! words JSON type mismatches as AWS's deserializer does.
+//! service; [`cors`] answers browsers' preflights and lets allowed origins read responses; [`query`] and
+//! [`xml`] are the Query codec; [`sqs`] maps SQS actions onto the engine; `type_errors` words JSON type
+//! mismatches as AWS's deserializer does.
 
+pub mod cors;
 pub mod kinesis;
 pub mod query;
 pub mod router;

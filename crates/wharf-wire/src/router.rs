@@ -40,6 +40,8 @@ pub struct App {
     pub sns: Arc<wharf_sns::Sns>,
     pub kinesis: Arc<wharf_kinesis::Kinesis>,
     pub admin: Arc<dyn Admin>,
+    /// Which browser origins may call (preflights, `Access-Control-*` headers, refusals).
+    pub cors: crate::cors::Cors,
 }
 
 /// Response bodies: whole (most responses) or streamed (Kinesis SubscribeToShard event streams).
@@ -89,6 +91,18 @@ fn plain_json(status: StatusCode, value: Value) -> Response<Body> {
 
 impl App {
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
+        use crate::cors::{Cors, Verdict};
+        let origin = match self.cors.check(request.method(), request.headers()) {
+            Verdict::NotCors => return self.route(request).await,
+            Verdict::Refused(response) | Verdict::Preflight(response) => return response,
+            Verdict::Allowed(origin) => origin,
+        };
+        let mut response = self.route(request).await;
+        Cors::expose(origin, &mut response);
+        response
+    }
+
+    async fn route(&self, request: Request<Incoming>) -> Response<Body> {
         let (parts, body) = request.into_parts();
         let body = match read_body(body).await {
             Ok(body) => body,

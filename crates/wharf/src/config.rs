@@ -24,6 +24,8 @@ pub struct FileConfig {
     pub allow_reset: Option<bool>,
     /// MiB of message content kept in memory (durable mode); the rest is read from disk on receive.
     pub resident_content_mb: Option<u64>,
+    /// Browser origins allowed to call Wharf: `"*"`, `"loopback"` or origins (`scheme://host[:port]`).
+    pub cors_allowed_origins: Option<Vec<String>>,
     #[serde(default)]
     pub sqs: SqsSection,
     #[serde(default)]
@@ -118,6 +120,7 @@ pub struct Settings {
     pub fsync_text: String,
     pub allow_reset: bool,
     pub resident_content_mb: u64,
+    pub cors: wharf_wire::cors::Cors,
     pub queues: Vec<QueueDeclaration>,
     pub sns: SnsSection,
     pub kinesis: KinesisSection,
@@ -134,6 +137,10 @@ region = "us-east-1"
 fsync = "always"        # "always" | "interval:10ms" | "never"
 allow_reset = true      # POST /_wharf/reset
 resident_content_mb = 32    # message content kept in RAM; a larger backlog stays on disk until received
+# Web pages (AWS SDK for JavaScript in a browser) allowed to call Wharf: "loopback" (http(s)://localhost,
+# 127.0.0.1 and [::1] on any port), exact origins such as "http://app.test:8080", or "*" (any page: Wharf
+# accepts any credentials). [] allows none. Requests from other origins are refused (403).
+cors_allowed_origins = ["loopback"]
 
 # [kinesis]
 # transition_delay_ms = 500    # how long streams stay CREATING/UPDATING/DELETING (AWS: seconds; 0: instant)
@@ -201,6 +208,22 @@ pub fn load_file(path: Option<&PathBuf>) -> anyhow::Result<FileConfig> {
     toml::from_str(&text).with_context(|| format!("parsing config file {}", path.display()))
 }
 
+/// `cors_allowed_origins` from a flag or environment variable: comma-separated, empty for none.
+pub fn split_origins(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+pub fn parse_cors(origins: Option<Vec<String>>) -> anyhow::Result<wharf_wire::cors::Cors> {
+    match origins {
+        None => Ok(wharf_wire::cors::Cors::loopback_only()),
+        Some(origins) => wharf_wire::cors::Cors::new(&origins).map_err(anyhow::Error::msg),
+    }
+}
+
 pub fn validate_account(account: &str) -> anyhow::Result<()> {
     if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
         bail!("account id must be 12 digits, not {account:?}");
@@ -248,6 +271,34 @@ mod tests {
         let instant: FileConfig = toml::from_str("[kinesis]\ntransition_delay_ms = 0").unwrap();
         assert_eq!(instant.kinesis.transition_delay_ms, Some(0));
         assert!(toml::from_str::<FileConfig>("[kinesis]\ntransition_delay = 0").is_err());
+    }
+
+    #[test]
+    fn cors_origins() {
+        use wharf_wire::cors::Cors;
+        let config: FileConfig = toml::from_str(DEFAULT_CONFIG).unwrap();
+        assert_eq!(
+            parse_cors(config.cors_allowed_origins).unwrap(),
+            Cors::loopback_only()
+        );
+        assert_eq!(parse_cors(None).unwrap(), Cors::loopback_only());
+        let listed: FileConfig =
+            toml::from_str("cors_allowed_origins = [\"http://app.test:8080\"]").unwrap();
+        let cors = parse_cors(listed.cors_allowed_origins).unwrap();
+        assert!(cors.allows("http://app.test:8080") && !cors.allows("http://localhost:3000"));
+        let none: FileConfig = toml::from_str("cors_allowed_origins = []").unwrap();
+        assert!(!parse_cors(none.cors_allowed_origins)
+            .unwrap()
+            .allows("http://localhost"));
+        assert!(parse_cors(Some(vec!["app.test".into()])).is_err());
+        assert_eq!(
+            split_origins(" loopback, https://app.test ,"),
+            ["loopback", "https://app.test"]
+        );
+        assert!(split_origins("").is_empty());
+        assert!(parse_cors(Some(split_origins("*")))
+            .unwrap()
+            .allows("https://x.test"));
     }
 
     #[test]

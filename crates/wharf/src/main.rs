@@ -79,6 +79,10 @@ struct ServeArgs {
     /// Durability of writes: always, interval:<N>ms or never.
     #[arg(long, env = "WHARF_FSYNC")]
     fsync: Option<String>,
+    /// Browser origins allowed to call Wharf, comma-separated: "loopback" (default), "*", or origins such
+    /// as http://app.test:8080; empty allows none.
+    #[arg(long, env = "WHARF_CORS_ALLOWED_ORIGINS")]
+    cors_allowed_origins: Option<String>,
     /// A TOML configuration file.
     #[arg(long, env = "WHARF_CONFIG")]
     config: Option<PathBuf>,
@@ -111,6 +115,12 @@ fn settle(args: ServeArgs) -> anyhow::Result<Settings> {
         fsync_text,
         allow_reset: file.allow_reset.unwrap_or(true),
         resident_content_mb: file.resident_content_mb.unwrap_or(32),
+        cors: config::parse_cors(
+            args.cors_allowed_origins
+                .as_deref()
+                .map(config::split_origins)
+                .or(file.cors_allowed_origins),
+        )?,
         queues: file.sqs.queues,
         sns: file.sns,
         kinesis: file.kinesis,
@@ -347,6 +357,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         sns,
         kinesis,
         admin: wharf.clone(),
+        cors: settings.cors.clone(),
     });
     let storage = if settings.in_memory {
         "in-memory".to_string()
