@@ -94,6 +94,20 @@ async fn get(kinesis: &Kinesis, it: &str, limit: Option<i64>) -> GetRecordsOutpu
         .unwrap()
 }
 
+/// Registers consumer `consumer` on stream `name`; its ARN.
+async fn register_consumer(kinesis: &Kinesis, name: &str, consumer: &str) -> String {
+    kinesis
+        .register_stream_consumer(RegisterStreamConsumerInput {
+            stream_arn: Some(describe(kinesis, name).stream_arn),
+            consumer_name: Some(consumer.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .consumer
+        .consumer_arn
+}
+
 fn describe(kinesis: &Kinesis, name: &str) -> StreamDescription {
     kinesis
         .describe_stream(DescribeStreamInput {
@@ -367,17 +381,7 @@ async fn iterators_expire_after_five_minutes() {
 async fn readers_of_an_empty_closed_shard_reach_its_end() {
     let (kinesis, _) = engine();
     create(&kinesis, "s", 1).await;
-    let arn = describe(&kinesis, "s").stream_arn;
-    let consumer_arn = kinesis
-        .register_stream_consumer(RegisterStreamConsumerInput {
-            stream_arn: Some(arn),
-            consumer_name: Some("c".into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .consumer
-        .consumer_arn;
+    let consumer_arn = register_consumer(&kinesis, "s", "c").await;
     // Split before any record was written: the parent closes empty.
     kinesis
         .split_shard(SplitShardInput {
@@ -1271,17 +1275,7 @@ async fn control_plane_limits_can_be_turned_off() {
 async fn a_subscription_ends_a_closed_shard_with_child_shards_and_no_continuation() {
     let (kinesis, clock) = engine();
     create(&kinesis, "s", 1).await;
-    let arn = describe(&kinesis, "s").stream_arn;
-    let consumer_arn = kinesis
-        .register_stream_consumer(RegisterStreamConsumerInput {
-            stream_arn: Some(arn),
-            consumer_name: Some("c".into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .consumer
-        .consumer_arn;
+    let consumer_arn = register_consumer(&kinesis, "s", "c").await;
     let last = put(&kinesis, "s", "k", b"last").await;
     clock.advance_millis(10);
     kinesis
@@ -1335,17 +1329,7 @@ async fn subscribe(
 async fn resubscribing_within_five_seconds_is_refused_and_later_takes_over() {
     let (kinesis, clock) = engine();
     create(&kinesis, "s", 2).await;
-    let arn = describe(&kinesis, "s").stream_arn;
-    let consumer_arn = kinesis
-        .register_stream_consumer(RegisterStreamConsumerInput {
-            stream_arn: Some(arn),
-            consumer_name: Some("c".into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .consumer
-        .consumer_arn;
+    let consumer_arn = register_consumer(&kinesis, "s", "c").await;
     put_hash(&kinesis, "s", 0, b"one").await;
     let mut first = subscribe(&kinesis, &consumer_arn).await.unwrap();
     assert_eq!(first.next_event().await.unwrap().unwrap().records.len(), 1);
