@@ -52,6 +52,25 @@ after(async () => {
 const text = (bytes) => Buffer.from(bytes).toString("utf8");
 const bytes = (s) => new TextEncoder().encode(s);
 
+/** Registers consumer `ConsumerName` on `StreamName`; its ARN (the consumer is CREATING at first). */
+async function registerConsumer(kinesis, StreamName, ConsumerName) {
+  const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName }));
+  const { Consumer } = await kinesis.send(
+    new RegisterStreamConsumerCommand({ StreamARN: StreamDescriptionSummary.StreamARN, ConsumerName }),
+  );
+  return Consumer.ConsumerARN;
+}
+
+/** Polls DescribeStreamConsumer until the consumer is ACTIVE (at most ~10 s). */
+async function waitConsumerActive(kinesis, ConsumerARN) {
+  for (let i = 0; i < 100; i++) {
+    const { ConsumerDescription } = await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN }));
+    if (ConsumerDescription.ConsumerStatus === "ACTIVE") return;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.fail(`consumer ${ConsumerARN} never became ACTIVE`);
+}
+
 async function activeStream(kinesis, ShardCount = 1) {
   const StreamName = uniqueName("js-stream");
   await kinesis.send(new CreateStreamCommand({ StreamName, ShardCount }));
@@ -149,23 +168,14 @@ for (const [protocol, client] of [
     test("SubscribeToShard delivers records as an event stream", async () => {
       const kinesis = client();
       const StreamName = await activeStream(kinesis);
-      const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName }));
-      const { Consumer } = await kinesis.send(
-        new RegisterStreamConsumerCommand({ StreamARN: StreamDescriptionSummary.StreamARN, ConsumerName: "js" }),
-      );
-      for (let i = 0; i < 100; i++) {
-        const { ConsumerDescription } = await kinesis.send(
-          new DescribeStreamConsumerCommand({ ConsumerARN: Consumer.ConsumerARN }),
-        );
-        if (ConsumerDescription.ConsumerStatus === "ACTIVE") break;
-        await new Promise((ok) => setTimeout(ok, 100));
-      }
+      const ConsumerARN = await registerConsumer(kinesis, StreamName, "js");
+      await waitConsumerActive(kinesis, ConsumerARN);
       const put = await kinesis.send(new PutRecordCommand({ StreamName, PartitionKey: "p", Data: bytes("before") }));
 
       const abort = new AbortController();
       const { EventStream } = await kinesis.send(
         new SubscribeToShardCommand({
-          ConsumerARN: Consumer.ConsumerARN,
+          ConsumerARN,
           ShardId: "shardId-000000000000",
           StartingPosition: { Type: "TRIM_HORIZON" },
         }),
@@ -200,21 +210,14 @@ for (const [protocol, client] of [
 test("SubscribeToShard on a shard that closes: its records, then an end event with ChildShards and no continuation", async () => {
   const kinesis = h2;
   const StreamName = await activeStream(kinesis);
-  const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName }));
-  const { Consumer } = await kinesis.send(
-    new RegisterStreamConsumerCommand({ StreamARN: StreamDescriptionSummary.StreamARN, ConsumerName: "resharding" }),
-  );
-  for (let i = 0; i < 100; i++) {
-    const { ConsumerDescription } = await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: Consumer.ConsumerARN }));
-    if (ConsumerDescription.ConsumerStatus === "ACTIVE") break;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
+  const ConsumerARN = await registerConsumer(kinesis, StreamName, "resharding");
+  await waitConsumerActive(kinesis, ConsumerARN);
   const put = await kinesis.send(new PutRecordCommand({ StreamName, PartitionKey: "p", Data: bytes("last") }));
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), 15_000);
   const { EventStream } = await kinesis.send(
     new SubscribeToShardCommand({
-      ConsumerARN: Consumer.ConsumerARN,
+      ConsumerARN,
       ShardId: "shardId-000000000000",
       StartingPosition: { Type: "TRIM_HORIZON" },
     }),
@@ -250,10 +253,7 @@ test("SubscribeToShard on a shard that closes: its records, then an end event wi
 test("readers of a shard that closed empty reach its end (GetRecords and SubscribeToShard)", async () => {
   const kinesis = h2;
   const StreamName = await activeStream(kinesis);
-  const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName }));
-  const { Consumer } = await kinesis.send(
-    new RegisterStreamConsumerCommand({ StreamARN: StreamDescriptionSummary.StreamARN, ConsumerName: "empty" }),
-  );
+  const ConsumerARN = await registerConsumer(kinesis, StreamName, "empty");
   await kinesis.send(new SplitShardCommand({ StreamName, ShardToSplit: "shardId-000000000000", NewStartingHashKey: "100" }));
   await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { StreamName });
 
@@ -265,18 +265,14 @@ test("readers of a shard that closed empty reach its end (GetRecords and Subscri
   assert.equal(page.NextShardIterator, undefined, "a closed shard read to its end has no next iterator");
   assert.deepEqual(page.ChildShards.map((c) => c.ShardId), ["shardId-000000000001", "shardId-000000000002"]);
 
-  for (let i = 0; i < 100; i++) {
-    const { ConsumerDescription } = await kinesis.send(new DescribeStreamConsumerCommand({ ConsumerARN: Consumer.ConsumerARN }));
-    if (ConsumerDescription.ConsumerStatus === "ACTIVE") break;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
+  await waitConsumerActive(kinesis, ConsumerARN);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), 15_000);
   const events = [];
   try {
     const { EventStream } = await kinesis.send(
       new SubscribeToShardCommand({
-        ConsumerARN: Consumer.ConsumerARN,
+        ConsumerARN,
         ShardId: "shardId-000000000000",
         StartingPosition: { Type: "TRIM_HORIZON" },
       }),
