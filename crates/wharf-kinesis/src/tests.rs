@@ -94,6 +94,16 @@ async fn get(kinesis: &Kinesis, it: &str, limit: Option<i64>) -> GetRecordsOutpu
         .unwrap()
 }
 
+/// The ListShards page that follows the one whose `NextToken` is `token`.
+fn shards_after(kinesis: &Kinesis, token: Option<String>) -> ListShardsOutput {
+    kinesis
+        .list_shards(ListShardsInput {
+            next_token: token,
+            ..Default::default()
+        })
+        .unwrap()
+}
+
 /// Registers consumer `consumer` on stream `name`; its ARN.
 async fn register_consumer(kinesis: &Kinesis, name: &str, consumer: &str) -> String {
     kinesis
@@ -859,12 +869,7 @@ async fn list_streams_and_shards_paginate() {
         })
         .unwrap();
     assert_eq!(page.shards.len(), 2);
-    let rest = kinesis
-        .list_shards(ListShardsInput {
-            next_token: page.next_token,
-            ..Default::default()
-        })
-        .unwrap();
+    let rest = shards_after(&kinesis, page.next_token);
     assert_eq!(rest.shards.len(), 1);
     assert_eq!(rest.shards[0].shard_id, "shardId-000000000002");
     assert!(rest.next_token.is_none());
@@ -925,12 +930,7 @@ async fn pages_are_capped_whatever_the_limit() {
         })
         .unwrap();
     assert_eq!(page.shards.len(), 1_000);
-    let rest = kinesis
-        .list_shards(ListShardsInput {
-            next_token: page.next_token,
-            ..Default::default()
-        })
-        .unwrap();
+    let rest = shards_after(&kinesis, page.next_token);
     assert_eq!(rest.shards.len(), 1);
     assert!(rest.next_token.is_none());
 }

@@ -800,13 +800,10 @@ pub(crate) fn is_transient(error: &wharf_sqs::SqsError) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn throttle_slots_of_gone_subscriptions_do_not_accumulate() {
-        let deliveries = Deliveries::default();
-        let target = Target::Http {
-            url: "http://h/".into(),
-        };
-        let mut record = DeliveryRecord::new(
+    /// A notification record for an HTTP endpoint at `url`.
+    fn http_record(url: &str) -> DeliveryRecord {
+        let target = Target::Http { url: url.into() };
+        DeliveryRecord::new(
             "s",
             "t",
             "Notification",
@@ -815,7 +812,13 @@ mod tests {
             false,
             target,
             0,
-        );
+        )
+    }
+
+    #[test]
+    fn throttle_slots_of_gone_subscriptions_do_not_accumulate() {
+        let deliveries = Deliveries::default();
+        let mut record = http_record("http://h/");
         // 10,000 subscriptions, each throttled once, one second apart: only recent slots are kept
         for i in 0..10_000u64 {
             record.throttle_slot = None;
@@ -863,18 +866,7 @@ mod tests {
     fn take_due_in_order() {
         let d = Deliveries::new(false);
         for (id, due) in [(1, 30), (2, 10), (3, 20)] {
-            let mut r = DeliveryRecord::new(
-                "s",
-                "t",
-                "Notification",
-                "m",
-                String::new(),
-                false,
-                Target::Http {
-                    url: "http://x".into(),
-                },
-                0,
-            );
+            let mut r = http_record("http://x");
             r.id = id;
             r.due_millis = due;
             d.insert(r);
