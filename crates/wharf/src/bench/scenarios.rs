@@ -1,7 +1,6 @@
 //! The load itself: producer and consumer workers (one connection each), the scenarios built from them,
 //! back-log pre-filling, and one timed phase (warm-up, then a measurement window) against one target.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -110,14 +109,14 @@ const STAMP_DIGITS: usize = 20;
 
 /// A body of `size` bytes (at least 21) that starts with the time it was made: `<20 digits>|xxxx...`.
 pub fn stamped_body(size: usize, stamp: u64) -> String {
-    let mut body = String::with_capacity(size.max(STAMP_DIGITS + 1));
-    let _ = write!(body, "{stamp:0width$}|", width = STAMP_DIGITS);
-    const PADDING: &str = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
-    while body.len() < size {
-        let missing = size - body.len();
-        body.push_str(&PADDING[..missing.min(PADDING.len())]);
+    let mut body = vec![b'x'; size.max(STAMP_DIGITS + 1)];
+    let mut rest = stamp;
+    for digit in body[..STAMP_DIGITS].iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
     }
-    body
+    body[STAMP_DIGITS] = b'|';
+    String::from_utf8(body).expect("digits, '|' and 'x' are ASCII")
 }
 
 /// The stamp of a body made by [`stamped_body`].
@@ -139,7 +138,8 @@ fn message_entries(
     worker: usize,
     seq: u64,
 ) -> Vec<SendEntry> {
-    let stamp = now_micros();
+    // Every message of a request carries the same stamp, so the body is made once.
+    let body = stamped_body(plan.message_size, now_micros());
     (0..count)
         .map(|k| {
             let (group_id, dedup_id) = match plan.fifo_groups {
@@ -153,7 +153,7 @@ fn message_entries(
                 None => (None, None),
             };
             SendEntry {
-                body: stamped_body(plan.message_size, stamp),
+                body: body.clone(),
                 group_id,
                 dedup_id,
             }
