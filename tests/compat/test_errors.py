@@ -195,3 +195,37 @@ def test_wrong_type_through_boto3_without_client_validation(endpoint, queue):
     )
     with expect_error("MalformedInput", 400):
         unchecked.receive_message(QueueUrl=url, MaxNumberOfMessages="ten")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "sqs.us-east-1.amazonaws.com/000000000000/{name}",
+        "{{'QueueUrl': 'http://localhost/000000000000/{name}'}}",
+        "ftp://localhost/000000000000/{name}",
+    ],
+    ids=["no-scheme", "not-a-url", "other-scheme"],
+)
+def test_queue_url_that_is_not_an_address_is_invalid_address(sqs, query, queue, address):
+    # AWS: InvalidAddress "The address X is not valid for this endpoint." (modeled for every action
+    # taking a QueueUrl), over both protocols.
+    name, _ = queue
+    bad = address.format(name=name)
+    with expect_error("InvalidAddress", 400, exception="InvalidAddress") as info:
+        sqs.send_message(QueueUrl=bad, MessageBody="x")
+    assert info.value.response["Error"]["Message"] == f"The address {bad} is not valid for this endpoint."
+    with expect_error("InvalidAddress", 400, exception="InvalidAddress"):
+        sqs.get_queue_attributes(QueueUrl=bad, AttributeNames=["All"])
+    resp = query.call("ReceiveMessage", {"QueueUrl": bad})
+    assert resp.status == 400, resp
+    assert resp.error_code == "InvalidAddress", resp
+    assert resp.error_message == f"The address {bad} is not valid for this endpoint.", resp
+
+
+def test_queue_url_may_be_the_bare_queue_name(sqs, queue):
+    # AWS accepts a queue's name where its URL is expected (moto reverted its validation after checking).
+    name, url = queue
+    sqs.send_message(QueueUrl=name, MessageBody="by name")
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "by name"
+    with expect_error(NON_EXISTENT, 400, exception="QueueDoesNotExist"):
+        sqs.send_message(QueueUrl=unique_name("missing"), MessageBody="x")

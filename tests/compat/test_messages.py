@@ -97,13 +97,27 @@ def test_body_roundtrip(sqs, queue, body):
 
 
 @pytest.mark.parametrize(
-    "body", ["nul\u0000char", "unit\u001fsep", "nonchar\ufffe"],
-    ids=["U+0000", "U+001F", "U+FFFE"],
+    "body", ["nul\u0000char", "unit\u001fsep", "nonchar\ufffe", "nonchar\uffff", "lone\ud800lead", "lone\udfffend"],
+    ids=["U+0000", "U+001F", "U+FFFE", "U+FFFF", "lone-U+D800", "lone-U+DFFF"],
 )
 def test_invalid_body_characters(sqs, queue, body):
     _, url = queue
     with expect_error("InvalidMessageContents", 400, exception="InvalidMessageContents"):
         sqs.send_message(QueueUrl=url, MessageBody=body)
+
+
+def test_lone_surrogate_in_a_batch_fails_only_its_entry(sqs, queue):
+    # A lone UTF-16 surrogate (JSON "\ud800") is outside SQS's allowed characters like any other: the
+    # entry fails with InvalidMessageContents, the request itself is well-formed.
+    _, url = queue
+    resp = sqs.send_message_batch(
+        QueueUrl=url,
+        Entries=[{"Id": "ok", "MessageBody": "fine"}, {"Id": "bad", "MessageBody": "x\ud800y"}],
+    )
+    assert [e["Id"] for e in resp["Successful"]] == ["ok"]
+    assert [(e["Id"], e["Code"], e["SenderFault"]) for e in resp["Failed"]] == [
+        ("bad", "InvalidMessageContents", True)
+    ]
 
 
 def test_empty_body_is_rejected(sqs, queue):

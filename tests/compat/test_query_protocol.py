@@ -384,3 +384,30 @@ def test_list_indices_from_one_with_a_gap_are_read_in_order(query, q_queue):
         "GetQueueAttributesResponse",
     )
     assert set(resp.pairs("GetQueueAttributesResult/Attribute")) == {"VisibilityTimeout", "DelaySeconds"}
+
+
+def test_unindexed_name_list_parameter_is_a_one_member_list(query, sqs, q_queue):
+    # AWS takes `MessageAttributeName=All` / `AttributeName=All` without the `.N` suffix as a one-member
+    # list (elasticmq#448, checked against AWS); `AttributeName.member.1` is not a Query SQS form and is
+    # ignored (aws-sdk-go#36).
+    _, url = q_queue
+    sqs.send_message(
+        QueueUrl=url, MessageBody="x", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}}
+    )
+    resp = _ok(
+        query.call(
+            "ReceiveMessage",
+            {"AttributeName": "SentTimestamp", "MessageAttributeName": "All", "VisibilityTimeout": "0"},
+            queue_url=url,
+        ),
+        "ReceiveMessageResponse",
+    )
+    message = resp.find("ReceiveMessageResult/Message")
+    assert message is not None, resp
+    assert list(resp.pairs("Attribute", message)) == ["SentTimestamp"], resp
+    assert resp.pairs("MessageAttribute", message, value="Value/StringValue") == {"k": "v"}, resp
+    resp = _ok(
+        query.call("GetQueueAttributes", {"AttributeName": "VisibilityTimeout"}, queue_url=url),
+        "GetQueueAttributesResponse",
+    )
+    assert resp.pairs("GetQueueAttributesResult/Attribute") == {"VisibilityTimeout": "30"}, resp

@@ -154,12 +154,19 @@ impl Sqs {
     }
 
     /// Finds a queue by its URL (any host; the path's last segment is the name, the one before it the
-    /// account).
+    /// account), by a request path (`/account/name`, the Query protocol's addressing) or by a bare queue
+    /// name, which AWS accepts too. Anything else is not an address: `InvalidAddress`, as AWS answers
+    /// for values such as `sqs.us-east-1.amazonaws.com/123456789012/q` (no scheme).
     pub fn resolve(&self, queue_url: Option<&str>) -> SqsResult<Arc<Queue>> {
         let url = queue_url
             .filter(|u| !u.is_empty())
             .ok_or_else(|| SqsError::missing("QueueUrl"))?;
-        let path = url.split(['?', '#']).next().unwrap_or_default();
+        let path = queue_path(url).ok_or_else(|| {
+            SqsError::new(
+                ErrorKind::InvalidAddress,
+                format!("The address {url} is not valid for this endpoint."),
+            )
+        })?;
         let mut segments = path.trim_end_matches('/').rsplit('/');
         let name = segments.next().unwrap_or_default();
         if let Some(account) = segments.next() {
@@ -251,9 +258,79 @@ impl Sqs {
     }
 }
 
+/// The part of a `QueueUrl` that names the queue: the path of an `http(s)://host/...` URL, a request path
+/// as it is, or a bare queue name. `None` for anything else (no scheme, spaces, another scheme...).
+fn queue_path(url: &str) -> Option<&str> {
+    let url = url.split(['?', '#']).next().unwrap_or_default();
+    let scheme_end = url.find("://");
+    if let Some(end) = scheme_end {
+        let scheme = &url[..end];
+        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+            return None;
+        }
+        let rest = &url[end + 3..];
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let host_ok = !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._:[]@".contains(&b));
+        return host_ok.then_some(path);
+    }
+    if url.starts_with('/') {
+        return Some(url);
+    }
+    let bare_name = url
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    bare_name.then_some(url)
+}
+
 pub(crate) async fn await_commit(commit: Option<wharf_store::Commit>) -> SqsResult<()> {
     if let Some(commit) = commit {
         commit.await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::queue_path;
+
+    #[test]
+    fn queue_urls_paths_and_bare_names_are_addresses() {
+        let cases = [
+            (
+                "http://localhost:4566/000000000000/q",
+                Some("/000000000000/q"),
+            ),
+            (
+                "HTTPS://sqs.us-east-1.amazonaws.com/1/q.fifo",
+                Some("/1/q.fifo"),
+            ),
+            (
+                "http://[::1]:4566/000000000000/q?x=1",
+                Some("/000000000000/q"),
+            ),
+            ("http://host-without-path", Some("")),
+            ("/000000000000/q", Some("/000000000000/q")),
+            ("my-queue_1.fifo", Some("my-queue_1.fifo")),
+        ];
+        for (url, path) in cases {
+            assert_eq!(queue_path(url), path, "{url}");
+        }
+    }
+
+    #[test]
+    fn other_values_are_not_addresses() {
+        for url in [
+            "sqs.us-east-1.amazonaws.com/000000000000/q",
+            "ftp://host/000000000000/q",
+            "http:///000000000000/q",
+            "http://bad host/000000000000/q",
+            "{'QueueUrl': 'http://localhost/000000000000/q'}",
+            "not a url",
+        ] {
+            assert_eq!(queue_path(url), None, "{url}");
+        }
+    }
 }

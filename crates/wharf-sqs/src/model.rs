@@ -29,6 +29,84 @@ impl<'de> Deserialize<'de> for Blob {
 
 pub type Attributes = BTreeMap<String, String>;
 
+/// `MessageBody`, read as a byte string: JSON may carry a lone UTF-16 surrogate (`"\ud800"`), which a Rust
+/// string cannot hold. Read as text, it would fail the whole request as unparseable; AWS reads it and
+/// refuses the message as `InvalidMessageContents` (surrogates are outside the allowed characters). Each
+/// lone surrogate becomes U+FFFF, which SQS refuses too, so the message meets the same fate.
+fn message_body<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    struct BodyText;
+
+    impl<'de> serde::de::Visitor<'de> for BodyText {
+        type Value = String;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<String, E> {
+            Ok(text.to_owned())
+        }
+
+        fn visit_string<E: serde::de::Error>(self, text: String) -> Result<String, E> {
+            Ok(text)
+        }
+
+        fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<String, E> {
+            text_with_lone_surrogates(bytes)
+                .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Bytes(bytes), &self))
+        }
+    }
+
+    struct OptionalBody;
+
+    impl<'de> serde::de::Visitor<'de> for OptionalBody {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Option<String>, D::Error> {
+            inner.deserialize_bytes(BodyText).map(Some)
+        }
+    }
+
+    deserializer.deserialize_option(OptionalBody)
+}
+
+/// UTF-8 text in which serde_json's byte-string mode left each lone surrogate as its 3-byte generalized
+/// UTF-8 form (`ED A0..BF 80..BF`): each of those becomes U+FFFF. `None` when other bytes are not UTF-8.
+fn text_with_lone_surrogates(mut bytes: &[u8]) -> Option<String> {
+    let mut text = String::with_capacity(bytes.len());
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(valid) => {
+                text.push_str(valid);
+                return Some(text);
+            }
+            Err(error) => {
+                let (valid, rest) = bytes.split_at(error.valid_up_to());
+                text.push_str(std::str::from_utf8(valid).ok()?);
+                match rest {
+                    [0xED, 0xA0..=0xBF, 0x80..=0xBF, tail @ ..] => {
+                        text.push('\u{FFFF}');
+                        bytes = tail;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MessageAttributeValue {
@@ -119,6 +197,7 @@ pub struct SetQueueAttributesInput {
 #[serde(rename_all = "PascalCase")]
 pub struct SendMessageInput {
     pub queue_url: Option<String>,
+    #[serde(default, deserialize_with = "message_body")]
     pub message_body: Option<String>,
     pub delay_seconds: Option<i64>,
     #[serde(default)]
@@ -153,6 +232,7 @@ pub struct SendMessageOutput {
 #[serde(rename_all = "PascalCase")]
 pub struct SendMessageBatchEntry {
     pub id: Option<String>,
+    #[serde(default, deserialize_with = "message_body")]
     pub message_body: Option<String>,
     pub delay_seconds: Option<i64>,
     #[serde(default)]
@@ -410,3 +490,36 @@ pub struct ListMessageMoveTasksOutput {
 /// The empty output of actions that return nothing.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Empty {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(json: &str) -> Option<String> {
+        serde_json::from_str::<SendMessageInput>(json)
+            .unwrap()
+            .message_body
+    }
+
+    #[test]
+    fn message_body_keeps_text_and_marks_lone_surrogates() {
+        assert_eq!(
+            body(r#"{"MessageBody": "caf\u00e9 \ud83d\ude00"}"#).as_deref(),
+            Some("café 😀")
+        );
+        assert_eq!(
+            body(r#"{"MessageBody": "a\ud800b"}"#).as_deref(),
+            Some("a\u{FFFF}b")
+        );
+        assert_eq!(
+            body(r#"{"MessageBody": "\udc00"}"#).as_deref(),
+            Some("\u{FFFF}")
+        );
+        assert_eq!(body(r#"{"MessageBody": null}"#), None);
+        assert_eq!(body(r#"{}"#), None);
+        let from_value: SendMessageInput =
+            serde_json::from_value(serde_json::json!({"MessageBody": "q"})).unwrap();
+        assert_eq!(from_value.message_body.as_deref(), Some("q"));
+        assert!(serde_json::from_str::<SendMessageInput>(r#"{"MessageBody": 5}"#).is_err());
+    }
+}

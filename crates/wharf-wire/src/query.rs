@@ -73,14 +73,19 @@ impl Node {
         self.children.get(key).and_then(|n| n.value.as_deref())
     }
 
+    /// A flattened list of strings (`AttributeName.1=...`). A name sent without an index
+    /// (`AttributeName=All`) is a one-member list, as AWS reads it.
     fn strings(&self) -> Value {
-        Value::Array(
-            self.items()
-                .into_iter()
-                .filter_map(|n| n.value.clone())
-                .map(Value::String)
-                .collect(),
-        )
+        let mut values: Vec<Value> = self
+            .items()
+            .into_iter()
+            .filter_map(|n| n.value.clone())
+            .map(Value::String)
+            .collect();
+        if values.is_empty() {
+            values.extend(self.value.clone().map(Value::String));
+        }
+        Value::Array(values)
     }
 
     fn pairs(&self, key: &str, value: &str) -> Value {
@@ -277,6 +282,20 @@ mod tests {
             assert!(matches!(result, Err(QueryError::ZeroIndex)), "{key}");
         }
         assert!(to_json("ReceiveMessage", &params(&[("AttributeName.10", "All")])).is_ok());
+    }
+
+    #[test]
+    fn an_unindexed_list_name_is_a_one_member_list() {
+        let value = to_json(
+            "ReceiveMessage",
+            &params(&[
+                ("MessageAttributeName", "All"),
+                ("AttributeName.member.1", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(value["MessageAttributeNames"], json!(["All"]));
+        assert_eq!(value["AttributeNames"], json!([]));
     }
 
     #[test]
