@@ -262,6 +262,41 @@ impl Kinesis {
         self.rate_limit(quota, name.as_deref())
     }
 
+    /// The answer to a `DryRun` request on `stream` whose checks all passed: `DryRunOperationException`,
+    /// or `ThrottlingException` beyond the stream's dry-run rate (1 per second; the bucket holds
+    /// [`throttle::API_BURST_SECONDS`] of it, like the control-plane quotas).
+    pub(crate) fn dry_run_passed(&self, stream: &str) -> KinesisError {
+        let quota = throttle::api::DRY_RUN;
+        if self.config.control_plane_limits {
+            let now = self.now();
+            let admitted = self
+                .api_buckets
+                .lock()
+                .entry((quota.action, stream.to_string()))
+                .or_insert_with(|| {
+                    throttle::Bucket::with_burst(
+                        quota.rate_per_sec,
+                        quota.rate_per_sec * throttle::API_BURST_SECONDS,
+                        now,
+                    )
+                })
+                .try_take_one(now);
+            if !admitted {
+                return KinesisError::new(
+                    ErrorKind::Throttling,
+                    format!(
+                        "Rate exceeded for DryRun requests on stream {stream} under account {}.",
+                        self.config.account_id
+                    ),
+                );
+            }
+        }
+        KinesisError::new(
+            ErrorKind::DryRunOperation,
+            "Request would have succeeded, but the DryRun flag is set.",
+        )
+    }
+
     /// The stream name an ARN designates, if it is a stream ARN of this account (and region).
     pub(crate) fn name_from_arn(&self, arn: &str) -> Option<String> {
         let mut parts = arn.splitn(6, ':');

@@ -291,6 +291,8 @@ pub struct PutRecordInput {
     pub partition_key: Option<String>,
     pub explicit_hash_key: Option<String>,
     pub sequence_number_for_ordering: Option<String>,
+    /// `DryRun`: check the request, but neither read nor write (answered `DryRunOperationException`).
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -315,6 +317,8 @@ pub struct PutRecordsInput {
     #[serde(flatten)]
     pub stream: StreamRef,
     pub records: Option<Vec<PutRecordsRequestEntry>>,
+    /// `DryRun`: check the request, but neither read nor write (answered `DryRunOperationException`).
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -347,6 +351,8 @@ pub struct GetShardIteratorInput {
     pub shard_iterator_type: Option<String>,
     pub starting_sequence_number: Option<String>,
     pub timestamp: Option<Timestamp>,
+    /// `DryRun`: check the request, but neither read nor write (answered `DryRunOperationException`).
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -364,6 +370,8 @@ pub struct GetRecordsInput {
     pub stream_arn: Option<String>,
     #[serde(rename = "StreamId")]
     pub stream_id: Option<String>,
+    /// `DryRun`: check the request, but neither read nor write (answered `DryRunOperationException`).
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -732,6 +740,8 @@ pub struct SubscribeToShardInput {
     pub stream_id: Option<String>,
     pub shard_id: Option<String>,
     pub starting_position: Option<StartingPosition>,
+    /// `DryRun`: check the request, but neither read nor write (answered `DryRunOperationException`).
+    pub dry_run: Option<bool>,
 }
 
 /// One event of a SubscribeToShard stream.

@@ -90,6 +90,9 @@ impl Kinesis {
             Some(text) => Some(self.parse_ordering(text, &stream)?),
             None => None,
         };
+        if input.dry_run == Some(true) {
+            return Err(self.dry_run_passed(&stream.name));
+        }
         let pending = vec![Pending {
             hash,
             partition_key,
@@ -177,6 +180,9 @@ impl Kinesis {
                 partition_key,
                 data,
             });
+        }
+        if input.dry_run == Some(true) {
+            return Err(self.dry_run_passed(&stream.name));
         }
         let (outcomes, encryption) = self.store_records(&stream, pending, None).await?;
         let mut failed = 0;
@@ -436,6 +442,9 @@ impl Kinesis {
                 }
             }
         };
+        if input.dry_run == Some(true) {
+            return Err(self.dry_run_passed(&stream.name));
+        }
         Ok(GetShardIteratorOutput {
             shard_iterator: ShardIterator {
                 stream_id: stream.id,
@@ -534,6 +543,10 @@ impl Kinesis {
             let children = meta.children_of(shard.index);
             (shard, children, meta.retention_millis())
         };
+        // A dry run checks the iterator and its shard, then reads nothing (and uses no read quota).
+        if input.dry_run == Some(true) {
+            return Err(self.dry_run_passed(&stream.name));
+        }
         if self.config.throughput_limits && !shard.state.lock().throttle.admit_read(now) {
             return Err(KinesisError::new(
                 ErrorKind::ProvisionedThroughputExceeded,
