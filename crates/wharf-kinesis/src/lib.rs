@@ -153,6 +153,8 @@ pub struct Kinesis {
     api_buckets: Mutex<HashMap<(&'static str, String), throttle::Bucket>>,
     /// The latest successful SubscribeToShard per (consumer ARN, shard index).
     subscriptions: Mutex<HashMap<(String, u32), ops::consumers::Lease>>,
+    /// Turns of the `AUTO` record distribution (which open shard the next record goes to).
+    auto_turn: std::sync::atomic::AtomicUsize,
 }
 
 impl Kinesis {
@@ -173,6 +175,7 @@ impl Kinesis {
             account_settings: Mutex::new(None),
             api_buckets: Mutex::new(HashMap::new()),
             subscriptions: Mutex::new(HashMap::new()),
+            auto_turn: std::sync::atomic::AtomicUsize::new(0),
         });
         kinesis.recover()?;
         Ok(kinesis)

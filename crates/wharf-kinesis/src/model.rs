@@ -122,6 +122,8 @@ pub struct Record {
     pub sequence_number: String,
     pub approximate_arrival_timestamp: Timestamp,
     pub data: Blob,
+    /// Empty for a record written without a partition key (an `AUTO` stream): then not returned.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub partition_key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<String>,
@@ -141,6 +143,7 @@ pub struct CreateStreamInput {
     pub warm_throughput_mi_bps: Option<i64>,
     #[serde(rename = "MaxRecordSizeInKiB")]
     pub max_record_size_in_kib: Option<i64>,
+    pub record_distribution_strategy: Option<String>,
 }
 
 /// The members that name a stream in most inputs.
@@ -222,6 +225,9 @@ pub struct StreamDescriptionSummary {
     pub warm_throughput: Option<WarmThroughputObject>,
     #[serde(rename = "MaxRecordSizeInKiB")]
     pub max_record_size_in_kib: u32,
+    /// Only for on-demand streams.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_distribution_strategy: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -494,6 +500,17 @@ pub struct EnhancedMonitoringOutput {
     pub desired_shard_level_metrics: Vec<String>,
     #[serde(rename = "StreamARN")]
     pub stream_arn: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateStreamRecordDistributionStrategyInput {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "RecordDistributionStrategy")]
+    pub record_distribution_strategy: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
