@@ -24,6 +24,10 @@ pub enum ErrorKind {
     ExpiredIterator,
     ExpiredNextToken,
     AccessDenied,
+    /// A `DryRun` request that would have succeeded.
+    DryRunOperation,
+    /// Too many `DryRun` requests on one stream.
+    Throttling,
     UnknownOperation,
     InternalFailure,
 }
@@ -42,6 +46,8 @@ impl ErrorKind {
             ErrorKind::ExpiredIterator => "ExpiredIteratorException",
             ErrorKind::ExpiredNextToken => "ExpiredNextTokenException",
             ErrorKind::AccessDenied => "AccessDeniedException",
+            ErrorKind::DryRunOperation => "DryRunOperationException",
+            ErrorKind::Throttling => "ThrottlingException",
             ErrorKind::UnknownOperation => "UnknownOperationException",
             ErrorKind::InternalFailure => "InternalFailure",
         }

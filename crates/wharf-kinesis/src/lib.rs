@@ -153,6 +153,8 @@ pub struct Kinesis {
     api_buckets: Mutex<HashMap<(&'static str, String), throttle::Bucket>>,
     /// The latest successful SubscribeToShard per (consumer ARN, shard index).
     subscriptions: Mutex<HashMap<(String, u32), ops::consumers::Lease>>,
+    /// Turns of the `AUTO` record distribution (which open shard the next record goes to).
+    auto_turn: std::sync::atomic::AtomicUsize,
 }
 
 impl Kinesis {
@@ -173,6 +175,7 @@ impl Kinesis {
             account_settings: Mutex::new(None),
             api_buckets: Mutex::new(HashMap::new()),
             subscriptions: Mutex::new(HashMap::new()),
+            auto_turn: std::sync::atomic::AtomicUsize::new(0),
         });
         kinesis.recover()?;
         Ok(kinesis)
@@ -260,6 +263,41 @@ impl Kinesis {
     ) -> KinesisResult<()> {
         let name = self.name_of(stream).ok();
         self.rate_limit(quota, name.as_deref())
+    }
+
+    /// The answer to a `DryRun` request on `stream` whose checks all passed: `DryRunOperationException`,
+    /// or `ThrottlingException` beyond the stream's dry-run rate (1 per second; the bucket holds
+    /// [`throttle::API_BURST_SECONDS`] of it, like the control-plane quotas).
+    pub(crate) fn dry_run_passed(&self, stream: &str) -> KinesisError {
+        let quota = throttle::api::DRY_RUN;
+        if self.config.control_plane_limits {
+            let now = self.now();
+            let admitted = self
+                .api_buckets
+                .lock()
+                .entry((quota.action, stream.to_string()))
+                .or_insert_with(|| {
+                    throttle::Bucket::with_burst(
+                        quota.rate_per_sec,
+                        quota.rate_per_sec * throttle::API_BURST_SECONDS,
+                        now,
+                    )
+                })
+                .try_take_one(now);
+            if !admitted {
+                return KinesisError::new(
+                    ErrorKind::Throttling,
+                    format!(
+                        "Rate exceeded for DryRun requests on stream {stream} under account {}.",
+                        self.config.account_id
+                    ),
+                );
+            }
+        }
+        KinesisError::new(
+            ErrorKind::DryRunOperation,
+            "Request would have succeeded, but the DryRun flag is set.",
+        )
     }
 
     /// The stream name an ARN designates, if it is a stream ARN of this account (and region).

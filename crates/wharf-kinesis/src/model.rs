@@ -122,6 +122,8 @@ pub struct Record {
     pub sequence_number: String,
     pub approximate_arrival_timestamp: Timestamp,
     pub data: Blob,
+    /// Empty for a record written without a partition key (an `AUTO` stream): then not returned.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub partition_key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_type: Option<String>,
@@ -141,6 +143,7 @@ pub struct CreateStreamInput {
     pub warm_throughput_mi_bps: Option<i64>,
     #[serde(rename = "MaxRecordSizeInKiB")]
     pub max_record_size_in_kib: Option<i64>,
+    pub record_distribution_strategy: Option<String>,
 }
 
 /// The members that name a stream in most inputs.
@@ -222,6 +225,9 @@ pub struct StreamDescriptionSummary {
     pub warm_throughput: Option<WarmThroughputObject>,
     #[serde(rename = "MaxRecordSizeInKiB")]
     pub max_record_size_in_kib: u32,
+    /// Only for on-demand streams.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_distribution_strategy: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -291,6 +297,8 @@ pub struct PutRecordInput {
     pub partition_key: Option<String>,
     pub explicit_hash_key: Option<String>,
     pub sequence_number_for_ordering: Option<String>,
+    /// `DryRun`: check the request, but neither read nor write (answered `DryRunOperationException`).
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -315,6 +323,8 @@ pub struct PutRecordsInput {
     #[serde(flatten)]
     pub stream: StreamRef,
     pub records: Option<Vec<PutRecordsRequestEntry>>,
+    /// `DryRun`: check the request, but neither read nor write (answered `DryRunOperationException`).
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -347,6 +357,8 @@ pub struct GetShardIteratorInput {
     pub shard_iterator_type: Option<String>,
     pub starting_sequence_number: Option<String>,
     pub timestamp: Option<Timestamp>,
+    /// `DryRun`: check the request, but neither read nor write (answered `DryRunOperationException`).
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -364,6 +376,8 @@ pub struct GetRecordsInput {
     pub stream_arn: Option<String>,
     #[serde(rename = "StreamId")]
     pub stream_id: Option<String>,
+    /// `DryRun`: check the request, but neither read nor write (answered `DryRunOperationException`).
+    pub dry_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -486,6 +500,17 @@ pub struct EnhancedMonitoringOutput {
     pub desired_shard_level_metrics: Vec<String>,
     #[serde(rename = "StreamARN")]
     pub stream_arn: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateStreamRecordDistributionStrategyInput {
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: Option<String>,
+    #[serde(rename = "StreamId")]
+    pub stream_id: Option<String>,
+    #[serde(rename = "RecordDistributionStrategy")]
+    pub record_distribution_strategy: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -732,6 +757,8 @@ pub struct SubscribeToShardInput {
     pub stream_id: Option<String>,
     pub shard_id: Option<String>,
     pub starting_position: Option<StartingPosition>,
+    /// `DryRun`: check the request, but neither read nor write (answered `DryRunOperationException`).
+    pub dry_run: Option<bool>,
 }
 
 /// One event of a SubscribeToShard stream.

@@ -67,6 +67,9 @@ pub struct StreamRecord {
     pub shard_level_metrics: Vec<String>,
     pub max_record_size_kib: u32,
     pub warm_throughput_mibps: Option<i64>,
+    /// The `AUTO` record distribution strategy (absent in records written before it existed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_distribution: bool,
     pub next_shard_index: u32,
     pub shards: Vec<ShardRecord>,
     pub consumers: Vec<ConsumerRecord>,

@@ -129,6 +129,7 @@ impl Kinesis {
                 .collect::<BTreeSet<_>>(),
             max_record_size_kib: record.max_record_size_kib,
             warm_throughput_mibps: record.warm_throughput_mibps,
+            auto_distribution: record.auto_distribution,
             next_shard_index: record.next_shard_index,
             shards,
             open: Vec::new(),

@@ -18,6 +18,9 @@ pub const STATUS_CREATING: &str = "CREATING";
 pub const STATUS_ACTIVE: &str = "ACTIVE";
 pub const STATUS_UPDATING: &str = "UPDATING";
 pub const STATUS_DELETING: &str = "DELETING";
+/// Record distribution strategies (CreateStream, UpdateStreamRecordDistributionStrategy).
+pub const DISTRIBUTION_BY_KEY: &str = "USER_PARTITION_KEY";
+pub const DISTRIBUTION_AUTO: &str = "AUTO";
 
 pub fn shard_id(index: u32) -> String {
     format!("shardId-{index:012}")
@@ -257,6 +260,8 @@ pub struct StreamMeta {
     pub shard_level_metrics: BTreeSet<String>,
     pub max_record_size_kib: u32,
     pub warm_throughput_mibps: Option<i64>,
+    /// [`DISTRIBUTION_AUTO`]: records go to shards in turn, whatever their partition and hash keys.
+    pub auto_distribution: bool,
     pub next_shard_index: u32,
     /// Every shard still listed (open ones and closed ones within retention), by index.
     pub shards: Vec<Arc<Shard>>,
@@ -267,6 +272,15 @@ pub struct StreamMeta {
 }
 
 impl StreamMeta {
+    /// The record distribution strategy's name.
+    pub fn distribution_strategy(&self) -> &'static str {
+        if self.auto_distribution {
+            DISTRIBUTION_AUTO
+        } else {
+            DISTRIBUTION_BY_KEY
+        }
+    }
+
     pub fn status(&self, now: u64) -> &'static str {
         if self.deleting_until_millis.is_some() {
             STATUS_DELETING
@@ -374,6 +388,7 @@ impl Stream {
             shard_level_metrics: meta.shard_level_metrics.iter().cloned().collect(),
             max_record_size_kib: meta.max_record_size_kib,
             warm_throughput_mibps: meta.warm_throughput_mibps,
+            auto_distribution: meta.auto_distribution,
             next_shard_index: meta.next_shard_index,
             shards: meta.shards.iter().map(|s| s.record()).collect(),
             consumers: meta
@@ -413,6 +428,7 @@ mod tests {
             shard_level_metrics: BTreeSet::new(),
             max_record_size_kib: 1024,
             warm_throughput_mibps: None,
+            auto_distribution: false,
             next_shard_index: shards.len() as u32,
             shards,
             open: Vec::new(),

@@ -572,6 +572,7 @@ async fn write_and_read_throughput_limits() {
             .put_records(PutRecordsInput {
                 stream: named("s"),
                 records: Some(entries.clone()),
+                dry_run: None,
             })
             .await
             .unwrap();
@@ -581,6 +582,7 @@ async fn write_and_read_throughput_limits() {
         .put_records(PutRecordsInput {
             stream: named("s"),
             records: Some(entries[..3].to_vec()),
+            dry_run: None,
         })
         .await
         .unwrap();
@@ -643,6 +645,7 @@ async fn put_records_reports_each_record_in_order() {
                     explicit_hash_key: Some("0".into()),
                 },
             ]),
+            dry_run: None,
         })
         .await
         .unwrap();
@@ -659,6 +662,7 @@ async fn put_records_reports_each_record_in_order() {
         .put_records(PutRecordsInput {
             stream: named("s"),
             records: Some(vec![]),
+            dry_run: None,
         })
         .await
         .unwrap_err();
@@ -1418,6 +1422,7 @@ async fn on_demand_streams_split_their_hot_shards() {
                     .put_records(PutRecordsInput {
                         stream: named(name),
                         records: Some(chunk.to_vec()),
+                        dry_run: None,
                     })
                     .await
                     .unwrap();
@@ -1588,6 +1593,7 @@ async fn a_creating_stream_has_no_shards_to_read_or_write() {
                 partition_key: Some("k".into()),
                 ..Default::default()
             }]),
+            dry_run: None,
         })
         .await
         .unwrap_err();

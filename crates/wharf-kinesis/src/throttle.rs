@@ -137,6 +137,10 @@ pub mod api {
     pub const DEREGISTER_STREAM_CONSUMER: ApiQuota = account("DeregisterStreamConsumer", 5);
     pub const DESCRIBE_STREAM_CONSUMER: ApiQuota = account("DescribeStreamConsumer", 20);
     pub const LIST_STREAM_CONSUMERS: ApiQuota = per_stream("ListStreamConsumers", 5);
+    /// `DryRun` requests: 1 per second per stream, shared by PutRecord, PutRecords, GetShardIterator,
+    /// GetRecords and SubscribeToShard and separate from the shards' throughput (developer guide, "Test
+    /// your permissions and request inputs with dry run").
+    pub const DRY_RUN: ApiQuota = per_stream("DryRun", 1);
 }
 
 /// The four buckets of a shard.

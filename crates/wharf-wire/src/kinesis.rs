@@ -204,6 +204,11 @@ async fn run(kinesis: &Arc<Kinesis>, operation: &str, input: Value) -> Result<Va
         "UpdateShardCount" => call!(input, |i| k.update_shard_count(i).await),
         "UpdateStreamMode" => call!(input, |i| k.update_stream_mode(i).await),
         "UpdateMaxRecordSize" => call!(input, |i| k.update_max_record_size(i).await),
+        "UpdateStreamRecordDistributionStrategy" => {
+            call!(input, |i| k
+                .update_stream_record_distribution_strategy(i)
+                .await)
+        }
         "UpdateStreamWarmThroughput" => call!(input, |i| k.update_stream_warm_throughput(i).await),
         "StartStreamEncryption" => call!(input, |i| k.start_stream_encryption(i).await),
         "StopStreamEncryption" => call!(input, |i| k.stop_stream_encryption(i).await),

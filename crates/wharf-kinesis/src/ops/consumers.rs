@@ -366,6 +366,18 @@ impl Kinesis {
         )?;
         drop(meta);
         let lease_key = (consumer_arn.clone(), shard.index);
+        if input.dry_run == Some(true) {
+            // Checked like a real call (a subscription taken less than 5 s ago included), but none is taken.
+            let taken = self
+                .subscriptions
+                .lock()
+                .get(&lease_key)
+                .is_some_and(|lease| now < lease.started_millis + RESUBSCRIBE_AFTER_MILLIS);
+            if taken {
+                return Err(self.subscription_in_use(&consumer_arn));
+            }
+            return Err(self.dry_run_passed(&stream.name));
+        }
         let generation = {
             let mut leases = self.subscriptions.lock();
             if let Some(lease) = leases.get(&lease_key) {

@@ -58,7 +58,8 @@ impl Kinesis {
                 );
             }
         }
-        if let Some(key) = v.required(&input.partition_key, "partitionKey") {
+        // Required unless the stream distributes records itself (checked below, once the stream is known).
+        if let Some(key) = &input.partition_key {
             v.length(key, "partitionKey", 1, 256);
         }
         if let Some(key) = &input.explicit_hash_key {
@@ -79,10 +80,26 @@ impl Kinesis {
         }
         v.finish()?;
         let stream = self.writable_stream(&input.stream)?;
-        let hash = record_hash(
-            input.partition_key.as_deref().unwrap_or_default(),
-            input.explicit_hash_key.as_deref(),
-        )?;
+        let auto = stream.meta.read().auto_distribution;
+        if !auto {
+            let mut v = Validation::new();
+            v.required(&input.partition_key, "partitionKey");
+            v.finish()?;
+        } else if input.sequence_number_for_ordering.is_some() {
+            return Err(KinesisError::invalid_argument(format!(
+                "SequenceNumberForOrdering cannot be used with stream {} under account {}: it uses the AUTO \
+                 record distribution strategy.",
+                stream.name, self.config.account_id
+            )));
+        }
+        let hash = if auto {
+            0
+        } else {
+            record_hash(
+                input.partition_key.as_deref().unwrap_or_default(),
+                input.explicit_hash_key.as_deref(),
+            )?
+        };
         let data = input.data.map(|d| d.0).unwrap_or_default();
         let partition_key = input.partition_key.unwrap_or_default();
         self.check_record_size(&stream, &partition_key, &data)?;
@@ -90,6 +107,9 @@ impl Kinesis {
             Some(text) => Some(self.parse_ordering(text, &stream)?),
             None => None,
         };
+        if input.dry_run == Some(true) {
+            return Err(self.dry_run_passed(&stream.name));
+        }
         let pending = vec![Pending {
             hash,
             partition_key,
@@ -135,7 +155,7 @@ impl Kinesis {
                         );
                     }
                 }
-                if let Some(key) = v.required(&record.partition_key, &at("partitionKey")) {
+                if let Some(key) = &record.partition_key {
                     v.length(key, &at("partitionKey"), 1, 256);
                 }
                 if let Some(key) = &record.explicit_hash_key {
@@ -150,7 +170,18 @@ impl Kinesis {
         }
         v.finish()?;
         let stream = self.writable_stream(&input.stream)?;
+        let auto = stream.meta.read().auto_distribution;
         let records = input.records.unwrap_or_default();
+        if !auto {
+            let mut v = Validation::new();
+            for (i, record) in records.iter().enumerate() {
+                v.required(
+                    &record.partition_key,
+                    &format!("records.{}.member.partitionKey", i + 1),
+                );
+            }
+            v.finish()?;
+        }
         let total: usize = records
             .iter()
             .map(|r| {
@@ -169,7 +200,11 @@ impl Kinesis {
         let mut pending = Vec::with_capacity(records.len());
         for record in records {
             let partition_key = record.partition_key.unwrap_or_default();
-            let hash = record_hash(&partition_key, record.explicit_hash_key.as_deref())?;
+            let hash = if auto {
+                0
+            } else {
+                record_hash(&partition_key, record.explicit_hash_key.as_deref())?
+            };
             let data = record.data.map(|d| d.0).unwrap_or_default();
             self.check_record_size(&stream, &partition_key, &data)?;
             pending.push(Pending {
@@ -177,6 +212,9 @@ impl Kinesis {
                 partition_key,
                 data,
             });
+        }
+        if input.dry_run == Some(true) {
+            return Err(self.dry_run_passed(&stream.name));
         }
         let (outcomes, encryption) = self.store_records(&stream, pending, None).await?;
         let mut failed = 0;
@@ -264,9 +302,16 @@ impl Kinesis {
             }
             let mut routed: Vec<Arc<Shard>> = Vec::with_capacity(pending.len());
             for record in &pending {
-                let shard = meta
-                    .route(record.hash)
-                    .ok_or_else(|| KinesisError::internal("No open shard covers the hash key."))?;
+                let shard = if meta.auto_distribution {
+                    // AUTO: the open shards in turn, whatever the keys.
+                    let turn = self
+                        .auto_turn
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    meta.open.get(turn % meta.open.len().max(1))
+                } else {
+                    meta.route(record.hash)
+                }
+                .ok_or_else(|| KinesisError::internal("No open shard covers the hash key."))?;
                 routed.push(shard.clone());
             }
             let mut touched: Vec<Arc<Shard>> = routed.clone();
@@ -436,6 +481,9 @@ impl Kinesis {
                 }
             }
         };
+        if input.dry_run == Some(true) {
+            return Err(self.dry_run_passed(&stream.name));
+        }
         Ok(GetShardIteratorOutput {
             shard_iterator: ShardIterator {
                 stream_id: stream.id,
@@ -534,6 +582,10 @@ impl Kinesis {
             let children = meta.children_of(shard.index);
             (shard, children, meta.retention_millis())
         };
+        // A dry run checks the iterator and its shard, then reads nothing (and uses no read quota).
+        if input.dry_run == Some(true) {
+            return Err(self.dry_run_passed(&stream.name));
+        }
         if self.config.throughput_limits && !shard.state.lock().throttle.admit_read(now) {
             return Err(KinesisError::new(
                 ErrorKind::ProvisionedThroughputExceeded,

@@ -9,7 +9,7 @@ use super::{check_resource_arn, check_stream_arn, check_stream_ref};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
 use crate::persist::PendingChange;
-use crate::stream::Stream;
+use crate::stream::{Stream, DISTRIBUTION_AUTO, STATUS_ACTIVE};
 use crate::{await_commit, limits, persist, seq, Kinesis};
 
 const METRICS: &[&str] = &[
@@ -293,6 +293,57 @@ impl Kinesis {
                 kib: input.max_record_size_in_kib.unwrap_or_default() as u32,
             };
             self.begin_update(&stream, &mut meta, change, now)
+        };
+        await_commit(commit).await?;
+        Ok(Empty {})
+    }
+
+    /// Switches between `AUTO` and `USER_PARTITION_KEY` at once (no UPDATING window): "the change takes
+    /// effect immediately"; `AUTO` needs an on-demand stream.
+    pub async fn update_stream_record_distribution_strategy(
+        &self,
+        input: UpdateStreamRecordDistributionStrategyInput,
+    ) -> KinesisResult<Empty> {
+        let mut v = Validation::new();
+        if let Some(arn) = v.required(&input.stream_arn, "streamARN") {
+            check_stream_arn(&mut v, arn, "streamARN");
+        }
+        if let Some(strategy) = v.required(
+            &input.record_distribution_strategy,
+            "recordDistributionStrategy",
+        ) {
+            v.one_of(
+                strategy,
+                "recordDistributionStrategy",
+                super::streams::DISTRIBUTION_STRATEGIES,
+            );
+        }
+        v.finish()?;
+        let reference = StreamRef {
+            stream_arn: input.stream_arn.clone(),
+            ..Default::default()
+        };
+        let stream = self.active_stream(&reference)?;
+        let auto = input.record_distribution_strategy.as_deref() == Some(DISTRIBUTION_AUTO);
+        let commit = {
+            let mut meta = stream.meta.write();
+            let status = meta.status(self.now());
+            if status != STATUS_ACTIVE {
+                return Err(self.not_active(&stream.name, status));
+            }
+            if auto && meta.mode != "ON_DEMAND" {
+                return Err(KinesisError::invalid_argument(format!(
+                    "The AUTO record distribution strategy is only supported for ON_DEMAND streams; stream \
+                     {} under account {} is in {} mode.",
+                    stream.name, self.config.account_id, meta.mode
+                )));
+            }
+            if meta.auto_distribution == auto {
+                None
+            } else {
+                meta.auto_distribution = auto;
+                self.persist_meta(&stream, &meta)
+            }
         };
         await_commit(commit).await?;
         Ok(Empty {})

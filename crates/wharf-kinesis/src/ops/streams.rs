@@ -11,11 +11,15 @@ use wharf_store::{Batch, Keyspace};
 use super::{check_name, check_stream_ref, check_tags};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
-use crate::stream::{Shard, Stream, StreamMeta, STATUS_ACTIVE, STATUS_CREATING};
+use crate::stream::{
+    Shard, Stream, StreamMeta, DISTRIBUTION_AUTO, DISTRIBUTION_BY_KEY, STATUS_ACTIVE,
+    STATUS_CREATING,
+};
 use crate::throttle::api;
 use crate::{await_commit, hash, limits, persist, Kinesis};
 
 pub(crate) const MODES: &[&str] = &["PROVISIONED", "ON_DEMAND"];
+pub(crate) const DISTRIBUTION_STRATEGIES: &[&str] = &[DISTRIBUTION_AUTO, DISTRIBUTION_BY_KEY];
 
 impl Kinesis {
     pub async fn create_stream(&self, input: CreateStreamInput) -> KinesisResult<Empty> {
@@ -45,6 +49,13 @@ impl Kinesis {
         if let Some(warm) = input.warm_throughput_mi_bps {
             v.range(warm, "warmThroughputMiBps", Some(0), None);
         }
+        if let Some(strategy) = &input.record_distribution_strategy {
+            v.one_of(
+                strategy,
+                "recordDistributionStrategy",
+                DISTRIBUTION_STRATEGIES,
+            );
+        }
         v.finish()?;
         let name = input.stream_name.unwrap_or_default();
         self.rate_limit(api::CREATE_STREAM, Some(&name))?;
@@ -58,6 +69,17 @@ impl Kinesis {
                     "ON_DEMAND".into()
                 }
             });
+        // "The record distribution strategy is only supported for streams that use the on-demand capacity
+        // mode."
+        let auto_distribution =
+            input.record_distribution_strategy.as_deref() == Some(DISTRIBUTION_AUTO);
+        if auto_distribution && mode != "ON_DEMAND" {
+            return Err(KinesisError::invalid_argument(format!(
+                "The AUTO record distribution strategy is only supported for ON_DEMAND streams; stream \
+                 {name} under account {} would be in {mode} mode.",
+                self.config.account_id
+            )));
+        }
         let shard_count = if mode == "ON_DEMAND" {
             limits::ON_DEMAND_DEFAULT_SHARDS
         } else {
@@ -143,6 +165,7 @@ impl Kinesis {
                     .max_record_size_in_kib
                     .map_or(limits::DEFAULT_MAX_RECORD_SIZE_KIB, |k| k as u32),
                 warm_throughput_mibps: input.warm_throughput_mi_bps,
+                auto_distribution,
                 next_shard_index: shard_count,
                 shards,
                 open: Vec::new(),
@@ -366,6 +389,8 @@ impl Kinesis {
                     current_mi_bps: Some(w),
                 }),
                 max_record_size_in_kib: meta.max_record_size_kib,
+                record_distribution_strategy: (meta.mode == "ON_DEMAND")
+                    .then(|| meta.distribution_strategy().to_string()),
             },
         })
     }
