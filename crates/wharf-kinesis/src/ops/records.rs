@@ -175,10 +175,9 @@ impl Kinesis {
         if !auto {
             let mut v = Validation::new();
             for (i, record) in records.iter().enumerate() {
-                v.required(
-                    &record.partition_key,
-                    &format!("records.{}.member.partitionKey", i + 1),
-                );
+                if record.partition_key.is_none() {
+                    v.null(&format!("records.{}.member.partitionKey", i + 1));
+                }
             }
             v.finish()?;
         }
