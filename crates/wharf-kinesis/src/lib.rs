@@ -225,25 +225,12 @@ impl Kinesis {
         if !self.config.control_plane_limits {
             return Ok(());
         }
-        let now = self.now();
         let scope = if quota.per_stream {
             stream.unwrap_or_default().to_string()
         } else {
             String::new()
         };
-        let admitted = self
-            .api_buckets
-            .lock()
-            .entry((quota.action, scope))
-            .or_insert_with(|| {
-                throttle::Bucket::with_burst(
-                    quota.rate_per_sec,
-                    quota.rate_per_sec * throttle::API_BURST_SECONDS,
-                    now,
-                )
-            })
-            .try_take_one(now);
-        if admitted {
+        if self.admit(quota, scope) {
             return Ok(());
         }
         Err(KinesisError::limit_exceeded(match stream {
@@ -253,6 +240,23 @@ impl Kinesis {
             ),
             None => format!("Rate exceeded for account {}.", self.config.account_id),
         }))
+    }
+
+    /// Takes one request from the bucket of `quota` for `scope` (a stream name, or empty for an
+    /// account-wide quota); the bucket holds [`throttle::API_BURST_SECONDS`] of the quota's rate.
+    fn admit(&self, quota: throttle::ApiQuota, scope: String) -> bool {
+        let now = self.now();
+        self.api_buckets
+            .lock()
+            .entry((quota.action, scope))
+            .or_insert_with(|| {
+                throttle::Bucket::with_burst(
+                    quota.rate_per_sec,
+                    quota.rate_per_sec * throttle::API_BURST_SECONDS,
+                    now,
+                )
+            })
+            .try_take_one(now)
     }
 
     /// [`Kinesis::rate_limit`] for an action addressed by `StreamName` / `StreamARN`.
@@ -270,29 +274,14 @@ impl Kinesis {
     /// [`throttle::API_BURST_SECONDS`] of it, like the control-plane quotas).
     pub(crate) fn dry_run_passed(&self, stream: &str) -> KinesisError {
         let quota = throttle::api::DRY_RUN;
-        if self.config.control_plane_limits {
-            let now = self.now();
-            let admitted = self
-                .api_buckets
-                .lock()
-                .entry((quota.action, stream.to_string()))
-                .or_insert_with(|| {
-                    throttle::Bucket::with_burst(
-                        quota.rate_per_sec,
-                        quota.rate_per_sec * throttle::API_BURST_SECONDS,
-                        now,
-                    )
-                })
-                .try_take_one(now);
-            if !admitted {
-                return KinesisError::new(
-                    ErrorKind::Throttling,
-                    format!(
-                        "Rate exceeded for DryRun requests on stream {stream} under account {}.",
-                        self.config.account_id
-                    ),
-                );
-            }
+        if self.config.control_plane_limits && !self.admit(quota, stream.to_string()) {
+            return KinesisError::new(
+                ErrorKind::Throttling,
+                format!(
+                    "Rate exceeded for DryRun requests on stream {stream} under account {}.",
+                    self.config.account_id
+                ),
+            );
         }
         KinesisError::new(
             ErrorKind::DryRunOperation,
