@@ -780,6 +780,48 @@ async fn recovery_restores_streams_and_continues_sequences() {
 }
 
 #[tokio::test]
+async fn auto_record_distribution_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let strategy = |kinesis: &Kinesis| {
+        kinesis
+            .describe_stream_summary(StreamOnlyInput {
+                stream: named("auto"),
+            })
+            .unwrap()
+            .stream_description_summary
+            .record_distribution_strategy
+    };
+    {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        let (kinesis, _) = engine_with(instant(), store);
+        kinesis
+            .create_stream(CreateStreamInput {
+                stream_name: Some("auto".into()),
+                stream_mode_details: Some(StreamModeDetails {
+                    stream_mode: Some("ON_DEMAND".into()),
+                }),
+                record_distribution_strategy: Some("AUTO".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(strategy(&kinesis).as_deref(), Some("AUTO"));
+    }
+    let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+    let (kinesis, _) = engine_with(instant(), store);
+    assert_eq!(strategy(&kinesis).as_deref(), Some("AUTO"));
+    // Records without a partition key are accepted after the restart too.
+    kinesis
+        .put_record(PutRecordInput {
+            stream: named("auto"),
+            data: Some(Blob(b"x".to_vec())),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn stream_states_follow_the_transition_delay() {
     let config = KinesisConfig {
         transition_delay_millis: 500,
