@@ -509,7 +509,6 @@ pub struct UpdateStreamRecordDistributionStrategyInput {
     pub stream_arn: Option<String>,
     #[serde(rename = "StreamId")]
     pub stream_id: Option<String>,
-    #[serde(rename = "RecordDistributionStrategy")]
     pub record_distribution_strategy: Option<String>,
 }
 

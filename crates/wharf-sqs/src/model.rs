@@ -34,52 +34,40 @@ pub type Attributes = BTreeMap<String, String>;
 /// refuses the message as `InvalidMessageContents` (surrogates are outside the allowed characters). Each
 /// lone surrogate becomes U+FFFF, which SQS refuses too, so the message meets the same fate.
 fn message_body<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    struct BodyText;
+    Ok(Option::<BodyText>::deserialize(deserializer)?.map(|body| body.0))
+}
 
-    impl<'de> serde::de::Visitor<'de> for BodyText {
-        type Value = String;
+/// A string read through `deserialize_bytes` (see [`message_body`]).
+struct BodyText(String);
 
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a string")
+impl<'de> Deserialize<'de> for BodyText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = BodyText;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<BodyText, E> {
+                Ok(BodyText(text.to_owned()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<BodyText, E> {
+                Ok(BodyText(text))
+            }
+
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<BodyText, E> {
+                text_with_lone_surrogates(bytes)
+                    .map(BodyText)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Bytes(bytes), &self))
+            }
         }
 
-        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<String, E> {
-            Ok(text.to_owned())
-        }
-
-        fn visit_string<E: serde::de::Error>(self, text: String) -> Result<String, E> {
-            Ok(text)
-        }
-
-        fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<String, E> {
-            text_with_lone_surrogates(bytes)
-                .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Bytes(bytes), &self))
-        }
+        deserializer.deserialize_bytes(Visitor)
     }
-
-    struct OptionalBody;
-
-    impl<'de> serde::de::Visitor<'de> for OptionalBody {
-        type Value = Option<String>;
-
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a string")
-        }
-
-        fn visit_none<E: serde::de::Error>(self) -> Result<Option<String>, E> {
-            Ok(None)
-        }
-
-        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<String>, E> {
-            Ok(None)
-        }
-
-        fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Option<String>, D::Error> {
-            inner.deserialize_bytes(BodyText).map(Some)
-        }
-    }
-
-    deserializer.deserialize_option(OptionalBody)
 }
 
 /// UTF-8 text in which serde_json's byte-string mode left each lone surrogate as its 3-byte generalized
