@@ -85,7 +85,7 @@ fn received_message(i: usize) -> ReceivedMessage {
     ReceivedMessage {
         message_id: format!("6b3f8a2c-1d4e-4f5a-9b8c-{i:012}"),
         receipt_handle: "AAAAAAAAAAEAAAAAAAAAKgAAAAAAAAAJ".to_string(),
-        md5_of_body: md5_hex(body.as_bytes()),
+        md5_of_body: md5_hex(body.as_bytes()).to_string(),
         body,
         attributes: system,
         md5_of_message_attributes: md5_of_attributes(&attributes()),
@@ -132,7 +132,7 @@ mod json {
     #[divan::bench]
     fn encode_send_message(bencher: Bencher) {
         let output = SendMessageOutput {
-            md5_of_message_body: md5_hex(body().as_bytes()),
+            md5_of_message_body: md5_hex(body().as_bytes()).to_string(),
             md5_of_message_attributes: None,
             md5_of_message_system_attributes: None,
             message_id: "6b3f8a2c-1d4e-4f5a-9b8c-000000000001".into(),
@@ -186,7 +186,7 @@ mod store_record {
 
     fn content() -> MessageContent {
         MessageContent::new(
-            "5fea7756-0ea4-451a-a703-a558b933e274".into(),
+            wharf_sqs::fixed::MessageId::new("5fea7756-0ea4-451a-a703-a558b933e274").unwrap(),
             body(),
             md5_hex(body().as_bytes()),
             1_764_000_000_000,

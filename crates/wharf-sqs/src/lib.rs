@@ -11,6 +11,7 @@
 pub mod attributes;
 pub mod clock;
 pub mod error;
+pub mod fixed;
 pub mod limits;
 pub mod md5;
 pub mod message_map;
@@ -80,6 +81,8 @@ impl Queue {
 /// The SQS service.
 pub struct Sqs {
     config: SqsConfig,
+    /// The `SenderId` of the messages sent here (the account id), shared by all of them.
+    sender_id: Arc<str>,
     clock: Arc<dyn Clock>,
     store: Store,
     /// Whether records are written at all (`false` for `--in-memory`: the engine's state is the only copy).
@@ -101,6 +104,7 @@ impl Sqs {
             usize::MAX
         };
         let sqs = Arc::new(Sqs {
+            sender_id: config.account_id.as_str().into(),
             config,
             clock,
             store,

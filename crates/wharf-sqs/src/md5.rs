@@ -5,20 +5,28 @@
 
 use md5::{Digest, Md5};
 
+use crate::fixed::Md5Hex;
 use crate::model::{MessageAttributeValue, MessageAttributes};
 
-pub fn md5_hex(data: &[u8]) -> String {
-    hex(&Md5::digest(data))
+pub fn md5_hex(data: &[u8]) -> Md5Hex {
+    let mut out = [0u8; 32];
+    hex_into(&Md5::digest(data), &mut out);
+    Md5Hex::from_ascii(out)
+}
+
+/// Lowercase hex digits of `bytes` into `out` (twice as long).
+fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[(b >> 4) as usize];
+        pair[1] = DIGITS[(b & 0xf) as usize];
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 0xf) as usize] as char);
-    }
-    out
+    let mut out = vec![0u8; bytes.len() * 2];
+    hex_into(bytes, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn put_len_prefixed(hasher: &mut Md5, bytes: &[u8]) {
@@ -75,7 +83,7 @@ mod tests {
 
     #[test]
     fn body_digest_matches_known_value() {
-        assert_eq!(md5_hex(b"hello"), "5d41402abc4b2a76b9719d911017c592");
+        assert_eq!(&*md5_hex(b"hello"), "5d41402abc4b2a76b9719d911017c592");
     }
 
     #[test]
@@ -110,7 +118,10 @@ mod tests {
             expected.extend((value.len() as u32).to_be_bytes());
             expected.extend(value);
         }
-        assert_eq!(md5_of_attributes(&attributes), Some(md5_hex(&expected)));
+        assert_eq!(
+            md5_of_attributes(&attributes),
+            Some(md5_hex(&expected).to_string())
+        );
         assert_eq!(md5_of_attributes(&MessageAttributes::new()), None);
     }
 }

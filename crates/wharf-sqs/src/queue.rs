@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::attributes::QueueConfig;
+use crate::fixed::{Md5Hex, MessageId};
 use crate::message_map::{MessageMap, SeqSet};
 use crate::model::MessageAttributes;
 
@@ -33,11 +34,12 @@ pub enum MessageState {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(from = "FlatContent", into = "FlatContent")]
 pub struct MessageContent {
-    pub message_id: String,
+    pub message_id: MessageId,
     pub body: String,
-    pub md5_of_body: String,
+    pub md5_of_body: Md5Hex,
     pub sent_millis: u64,
-    pub sender_id: String,
+    /// Shared by the messages of one sender (no allocation per message).
+    pub sender_id: Arc<str>,
     /// `None` when every field of [`ContentExtra`] is empty.
     extra: Option<Box<ContentExtra>>,
 }
@@ -74,11 +76,11 @@ impl ContentExtra {
 
 impl MessageContent {
     pub fn new(
-        message_id: String,
+        message_id: MessageId,
         body: String,
-        md5_of_body: String,
+        md5_of_body: Md5Hex,
         sent_millis: u64,
-        sender_id: String,
+        sender_id: Arc<str>,
         extra: ContentExtra,
     ) -> MessageContent {
         MessageContent {
@@ -109,9 +111,9 @@ impl MessageContent {
 /// The JSON shape of message records written before the binary layout (`record.rs`).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct FlatContent {
-    message_id: String,
+    message_id: MessageId,
     body: String,
-    md5_of_body: String,
+    md5_of_body: Md5Hex,
     #[serde(default)]
     attributes: MessageAttributes,
     md5_of_attributes: Option<String>,
@@ -132,7 +134,7 @@ impl From<FlatContent> for MessageContent {
             flat.body,
             flat.md5_of_body,
             flat.sent_millis,
-            flat.sender_id,
+            flat.sender_id.into(),
             ContentExtra {
                 attributes: flat.attributes,
                 md5_of_attributes: flat.md5_of_attributes,
@@ -159,7 +161,7 @@ impl From<MessageContent> for FlatContent {
             trace_header: extra.trace_header,
             md5_of_system_attributes: extra.md5_of_system_attributes,
             sent_millis: content.sent_millis,
-            sender_id: content.sender_id,
+            sender_id: content.sender_id.to_string(),
             group_id: extra.group_id,
             deduplication_id: extra.deduplication_id,
             sequence_number: extra.sequence_number,
@@ -216,7 +218,8 @@ impl MessageContent {
             })
             .sum();
         let extra = if self.extra.is_some() { 224 } else { 0 };
-        self.body.len() + attributes + extra + 160
+        // The content inline, the `Arc`'s counts (the sender id is shared) and the body's heap block.
+        self.body.len() + attributes + extra + std::mem::size_of::<MessageContent>() + 16
     }
 }
 
@@ -576,9 +579,9 @@ mod tests {
             group: group.map(Arc::from),
             sent_millis: 1000,
             content: Some(Arc::new(MessageContent::new(
-                format!("m{seq}"),
+                crate::fixed::MessageId::random(),
                 "b".into(),
-                String::new(),
+                crate::md5::md5_hex(b"b"),
                 1000,
                 "s".into(),
                 ContentExtra {
@@ -631,7 +634,7 @@ mod tests {
 
     #[test]
     fn content_beyond_the_budget_is_not_kept_in_memory() {
-        let budget = Arc::new(BodyBudget::new(300));
+        let budget = Arc::new(BodyBudget::new(200));
         let mut state = QueueState::new(QueueConfig::defaults(false), 0, budget.clone());
         state.insert(message(1, None, MessageState::Ready, 0));
         state.insert(message(2, None, MessageState::Ready, 0));

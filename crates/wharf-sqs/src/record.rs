@@ -11,6 +11,7 @@
 //! group_id | deduplication_id | sequence_number | dead_letter_source_arn` (each `len u32 | UTF-8`,
 //! `len = u32::MAX` for none), then the message attributes as `len u32 | JSON` (`len = 0`: none).
 
+use crate::fixed::FixedStr;
 use crate::model::MessageAttributes;
 use crate::persist::{MessageRecord, StateRecord, FORMAT_VERSION};
 use crate::queue::{ContentExtra, Message, MessageContent};
@@ -122,10 +123,10 @@ pub fn decode_message(bytes: &[u8]) -> Option<MessageRecord> {
     }
     let visible_at_millis = d.u64()?;
     let sent_millis = d.u64()?;
-    let message_id = d.string()?;
+    let message_id = d.fixed()?;
     let body = d.string()?;
-    let md5_of_body = d.string()?;
-    let sender_id = d.string()?;
+    let md5_of_body = d.fixed()?;
+    let sender_id = std::str::from_utf8(d.slice()?).ok()?.into();
     let md5_of_attributes = d.opt_string()?;
     let trace_header = d.opt_string()?;
     let md5_of_system_attributes = d.opt_string()?;
@@ -247,6 +248,10 @@ impl<'a> Dec<'a> {
         self.take(len)
     }
 
+    fn fixed<const N: usize>(&mut self) -> Option<FixedStr<N>> {
+        FixedStr::new(std::str::from_utf8(self.slice()?).ok()?)
+    }
+
     fn string(&mut self) -> Option<String> {
         Some(std::str::from_utf8(self.slice()?).ok()?.to_string())
     }
@@ -273,6 +278,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::fixed::{Md5Hex, MessageId};
     use crate::model::{Blob, MessageAttributeValue};
     use crate::queue::MessageState;
 
@@ -290,9 +296,9 @@ mod tests {
         }
         let opt = |s: &str| full.then(|| s.to_string());
         MessageContent::new(
-            "0d9c5a8e-2b0f-4c1e-9c61-2d5b1a1e3f00".into(),
+            MessageId::new("0d9c5a8e-2b0f-4c1e-9c61-2d5b1a1e3f00").unwrap(),
             "héllo \u{1F600} {\"json\": true}".into(),
-            "6f5902ac237024bdd0c176cb93063dc4".into(),
+            Md5Hex::new("6f5902ac237024bdd0c176cb93063dc4").unwrap(),
             1_764_000_000_123,
             "AIDAEXAMPLE".into(),
             ContentExtra {

@@ -379,7 +379,7 @@ impl Sqs {
             content.sent_millis
         };
         let mut content = content.clone();
-        let message_id = content.message_id.clone();
+        let message_id = content.message_id.to_string();
         content.edit_extra(|extra| {
             if dead_letter_source.is_some() {
                 extra.dead_letter_source_arn = dead_letter_source;
@@ -419,7 +419,7 @@ fn render(
     let extra = content.extra();
     for name in &selection.system {
         let value = match *name {
-            "SenderId" => Some(content.sender_id.clone()),
+            "SenderId" => Some(content.sender_id.to_string()),
             "SentTimestamp" => Some(content.sent_millis.to_string()),
             "ApproximateReceiveCount" => Some(message.receive_count.to_string()),
             "ApproximateFirstReceiveTimestamp" => {
@@ -449,9 +449,9 @@ fn render(
         (chosen, md5)
     };
     ReceivedMessage {
-        message_id: content.message_id.clone(),
+        message_id: content.message_id.to_string(),
         receipt_handle: encode_receipt(queue_id, message.seq, message.receipt_nonce),
-        md5_of_body: content.md5_of_body.clone(),
+        md5_of_body: content.md5_of_body.to_string(),
         body: content.body.clone(),
         attributes,
         md5_of_message_attributes: md5,

@@ -7,6 +7,7 @@ use wharf_store::Batch;
 
 use super::ranged;
 use crate::error::{ErrorKind, SqsError, SqsResult};
+use crate::fixed::MessageId;
 use crate::limits::*;
 use crate::md5::{md5_hex, md5_of_attributes};
 use crate::model::*;
@@ -435,11 +436,11 @@ impl Sqs {
         let (dedup_key, deduplication_id) = dedup.unzip();
         Ok(Prepared {
             content: MessageContent::new(
-                uuid::Uuid::new_v4().to_string(),
+                MessageId::random(),
                 body.to_string(),
                 md5_hex(body.as_bytes()),
                 now,
-                self.config.account_id.clone(),
+                Arc::clone(&self.sender_id),
                 ContentExtra {
                     attributes: outgoing.attributes.clone(),
                     md5_of_attributes: md5_of_attributes(outgoing.attributes),
@@ -486,7 +487,7 @@ impl Sqs {
                 return SendMessageOutput {
                     md5_of_message_attributes: extra.md5_of_attributes.clone(),
                     md5_of_message_system_attributes: extra.md5_of_system_attributes.clone(),
-                    md5_of_message_body: content.md5_of_body,
+                    md5_of_message_body: content.md5_of_body.to_string(),
                     message_id: original.message_id,
                     sequence_number: original.sequence_number,
                 };
@@ -498,16 +499,16 @@ impl Sqs {
             content.edit_extra(|extra| extra.sequence_number = Some(number.clone()));
         }
         let output = SendMessageOutput {
-            md5_of_message_body: content.md5_of_body.clone(),
+            md5_of_message_body: content.md5_of_body.to_string(),
             md5_of_message_attributes: content.extra().md5_of_attributes.clone(),
             md5_of_message_system_attributes: content.extra().md5_of_system_attributes.clone(),
-            message_id: content.message_id.clone(),
+            message_id: content.message_id.to_string(),
             sequence_number: sequence_number.clone(),
         };
         if let Some(key) = &dedup_key {
             let entry = DedupEntry {
                 expires_millis: now + DEDUP_WINDOW_MILLIS,
-                message_id: content.message_id.clone(),
+                message_id: content.message_id.to_string(),
                 sequence_number,
             };
             if self.durable {
