@@ -169,7 +169,7 @@ pub(crate) fn validate_message_attributes(
 /// digits of precision, and it can be between 10^-128 and 10^+126"; leading and trailing zeroes are not
 /// digits of precision. A value is a decimal with an optional sign and exponent (`-1.5`, `+2`, `.5`, `1E-3`);
 /// surrounding whitespace is tolerated. Checked exactly, not through a float.
-fn valid_number(text: &str) -> bool {
+pub fn valid_number(text: &str) -> bool {
     let text = text.trim();
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
