@@ -151,9 +151,13 @@ def test_high_throughput_needs_message_group_deduplication_scope(sqs, make_queue
         {"FifoThroughputLimit": "perMessageGroupId"},
         {"FifoThroughputLimit": "perMessageGroupId", "DeduplicationScope": "queue"},
     ):
-        with expect_error("InvalidAttributeValue", 400) as info:
+        with expect_error("InvalidAttributeValue", 400, exception="InvalidAttributeValue") as info:
             make_queue("ht", fifo=True, attributes=attributes)
-        assert "FifoThroughputLimit" in info.value.response["Error"]["Message"]
+        # AWS's wording, as recorded in cloud-service-broker's SQS FIFO notes.
+        assert info.value.response["Error"]["Message"] == (
+            "Invalid value for the parameter FifoThroughputLimit. Reason: To set FifoThroughputLimit to "
+            "perMessageGroupId, the DeduplicationScope must be messageGroup."
+        )
 
     _, url = make_queue(
         "ht", fifo=True, attributes={"FifoThroughputLimit": "perMessageGroupId", "DeduplicationScope": "messageGroup"}
@@ -163,7 +167,9 @@ def test_high_throughput_needs_message_group_deduplication_scope(sqs, make_queue
     assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"] == high
     with expect_error("InvalidAttributeValue", 400) as info:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"DeduplicationScope": "queue"})
-    assert "DeduplicationScope" in info.value.response["Error"]["Message"]
+    assert info.value.response["Error"]["Message"].startswith(
+        "Invalid value for the parameter DeduplicationScope. Reason: To set FifoThroughputLimit"
+    )
     assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"] == high
     # Back to normal throughput in one request, then high throughput again in one request.
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"DeduplicationScope": "queue", "FifoThroughputLimit": "perQueue"})

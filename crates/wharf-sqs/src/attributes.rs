@@ -148,7 +148,10 @@ impl QueueConfig {
             } else {
                 "DeduplicationScope"
             };
-            return Err(invalid_attribute(name));
+            return Err(SqsError::new(
+                ErrorKind::InvalidAttributeValue,
+                format!("Invalid value for the parameter {name}. Reason: To set FifoThroughputLimit to perMessageGroupId, the DeduplicationScope must be messageGroup."),
+            ));
         }
         if next.kms_master_key_id.is_some() && attributes.contains_key("KmsMasterKeyId") {
             next.sqs_managed_sse_enabled = false;
@@ -159,7 +162,15 @@ impl QueueConfig {
 
     fn apply_one(&mut self, name: &str, value: &str, creating: bool) -> SqsResult<()> {
         if FIFO_ONLY.contains(&name) && !self.fifo {
-            return Err(unknown_attribute(name));
+            // AWS's answers (recorded responses): ContentBasedDeduplication is unknown to a standard queue,
+            // the high-throughput attributes are refused with their own message; both InvalidAttributeName.
+            return Err(match name {
+                "DeduplicationScope" | "FifoThroughputLimit" => SqsError::new(
+                    ErrorKind::InvalidAttributeName,
+                    format!("You can specify the {name} only when FifoQueue is set to true."),
+                ),
+                _ => unknown_attribute(name),
+            });
         }
         match name {
             "VisibilityTimeout" => {
