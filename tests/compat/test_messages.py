@@ -351,6 +351,22 @@ def test_system_attributes_not_returned_unless_requested(sqs, queue):
     assert "Attributes" not in msg
 
 
+def test_unknown_attribute_names_in_receive_are_ignored(sqs, queue):
+    # Not settled by the docs: InvalidAttributeName is not among ReceiveMessage's errors (API reference,
+    # botocore's model) and botocore does not check the QueueAttributeName / MessageSystemAttributeName
+    # enums, so an unknown name reaches the server; Wharf ignores it and returns the known ones.
+    _, url = queue
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    msg = sqs.receive_message(
+        QueueUrl=url,
+        AttributeNames=["NoSuchAttribute"],
+        MessageSystemAttributeNames=["SentTimestamp", "NoSuchSystemAttribute"],
+        MessageAttributeNames=["no.such.*", "NoSuchAttribute"],
+    )["Messages"][0]
+    assert list(msg["Attributes"]) == ["SentTimestamp"]
+    assert "MessageAttributes" not in msg
+
+
 def test_receive_count_increments(sqs, queue):
     _, url = queue
     sqs.send_message(QueueUrl=url, MessageBody="x")
