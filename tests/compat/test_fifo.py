@@ -144,6 +144,46 @@ def test_fifo_high_throughput_attribute_defaults(sqs, fifo_queue):
     assert attrs == {"DeduplicationScope": "queue", "FifoThroughputLimit": "perQueue"}
 
 
+def test_high_throughput_needs_message_group_deduplication_scope(sqs, make_queue):
+    # CreateQueue / SetQueueAttributes, FifoThroughputLimit: "The perMessageGroupId value is allowed only
+    # when the value for DeduplicationScope is messageGroup" (the default scope is queue).
+    for attributes in (
+        {"FifoThroughputLimit": "perMessageGroupId"},
+        {"FifoThroughputLimit": "perMessageGroupId", "DeduplicationScope": "queue"},
+    ):
+        with expect_error("InvalidAttributeValue", 400, exception="InvalidAttributeValue") as info:
+            make_queue("ht", fifo=True, attributes=attributes)
+        # AWS's wording, as recorded in cloud-service-broker's SQS FIFO notes.
+        assert info.value.response["Error"]["Message"] == (
+            "Invalid value for the parameter FifoThroughputLimit. Reason: To set FifoThroughputLimit to "
+            "perMessageGroupId, the DeduplicationScope must be messageGroup."
+        )
+
+    _, url = make_queue(
+        "ht", fifo=True, attributes={"FifoThroughputLimit": "perMessageGroupId", "DeduplicationScope": "messageGroup"}
+    )
+    names = ["DeduplicationScope", "FifoThroughputLimit"]
+    high = {"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"] == high
+    with expect_error("InvalidAttributeValue", 400) as info:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"DeduplicationScope": "queue"})
+    assert info.value.response["Error"]["Message"].startswith(
+        "Invalid value for the parameter DeduplicationScope. Reason: To set FifoThroughputLimit"
+    )
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"] == high
+    # Back to normal throughput in one request, then high throughput again in one request.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"DeduplicationScope": "queue", "FifoThroughputLimit": "perQueue"})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes=high)
+    # perQueue with either scope is allowed.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoThroughputLimit": "perQueue"})
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"] == {
+        "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perQueue"
+    }
+    # perMessageGroupId on a queue already scoped by message group.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoThroughputLimit": "perMessageGroupId"})
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"] == high
+
+
 def test_standard_queue_accepts_message_group_id(sqs, queue):
     # Fair queues: MessageGroupId is allowed on standard queues.
     _, url = queue

@@ -411,3 +411,93 @@ def test_unindexed_name_list_parameter_is_a_one_member_list(query, sqs, q_queue)
         "GetQueueAttributesResponse",
     )
     assert resp.pairs("GetQueueAttributesResult/Attribute") == {"VisibilityTimeout": "30"}, resp
+
+
+# Batch request errors (API reference, SendMessageBatch / DeleteMessageBatch / ChangeMessageVisibilityBatch
+# errors): the same code, HTTP status and message through both protocols.
+_BATCH_ENTRY = {
+    "SendMessageBatch": ("SendMessageBatchRequestEntry", lambda i: {"MessageBody": f"m{i}"}),
+    "DeleteMessageBatch": ("DeleteMessageBatchRequestEntry", lambda i: {"ReceiptHandle": "rh"}),
+    "ChangeMessageVisibilityBatch": (
+        "ChangeMessageVisibilityBatchRequestEntry",
+        lambda i: {"ReceiptHandle": "rh", "VisibilityTimeout": 5},
+    ),
+}
+
+
+def _batch_both_ways(query, json_raw, url, action, ids, body_size=None):
+    prefix, fields = _BATCH_ENTRY[action]
+    entries = []
+    for i, entry_id in enumerate(ids):
+        entry = {"Id": entry_id, **fields(i)}
+        if body_size is not None:
+            entry["MessageBody"] = "b" * body_size
+        entries.append(entry)
+    params = {}
+    for n, entry in enumerate(entries, start=1):
+        for key, value in entry.items():
+            params[f"{prefix}.{n}.{key}"] = str(value)
+    q = query.call(action, params, queue_url=url)
+    j = json_raw.call(action, {"QueueUrl": url, "Entries": entries})
+    return q, j
+
+
+@pytest.mark.parametrize("action", sorted(_BATCH_ENTRY))
+@pytest.mark.parametrize(
+    "case,code,message",
+    [
+        ("eleven", "TooManyEntriesInBatchRequest", "Maximum number of entries per request are 10. You have sent 11."),
+        ("duplicate", "BatchEntryIdsNotDistinct", "Id same repeated."),
+        ("bad-id", "InvalidBatchEntryId",
+         "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long."),
+    ],
+)
+def test_batch_errors_are_the_same_over_query_and_json(query, json_raw, q_queue, action, case, code, message):
+    _, url = q_queue
+    ids = {"eleven": [f"e{i}" for i in range(11)], "duplicate": ["same", "same"], "bad-id": ["has.dot"]}[case]
+    q, j = _batch_both_ways(query, json_raw, url, action, ids)
+    resp = _error(q, f"AWS.SimpleQueueService.{code}")
+    assert resp.error_message == message, resp
+    assert j.status == 400, j
+    assert j.data["__type"] == f"com.amazonaws.sqs#{code}", j
+    assert j.data["message"] == message, j
+    assert j.headers["x-amzn-query-error"] == f"AWS.SimpleQueueService.{code};Sender", j
+
+
+@pytest.mark.parametrize("action", sorted(_BATCH_ENTRY))
+def test_empty_batch_is_the_same_over_query_and_json(query, json_raw, q_queue, action):
+    _, url = q_queue
+    q, j = _batch_both_ways(query, json_raw, url, action, [])
+    message = f"There should be at least one {_BATCH_ENTRY[action][0]} in the request."
+    assert _error(q, "AWS.SimpleQueueService.EmptyBatchRequest").error_message == message
+    assert (j.status, j.data["__type"], j.data["message"]) == (400, "com.amazonaws.sqs#EmptyBatchRequest", message), j
+
+
+def test_batch_request_too_long_is_the_same_over_query_and_json(query, json_raw, q_queue):
+    # SendMessageBatch: "the maximum total payload size (the sum of the individual lengths of all of the
+    # batched messages) [is] 1 MiB (1,048,576 bytes)".
+    _, url = q_queue
+    q, j = _batch_both_ways(query, json_raw, url, "SendMessageBatch", [f"e{i}" for i in range(10)], body_size=110_000)
+    message = "Batch requests cannot be longer than 1048576 bytes. You have sent 1100000 bytes."
+    assert _error(q, "AWS.SimpleQueueService.BatchRequestTooLong").error_message == message
+    assert (j.status, j.data["__type"], j.data["message"]) == (400, "com.amazonaws.sqs#BatchRequestTooLong", message), j
+
+
+def test_batch_entries_numbered_from_two_or_with_gaps(query, q_queue):
+    # "Values of n are integers starting from 1" (Query list parameters); what AWS does with a list that
+    # starts at 2 or has gaps is not documented: Wharf reads the entries in index order.
+    _, url = q_queue
+    resp = _ok(
+        query.call(
+            "SendMessageBatch",
+            {
+                "SendMessageBatchRequestEntry.2.Id": "b",
+                "SendMessageBatchRequestEntry.2.MessageBody": "second",
+                "SendMessageBatchRequestEntry.5.Id": "e",
+                "SendMessageBatchRequestEntry.5.MessageBody": "fifth",
+            },
+            queue_url=url,
+        ),
+        "SendMessageBatchResponse",
+    )
+    assert [resp.text("Id", e) for e in resp.findall("SendMessageBatchResult/SendMessageBatchResultEntry")] == ["b", "e"]

@@ -292,6 +292,27 @@ def test_set_unknown_attribute_name(sqs, queue):
 
 
 @pytest.mark.parametrize(
+    "name,value,message",
+    [
+        ("ContentBasedDeduplication", "true", "Unknown Attribute ContentBasedDeduplication."),
+        ("ContentBasedDeduplication", "false", "Unknown Attribute ContentBasedDeduplication."),
+        ("DeduplicationScope", "messageGroup", "You can specify the DeduplicationScope only when FifoQueue is set to true."),
+        ("FifoThroughputLimit", "perQueue", "You can specify the FifoThroughputLimit only when FifoQueue is set to true."),
+    ],
+)
+def test_fifo_only_attributes_on_a_standard_queue(sqs, make_queue, queue, name, value, message):
+    # The attributes "apply only to FIFO (first-in-first-out) queues" (CreateQueue); AWS's answers as
+    # recorded by users (cloud-service-broker's SQS FIFO notes, emulator suites checked against AWS).
+    with expect_error("InvalidAttributeName", 400, exception="InvalidAttributeName") as info:
+        make_queue("std", attributes={name: value})
+    assert info.value.response["Error"]["Message"] == message
+    _, url = queue
+    with expect_error("InvalidAttributeName", 400, exception="InvalidAttributeName") as info:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={name: value})
+    assert info.value.response["Error"]["Message"] == message
+
+
+@pytest.mark.parametrize(
     "name,value",
     [
         ("VisibilityTimeout", "43201"),

@@ -76,6 +76,27 @@ def test_message_attribute_without_a_value(sns, make_topic):
     assert err["Error"]["Message"] == "The message attribute 'b' with type 'Binary' must use field 'Binary'."
 
 
+def test_number_attributes_follow_the_documented_precision_and_range(sns, sqs, make_topic, make_queue):
+    """Message attribute data types (SNS and SQS developer guides): a Number has up to 38 digits of precision
+    and lies between 10^-128 and 10^+126. SNS and SQS apply the same rule, so what Publish accepts reaches a
+    queue by raw delivery."""
+    topic = make_topic()
+    for bad in ("1" * 39, "1" + "0" * 37 + "1", "1e127", "1E-130"):
+        err = error_of(
+            sns.publish, TopicArn=topic, Message="m",
+            MessageAttributes={"n": {"DataType": "Number", "StringValue": bad}},
+        )
+        assert err["Error"]["Code"] == "ParameterValueInvalid", bad
+        assert err["Error"]["Message"] == "Could not cast message attribute 'n' value to number.", bad
+    _, url = make_queue("num")
+    subscribe_queue(sns, sqs, topic, url, RawMessageDelivery="true")
+    edge = ["1" * 38, "1" * 38 + "000", "1e126", "-1E-128"]
+    for value in edge:
+        sns.publish(TopicArn=topic, Message=value, MessageAttributes={"n": {"DataType": "Number", "StringValue": value}})
+    got = receive(sqs, url, expected=len(edge))
+    assert sorted(m["MessageAttributes"]["n"]["StringValue"] for m in got) == sorted(edge)
+
+
 def test_message_attributes_are_not_sent_with_a_json_message_structure(sns, sqs, make_topic, make_queue):
     """Developer guide, SNS message attributes: message attributes are sent only when the message structure
     is String, not JSON."""

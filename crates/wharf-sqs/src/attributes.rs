@@ -102,6 +102,21 @@ impl QueueConfig {
     /// Applies `attributes` (from CreateQueue or SetQueueAttributes) after validating every one of them;
     /// nothing changes when any is invalid.
     pub fn apply(&mut self, attributes: &Attributes, creating: bool) -> SqsResult<()> {
+        self.apply_checked(attributes, creating, true)
+    }
+
+    /// Applies a queue's stored attributes at recovery: a combination that a later check refuses (a queue
+    /// created before it) is kept rather than losing the queue's whole configuration.
+    pub fn restore(&mut self, attributes: &Attributes) -> SqsResult<()> {
+        self.apply_checked(attributes, false, false)
+    }
+
+    fn apply_checked(
+        &mut self,
+        attributes: &Attributes,
+        creating: bool,
+        check_combinations: bool,
+    ) -> SqsResult<()> {
         let mut next = self.clone();
         for (name, value) in attributes {
             next.apply_one(name, value, creating)?;
@@ -119,6 +134,25 @@ impl QueueConfig {
                 "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.",
             ));
         }
+        // "The perMessageGroupId value is allowed only when the value for DeduplicationScope is
+        // messageGroup" (CreateQueue / SetQueueAttributes, FifoThroughputLimit), checked on the resulting
+        // configuration: the request may set either attribute, or both.
+        if check_combinations
+            && next.fifo_throughput_limit == "perMessageGroupId"
+            && next.deduplication_scope != "messageGroup"
+            && (attributes.contains_key("FifoThroughputLimit")
+                || attributes.contains_key("DeduplicationScope"))
+        {
+            let name = if attributes.contains_key("FifoThroughputLimit") {
+                "FifoThroughputLimit"
+            } else {
+                "DeduplicationScope"
+            };
+            return Err(SqsError::new(
+                ErrorKind::InvalidAttributeValue,
+                format!("Invalid value for the parameter {name}. Reason: To set FifoThroughputLimit to perMessageGroupId, the DeduplicationScope must be messageGroup."),
+            ));
+        }
         if next.kms_master_key_id.is_some() && attributes.contains_key("KmsMasterKeyId") {
             next.sqs_managed_sse_enabled = false;
         }
@@ -128,7 +162,15 @@ impl QueueConfig {
 
     fn apply_one(&mut self, name: &str, value: &str, creating: bool) -> SqsResult<()> {
         if FIFO_ONLY.contains(&name) && !self.fifo {
-            return Err(unknown_attribute(name));
+            // AWS's answers (recorded responses): ContentBasedDeduplication is unknown to a standard queue,
+            // the high-throughput attributes are refused with their own message; both InvalidAttributeName.
+            return Err(match name {
+                "DeduplicationScope" | "FifoThroughputLimit" => SqsError::new(
+                    ErrorKind::InvalidAttributeName,
+                    format!("You can specify the {name} only when FifoQueue is set to true."),
+                ),
+                _ => unknown_attribute(name),
+            });
         }
         match name {
             "VisibilityTimeout" => {
@@ -454,5 +496,38 @@ mod tests {
         assert!(config
             .apply(&attrs(&[("RedrivePolicy", bad)]), false)
             .is_err());
+    }
+
+    #[test]
+    fn per_message_group_throughput_needs_message_group_scope() {
+        let mut config = QueueConfig::defaults(true);
+        let err = config
+            .apply(
+                &attrs(&[("FifoThroughputLimit", "perMessageGroupId")]),
+                true,
+            )
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidAttributeValue);
+        let high = attrs(&[
+            ("FifoThroughputLimit", "perMessageGroupId"),
+            ("DeduplicationScope", "messageGroup"),
+        ]);
+        config.apply(&high, true).unwrap();
+        let err = config
+            .apply(&attrs(&[("DeduplicationScope", "queue")]), false)
+            .unwrap_err();
+        assert!(err.message.contains("DeduplicationScope"), "{err:?}");
+        assert_eq!(config.deduplication_scope, "messageGroup");
+        // A queue stored with the combination (created before the check) keeps its settings.
+        let mut restored = QueueConfig::defaults(true);
+        restored
+            .restore(&attrs(&[
+                ("FifoThroughputLimit", "perMessageGroupId"),
+                ("DeduplicationScope", "queue"),
+                ("VisibilityTimeout", "7"),
+            ]))
+            .unwrap();
+        assert_eq!(restored.fifo_throughput_limit, "perMessageGroupId");
+        assert_eq!(restored.visibility_timeout, 7);
     }
 }

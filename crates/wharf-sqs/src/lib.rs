@@ -34,6 +34,7 @@ use wharf_store::{Batch, Store};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ErrorKind, SqsError, SqsResult};
 pub use ops::move_tasks::MoveTask;
+pub use ops::send::valid_number;
 
 use queue::{BodyBudget, MessageContent, QueueState};
 

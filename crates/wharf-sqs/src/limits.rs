@@ -28,6 +28,11 @@ pub const MAX_BATCH_ENTRY_ID_LEN: usize = 80;
 pub const MAX_MESSAGE_ATTRIBUTES: usize = 10;
 /// Message attribute names: up to 256 characters.
 pub const MAX_MESSAGE_ATTRIBUTE_NAME_LEN: usize = 256;
+/// `Number` message attribute values: up to 38 significant digits, between 10^-128 and 10^+126 in
+/// magnitude (developer guide, sqs-message-metadata.html#sqs-message-attributes).
+pub const MAX_NUMBER_PRECISION: usize = 38;
+pub const MIN_NUMBER_EXPONENT: i64 = -128;
+pub const MAX_NUMBER_EXPONENT: i64 = 126;
 /// Message attribute data types: up to 256 characters.
 pub const MAX_DATA_TYPE_LEN: usize = 256;
 /// FIFO `MessageDeduplicationId` / `MessageGroupId` / `ReceiveRequestAttemptId`: up to 128 characters.

@@ -47,7 +47,7 @@ impl Sqs {
         let mut config = QueueConfig::defaults(fifo);
         let mut attributes = record.attributes.clone();
         attributes.remove("FifoQueue");
-        if let Err(error) = config.apply(&attributes, false) {
+        if let Err(error) = config.restore(&attributes) {
             tracing::error!(queue = %record.name, %error, "stored attributes no longer valid; using defaults");
         }
         let mut state = QueueState::new(config, record.created_millis, self.budget.clone());

@@ -108,12 +108,9 @@ pub(crate) fn validate_message_attributes(attributes: &MessageAttributes) -> Sns
                     "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{data_type}'."
                 )));
             }
-            if base == "Number"
-                && !text
-                    .trim()
-                    .parse::<f64>()
-                    .is_ok_and(|n| n.is_finite() && n.abs() <= 1e126)
-            {
+            // The same rule as SQS's (up to 38 digits of precision, 10^-128..10^+126), which raw
+            // deliveries to queues pass through.
+            if base == "Number" && !wharf_sqs::valid_number(text) {
                 return Err(attribute_error(format!(
                     "Could not cast message attribute '{name}' value to number."
                 )));

@@ -5,7 +5,7 @@ mod permissions;
 mod queues;
 mod receipts;
 mod receive;
-mod send;
+pub(crate) mod send;
 mod tags;
 
 use crate::error::{SqsError, SqsResult};

@@ -166,20 +166,56 @@ pub(crate) fn validate_message_attributes(
     Ok(size)
 }
 
-/// Numbers: up to 38 significant digits, between -10^128 and 10^126.
-fn valid_number(text: &str) -> bool {
-    let Ok(number) = text.trim().parse::<f64>() else {
-        return false;
+/// `Number` attribute values (developer guide, "Message attribute data types"): "A number can have up to 38
+/// digits of precision, and it can be between 10^-128 and 10^+126"; leading and trailing zeroes are not
+/// digits of precision. A value is a decimal with an optional sign and exponent (`-1.5`, `+2`, `.5`, `1E-3`);
+/// surrounding whitespace is tolerated. Checked exactly, not through a float.
+pub fn valid_number(text: &str) -> bool {
+    let text = text.trim();
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
+        None => (unsigned, None),
     };
-    if !number.is_finite() || number.abs() > 1e126 {
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
         return false;
     }
-    let digits = text
-        .chars()
-        .take_while(|c| *c != 'e' && *c != 'E')
-        .filter(|c| c.is_ascii_digit())
-        .count();
-    digits <= 38 + 1
+    let exponent: i64 = match exponent {
+        None => 0,
+        Some(digits) => {
+            let bare = digits.strip_prefix(['+', '-']).unwrap_or(digits);
+            if bare.is_empty() || !bare.bytes().all(|b| b.is_ascii_digit()) {
+                return false;
+            }
+            // Exponents this long only matter for zero; keep them from overflowing.
+            match digits.parse::<i64>() {
+                Ok(value) => value.clamp(-1_000_000, 1_000_000),
+                Err(_) if digits.starts_with('-') => -1_000_000,
+                Err(_) => 1_000_000,
+            }
+        }
+    };
+    let digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).collect();
+    let Some(first) = digits.iter().position(|&d| d != b'0') else {
+        return true; // zero, whatever its exponent
+    };
+    let last = digits.iter().rposition(|&d| d != b'0').unwrap_or(first);
+    if last - first + 1 > MAX_NUMBER_PRECISION {
+        return false;
+    }
+    // The value is d1.d2d3... x 10^leading, d1 being its first significant digit, so 10^leading <= |value|
+    // < 10^(leading+1).
+    let leading = whole.len() as i64 - first as i64 - 1 + exponent;
+    // 10^-128 <= |value| <= 10^126, the bounds themselves included.
+    leading >= MIN_NUMBER_EXPONENT
+        && (leading < MAX_NUMBER_EXPONENT
+            || leading == MAX_NUMBER_EXPONENT && first == last && digits[first] == b'1')
 }
 
 /// A message a send put in memory, to take back out if its commit fails.
@@ -742,5 +778,66 @@ mod tests {
             ErrorKind::InvalidBatchEntryId
         );
         assert!(validate_batch_ids(&ids(&["a", "b-c_1"]), "E").is_ok());
+    }
+
+    #[test]
+    fn number_values_follow_the_documented_precision_and_range() {
+        let ok = [
+            "0",
+            "-0",
+            "+5",
+            "-5",
+            "1.5",
+            ".5",
+            "5.",
+            "00012",
+            " 7 ",
+            "1e5",
+            "1E+5",
+            "1.5e-3",
+            "0e999999999999999999999",
+            "1e126",
+            "-1e126",
+            "1e-128",
+            "-1E-128",
+            "9.99e125",
+        ];
+        for value in ok {
+            assert!(valid_number(value), "{value} should be a valid Number");
+        }
+        let thirty_eight = "1".repeat(38);
+        assert!(valid_number(&thirty_eight));
+        assert!(valid_number(&format!("{thirty_eight}000")));
+        assert!(valid_number(&format!("0.000{thirty_eight}")));
+        assert!(valid_number(&format!("-{thirty_eight}e-10")));
+        let bad = [
+            "",
+            "+",
+            "-",
+            ".",
+            "e5",
+            "1e",
+            "1e+",
+            "1.2.3",
+            "+-5",
+            "--5",
+            "abc",
+            "0x10",
+            "NaN",
+            "Infinity",
+            "1,5",
+            "1 5",
+            "1e127",
+            "1.1e126",
+            "1e-129",
+            "9e-129",
+            "1e999999999999999999999",
+        ];
+        for value in bad {
+            assert!(!valid_number(value), "{value} should not be a valid Number");
+        }
+        assert!(!valid_number(&"1".repeat(39)));
+        assert!(!valid_number(&format!("1{}1", "0".repeat(37))));
+        assert!(!valid_number(&format!("0.{}", "1".repeat(39))));
     }
 }
