@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::query::Node;
-use quick_xml::escape::escape;
+use crate::xml::text as xml_text;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -290,7 +290,7 @@ pub fn success_xml(action: &str, output: &Value, request_id: &str) -> String {
     let _ = write!(
         xml,
         "<ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
-        escape(request_id)
+        xml_text(request_id)
     );
     xml
 }
@@ -304,9 +304,9 @@ pub fn error_xml(err: &SnsError, request_id: &str) -> String {
     };
     format!(
         "<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"{SNS_NAMESPACE}\"><Error><Type>{fault}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-        escape(err.kind.query_code()),
-        escape(&err.message),
-        escape(request_id)
+        xml_text(err.kind.query_code()),
+        xml_text(&err.message),
+        xml_text(request_id)
     )
 }
 
@@ -329,8 +329,8 @@ fn member(xml: &mut String, name: &str, value: &Value) {
                 let _ = write!(
                     xml,
                     "<entry><key>{}</key><value>{}</value></entry>",
-                    escape(k.as_str()),
-                    escape(scalar(v).unwrap_or_default().as_str())
+                    xml_text(k.as_str()),
+                    xml_text(scalar(v).unwrap_or_default().as_str())
                 );
             }
             let _ = write!(xml, "</{name}>");
@@ -345,7 +345,7 @@ fn member(xml: &mut String, name: &str, value: &Value) {
                             member(xml, k, v);
                         }
                     }
-                    other => xml.push_str(&escape(scalar(other).unwrap_or_default().as_str())),
+                    other => xml.push_str(&xml_text(scalar(other).unwrap_or_default().as_str())),
                 }
                 xml.push_str("</member>");
             }
@@ -362,7 +362,7 @@ fn member(xml: &mut String, name: &str, value: &Value) {
             let _ = write!(
                 xml,
                 "<{name}>{}</{name}>",
-                escape(scalar(other).unwrap_or_default().as_str())
+                xml_text(scalar(other).unwrap_or_default().as_str())
             );
         }
     }
