@@ -18,6 +18,7 @@ import copy
 import http.client
 import json
 import random
+import socket
 import struct
 import time
 import urllib.parse
@@ -686,3 +687,47 @@ def test_error_echoing_a_nul_is_well_formed_xml(endpoint):
         )
         assert status == 400
         assert _xml_problem(status, ctype, data) is None, data
+
+
+def test_fifo_publish_from_a_client_that_goes_away_is_still_delivered(endpoint):
+    # The client sends Publish and closes its side at once (as one does after timing out). Publish
+    # records the deduplication id before fanning out; the request used to be dropped in between, so
+    # the message was never delivered and the SDK's retry with the same id was deduplicated away.
+    import boto3
+
+    kwargs = dict(endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret")
+    sqs, sns = boto3.client("sqs", **kwargs), boto3.client("sns", **kwargs)
+    name = unique_name("gone", fifo=True)
+    url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"})["QueueUrl"]
+    topic = sns.create_topic(Name=name, Attributes={"FifoTopic": "true"})["TopicArn"]
+    try:
+        # Not raw: signing the envelope is where the request used to be dropped.
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=f"arn:aws:sqs:us-east-1:000000000000:{name}")
+        parsed = urllib.parse.urlsplit(endpoint)
+        count = 20
+        for i in range(count):
+            body = _form([("Action", "Publish"), ("TopicArn", topic), ("Message", f"m{i}"),
+                          ("MessageGroupId", "g"), ("MessageDeduplicationId", f"d{i}")]).encode()
+            request = (
+                b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM.encode()
+                + b"\r\nAuthorization: " + SNS_AUTH.encode()
+                + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+            with socket.create_connection((parsed.hostname, parsed.port)) as sock:
+                sock.sendall(request)
+                sock.shutdown(socket.SHUT_WR)
+                sock.settimeout(10)
+                sock.recv(100)
+            # The SDK retries: same deduplication id.
+            sns.publish(TopicArn=topic, Message=f"m{i}", MessageGroupId="g", MessageDeduplicationId=f"d{i}")
+        bodies = []
+        deadline = time.monotonic() + 10
+        while len(bodies) < count and time.monotonic() < deadline:
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+                bodies.append(json.loads(message["Body"])["Message"])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        assert bodies == [f"m{i}" for i in range(count)]
+    finally:
+        sns.delete_topic(TopicArn=topic)
+        sqs.delete_queue(QueueUrl=url)

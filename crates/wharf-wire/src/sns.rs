@@ -178,6 +178,20 @@ macro_rules! call {
     }};
 }
 
+/// Runs a publish in a task of its own, so that it finishes even when the request is dropped (hyper
+/// drops the request's future when the client closes its connection). A publish to a FIFO topic
+/// records its deduplication id before it fans out: dropped in between, the message was published
+/// but never delivered, and the SDK's retry with the same id was deduplicated away.
+async fn to_completion<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, SnsError>> + Send + 'static,
+) -> Result<T, SnsError> {
+    match tokio::spawn(work).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(_) => Err(SnsError::internal("The publish was cancelled")),
+    }
+}
+
 /// Runs `action` with Query `params` on the engine and renders the XML response body.
 pub async fn dispatch(
     sns: &Arc<Sns>,
@@ -211,8 +225,16 @@ pub async fn dispatch_with_request_id(
         "SetSubscriptionAttributes" => {
             call!(input, |i| sns.set_subscription_attributes(i).await)
         }
-        "Publish" => call!(input, |i| sns.publish(i).await),
-        "PublishBatch" => call!(input, |i| sns.publish_batch(i).await),
+        "Publish" => {
+            let input: wharf_sns::model::PublishInput = decode(input)?;
+            let sns = sns.clone();
+            output(to_completion(async move { sns.publish(input).await }).await?)
+        }
+        "PublishBatch" => {
+            let input: wharf_sns::model::PublishBatchInput = decode(input)?;
+            let sns = sns.clone();
+            output(to_completion(async move { sns.publish_batch(input).await }).await?)
+        }
         "TagResource" => call!(input, |i| sns.tag_resource(i).await),
         "UntagResource" => call!(input, |i| sns.untag_resource(i).await),
         "ListTagsForResource" => call!(input, |i| sns.list_tags_for_resource(i)),
