@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::query::Node;
-use quick_xml::escape::escape;
+use crate::xml::text as xml_text;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -178,6 +178,20 @@ macro_rules! call {
     }};
 }
 
+/// Runs a publish in a task of its own, so that it finishes even when the request is dropped (hyper
+/// drops the request's future when the client closes its connection). A publish to a FIFO topic
+/// records its deduplication id before it fans out: dropped in between, the message was published
+/// but never delivered, and the SDK's retry with the same id was deduplicated away.
+async fn to_completion<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, SnsError>> + Send + 'static,
+) -> Result<T, SnsError> {
+    match tokio::spawn(work).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(_) => Err(SnsError::internal("The publish was cancelled")),
+    }
+}
+
 /// Runs `action` with Query `params` on the engine and renders the XML response body.
 pub async fn dispatch(
     sns: &Arc<Sns>,
@@ -211,8 +225,16 @@ pub async fn dispatch_with_request_id(
         "SetSubscriptionAttributes" => {
             call!(input, |i| sns.set_subscription_attributes(i).await)
         }
-        "Publish" => call!(input, |i| sns.publish(i).await),
-        "PublishBatch" => call!(input, |i| sns.publish_batch(i).await),
+        "Publish" => {
+            let input: wharf_sns::model::PublishInput = decode(input)?;
+            let sns = sns.clone();
+            output(to_completion(async move { sns.publish(input).await }).await?)
+        }
+        "PublishBatch" => {
+            let input: wharf_sns::model::PublishBatchInput = decode(input)?;
+            let sns = sns.clone();
+            output(to_completion(async move { sns.publish_batch(input).await }).await?)
+        }
         "TagResource" => call!(input, |i| sns.tag_resource(i).await),
         "UntagResource" => call!(input, |i| sns.untag_resource(i).await),
         "ListTagsForResource" => call!(input, |i| sns.list_tags_for_resource(i)),
@@ -290,7 +312,7 @@ pub fn success_xml(action: &str, output: &Value, request_id: &str) -> String {
     let _ = write!(
         xml,
         "<ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
-        escape(request_id)
+        xml_text(request_id)
     );
     xml
 }
@@ -304,9 +326,9 @@ pub fn error_xml(err: &SnsError, request_id: &str) -> String {
     };
     format!(
         "<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"{SNS_NAMESPACE}\"><Error><Type>{fault}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-        escape(err.kind.query_code()),
-        escape(&err.message),
-        escape(request_id)
+        xml_text(err.kind.query_code()),
+        xml_text(&err.message),
+        xml_text(request_id)
     )
 }
 
@@ -329,8 +351,8 @@ fn member(xml: &mut String, name: &str, value: &Value) {
                 let _ = write!(
                     xml,
                     "<entry><key>{}</key><value>{}</value></entry>",
-                    escape(k.as_str()),
-                    escape(scalar(v).unwrap_or_default().as_str())
+                    xml_text(k.as_str()),
+                    xml_text(scalar(v).unwrap_or_default().as_str())
                 );
             }
             let _ = write!(xml, "</{name}>");
@@ -345,7 +367,7 @@ fn member(xml: &mut String, name: &str, value: &Value) {
                             member(xml, k, v);
                         }
                     }
-                    other => xml.push_str(&escape(scalar(other).unwrap_or_default().as_str())),
+                    other => xml.push_str(&xml_text(scalar(other).unwrap_or_default().as_str())),
                 }
                 xml.push_str("</member>");
             }
@@ -362,7 +384,7 @@ fn member(xml: &mut String, name: &str, value: &Value) {
             let _ = write!(
                 xml,
                 "<{name}>{}</{name}>",
-                escape(scalar(other).unwrap_or_default().as_str())
+                xml_text(scalar(other).unwrap_or_default().as_str())
             );
         }
     }

@@ -1,8 +1,8 @@
 //! The AWS Query protocol's response side: an action's JSON-shaped output rendered as SQS's XML.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use quick_xml::escape::escape;
 use serde_json::Value;
 
 pub const SQS_NAMESPACE: &str = "http://queue.amazonaws.com/doc/2012-11-05/";
@@ -19,6 +19,37 @@ const NO_RESULT: &[&str] = &[
     "AddPermission",
     "RemovePermission",
 ];
+
+/// `s` as XML element content. Beyond the five markup characters: a carriage return is written as
+/// `&#xD;` (an XML parser turns a raw CR into LF, so a body sent with `\r` would come back changed,
+/// which SQS avoids the same way), and the characters an XML 1.0 document cannot hold at all
+/// (controls other than tab, LF and CR; U+FFFE, U+FFFF) become U+FFFD: a value echoed in an error
+/// message or stored from a request must never make the whole response unparseable.
+pub fn text(s: &str) -> Cow<'_, str> {
+    // 0xEF leads the UTF-8 of U+FFFE/U+FFFF (and of other characters, which the slow path keeps).
+    let plain = |b: u8| {
+        !matches!(b, b'<' | b'>' | b'&' | b'"' | b'\'' | 0xEF)
+            && (b >= 0x20 || b == b'\t' || b == b'\n')
+    };
+    if s.bytes().all(plain) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\r' => out.push_str("&#xD;"),
+            '\t' | '\n' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
 
 pub fn success(action: &str, output: &Value, request_id: &str) -> String {
     let mut xml = String::with_capacity(256);
@@ -46,13 +77,13 @@ pub fn error(sender_fault: bool, code: &str, message: &str, request_id: &str) ->
     let fault = if sender_fault { "Sender" } else { "Receiver" };
     format!(
         "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"{SQS_NAMESPACE}\"><Error><Type>{fault}</Type><Code>{}</Code><Message>{}</Message><Detail/></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
-        escape(code),
-        escape(message)
+        text(code),
+        text(message)
     )
 }
 
-fn element(xml: &mut String, name: &str, text: &str) {
-    let _ = write!(xml, "<{name}>{}</{name}>", escape(text));
+fn element(xml: &mut String, name: &str, value: &str) {
+    let _ = write!(xml, "<{name}>{}</{name}>", text(value));
 }
 
 fn scalar(value: &Value) -> String {
@@ -167,6 +198,27 @@ mod tests {
         );
         assert!(
             xml.contains("<SendMessageBatchResultEntry><Id>1</Id></SendMessageBatchResultEntry>")
+        );
+    }
+
+    #[test]
+    fn text_keeps_carriage_returns_and_drops_what_xml_cannot_hold() {
+        assert!(matches!(text("plain \u{e9}\u{4e2d}\t\n"), Cow::Borrowed(_)));
+        assert_eq!(text("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;");
+        assert_eq!(text("a\r\nb"), "a&#xD;\nb");
+        assert_eq!(
+            text("\u{0}x\u{1}\u{1f}\u{fffe}\u{ffff}\u{fffd}\u{f000}"),
+            "\u{fffd}x\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{f000}"
+        );
+        let xml = error(
+            true,
+            "InvalidAddress",
+            "The address \u{0} is not valid",
+            "rid",
+        );
+        assert!(
+            xml.contains("<Message>The address \u{fffd} is not valid</Message>"),
+            "{xml}"
         );
     }
 }
