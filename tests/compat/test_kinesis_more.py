@@ -190,3 +190,23 @@ def test_more_than_50_tags_on_a_stream_is_an_invalid_argument(kinesis, make_stre
     with pytest.raises(ClientError) as excinfo:
         kinesis.add_tags_to_stream(StreamName=other, Tags={f"k{i}": "v" for i in range(51)})
     assert error_of(excinfo)[0] == "InvalidArgumentException"
+
+
+def test_get_records_limit_above_10000_is_an_invalid_argument(kinesis, make_stream):
+    # API reference, GetRecords Limit: "Specify a value of up to 10,000. If you specify a value that is
+    # greater than 10,000, GetRecords throws InvalidArgumentException." (Valid range 1..10000.)
+    name = make_stream(shards=1)
+    kinesis.put_record(StreamName=name, Data=b"one", PartitionKey="k")
+    iterator = kinesis.get_shard_iterator(
+        StreamName=name, ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    for limit in (10001, 2**31 - 1):
+        with pytest.raises(ClientError) as excinfo:
+            kinesis.get_records(ShardIterator=iterator, Limit=limit)
+        code, message = error_of(excinfo)
+        assert code == "InvalidArgumentException", limit
+        assert str(limit) in message and "10000" in message
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # The iterator is still good, and 10,000 itself is the largest accepted value.
+    records = kinesis.get_records(ShardIterator=iterator, Limit=10000)["Records"]
+    assert [r["Data"] for r in records] == [b"one"]

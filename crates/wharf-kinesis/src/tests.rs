@@ -343,10 +343,11 @@ async fn errors_match_aws() {
         })
         .await
         .unwrap_err();
+    // Documented as InvalidArgumentException, not a validation error.
+    assert_eq!(error.kind, ErrorKind::InvalidArgument);
     assert_eq!(
         error.message,
-        "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must \
-         have value less than or equal to 10000"
+        "Limit 10001 is greater than the maximum of 10000."
     );
     let error = kinesis
         .increase_stream_retention_period(RetentionInput {
