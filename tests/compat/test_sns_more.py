@@ -108,6 +108,32 @@ def test_message_attributes_are_not_sent_with_a_json_message_structure(sns, sqs,
     assert plain2["MessageAttributes"] == {"kind": {"DataType": "String", "StringValue": "order"}}
 
 
+def test_json_message_structure_rejects_duplicate_keys(sns, sqs, make_topic, make_queue):
+    """API reference, Publish, JSON-specific constraints: "Duplicate keys are not allowed." and "Failure to
+    parse or validate any key or value in the message will cause the Publish call to return an error (no
+    partial delivery)." Non-string values only make their key ignored."""
+    topic = make_topic()
+    _, url = make_queue()
+    subscribe_queue(sns, sqs, topic, url, RawMessageDelivery="true")
+    for message in ['{"default": "a", "default": "b"}', '{"default": "a", "sqs": "b", "sqs": "c"}']:
+        err = error_of(sns.publish, TopicArn=topic, Message=message, MessageStructure="json")
+        assert err["Error"]["Code"] == "InvalidParameter", message
+        assert err["Error"]["Message"] == "Invalid parameter: Message Structure - JSON message body failed to parse"
+        assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    result = sns.publish_batch(
+        TopicArn=topic,
+        PublishBatchRequestEntries=[
+            {"Id": "dup", "Message": '{"default": "a", "default": "b"}', "MessageStructure": "json"},
+            {"Id": "ok", "Message": '{"default": "fine", "sqs": 1}', "MessageStructure": "json"},
+        ],
+    )
+    assert [e["Id"] for e in result["Successful"]] == ["ok"]
+    [failed] = result["Failed"]
+    assert (failed["Id"], failed["Code"], failed["SenderFault"]) == ("dup", "InvalidParameter", True)
+    # Nothing of the refused messages was delivered; the non-string "sqs" value fell back to "default".
+    assert [m["Body"] for m in receive(sqs, url, expected=2, timeout=2.0)] == ["fine"]
+
+
 # ---------------------------------------------------------------- FIFO message archive
 
 
