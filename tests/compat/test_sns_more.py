@@ -363,3 +363,62 @@ def test_topic_policy_quotas(sns, make_topic):
     assert response["Error"]["Code"] == "InvalidParameter"
     stored = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
     assert len(stored["Statement"]) == 100
+
+
+# ---------------------------------------------------------------- platform application / endpoint ARNs
+
+
+def test_malformed_platform_arns_are_invalid_parameters(sns):
+    """API reference, the platform actions' Errors: a parameter that "does not comply with the associated
+    constraints" is InvalidParameter, a resource that "does not exist" is NotFound (404). A value that is not
+    an application (`app/<platform>/<name>`) or endpoint (`endpoint/<platform>/<app>/<id>`) ARN is the former,
+    as for topic ARNs; a well-formed ARN naming nothing is the latter, except for the deletes, which have no
+    NotFound and succeed."""
+    prefix = "arn:aws:sns:us-east-1:000000000000"
+    topic_arn = f"{prefix}:some-topic"
+    app_calls = [
+        (sns.get_platform_application_attributes, {}),
+        (sns.set_platform_application_attributes, {"Attributes": {"Enabled": "true"}}),
+        (sns.list_endpoints_by_platform_application, {}),
+        (sns.create_platform_endpoint, {"Token": "device-token"}),
+        (sns.delete_platform_application, {}),
+    ]
+    endpoint_calls = [
+        (sns.get_endpoint_attributes, {}),
+        (sns.set_endpoint_attributes, {"Attributes": {"Enabled": "true"}}),
+        (sns.delete_endpoint, {}),
+    ]
+    malformed_app = ["not-an-arn", topic_arn, f"{prefix}:app/GCM", f"{prefix}:endpoint/GCM/app/1234",
+                     "arn:aws:sqs:us-east-1:000000000000:app/GCM/x"]
+    malformed_endpoint = ["not-an-arn", topic_arn, f"{prefix}:endpoint/GCM/app", f"{prefix}:app/GCM/x",
+                          "arn:aws:sqs:us-east-1:000000000000:endpoint/GCM/app/1234"]
+    for call, extra in app_calls:
+        for bad in malformed_app:
+            err = error_of(call, PlatformApplicationArn=bad, **extra)
+            assert err["Error"]["Code"] == "InvalidParameter", (call.__name__, bad)
+            assert err["Error"]["Message"].startswith("Invalid parameter: PlatformApplicationArn"), bad
+            assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    for call, extra in endpoint_calls:
+        for bad in malformed_endpoint:
+            err = error_of(call, EndpointArn=bad, **extra)
+            assert err["Error"]["Code"] == "InvalidParameter", (call.__name__, bad)
+            assert err["Error"]["Message"].startswith("Invalid parameter: EndpointArn"), bad
+            assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    err = error_of(sns.get_endpoint_attributes, EndpointArn="not-an-arn")
+    assert err["Error"]["Message"] == "Invalid parameter: EndpointArn Reason: An ARN must have at least 6 elements, not 1"
+    err = error_of(sns.publish, TargetArn=f"{prefix}:endpoint/GCM/app", Message="m")
+    assert (err["Error"]["Code"], err["Error"]["Message"]) == ("InvalidParameter", "Invalid parameter: TargetArn")
+
+    # Well-formed ARNs that name nothing.
+    missing_app = f"{prefix}:app/GCM/no-such-app"
+    missing_endpoint = f"{prefix}:endpoint/GCM/no-such-app/0b6b1d43-0000-4000-8000-000000000000"
+    for call, extra in app_calls[:-1]:
+        err = error_of(call, PlatformApplicationArn=missing_app, **extra)
+        assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("NotFound", 404)
+    for call, extra in endpoint_calls[:-1]:
+        err = error_of(call, EndpointArn=missing_endpoint, **extra)
+        assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("NotFound", 404)
+    err = error_of(sns.publish, TargetArn=missing_endpoint, Message="m")
+    assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("NotFound", 404)
+    sns.delete_platform_application(PlatformApplicationArn=missing_app)
+    sns.delete_endpoint(EndpointArn=missing_endpoint)
