@@ -2,6 +2,7 @@
 describes them (boto3, AWS JSON 1.1)."""
 
 import datetime
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -210,3 +211,51 @@ def test_get_records_limit_above_10000_is_an_invalid_argument(kinesis, make_stre
     # The iterator is still good, and 10,000 itself is the largest accepted value.
     records = kinesis.get_records(ShardIterator=iterator, Limit=10000)["Records"]
     assert [r["Data"] for r in records] == [b"one"]
+
+
+def test_at_most_five_streams_creating_at_once(kinesis, make_stream):
+    # API reference, CreateStream: "You receive a LimitExceededException when making a CreateStream request
+    # when you try to [...] Have more than five streams in the CREATING state at any point in time."
+    names = [stream_name() for _ in range(6)]
+    try:
+        for name in names[:5]:
+            kinesis.create_stream(StreamName=name, ShardCount=1)
+        with pytest.raises(ClientError) as excinfo:
+            kinesis.create_stream(StreamName=names[5], ShardCount=1)
+        assert error_of(excinfo)[0] == "LimitExceededException"
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        # Once they are ACTIVE, the refused stream can be created.
+        for name in names[:5]:
+            assert wait_active(kinesis, name) == "ACTIVE"
+        kinesis.create_stream(StreamName=names[5], ShardCount=1)
+        assert wait_active(kinesis, names[5]) == "ACTIVE"
+    finally:
+        for name in names:
+            try:
+                kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
+            except ClientError:
+                pass
+
+
+def test_at_most_five_consumers_creating_at_once(kinesis, make_stream):
+    # API reference, RegisterStreamConsumer: "Registering a 6th consumer while there are 5 in a CREATING
+    # status results in a LimitExceededException."
+    name = make_stream(shards=1)
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    for i in range(5):
+        consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName=f"c{i}")["Consumer"]
+        assert consumer["ConsumerStatus"] == "CREATING"
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c5")
+    assert error_of(excinfo)[0] == "LimitExceededException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    consumers = kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]
+    assert sorted(c["ConsumerName"] for c in consumers) == [f"c{i}" for i in range(5)]
+    # Once they are ACTIVE, more can be registered (up to 20 per stream).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        statuses = {c["ConsumerStatus"] for c in kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]}
+        if statuses == {"ACTIVE"}:
+            break
+        time.sleep(0.05)
+    assert kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c5")["Consumer"]["ConsumerName"] == "c5"

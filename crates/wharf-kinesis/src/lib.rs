@@ -127,6 +127,10 @@ pub mod limits {
     pub const ITERATOR_LIFETIME_MILLIS: u64 = 300_000;
     pub const MAX_TAGS: usize = 50;
     pub const MAX_CONSUMERS: usize = 20;
+    /// Streams that may be CREATING at once per account (API reference, CreateStream).
+    pub const MAX_CREATING_STREAMS: usize = 5;
+    /// Consumers of a stream that may be CREATING at once (API reference, RegisterStreamConsumer).
+    pub const MAX_CREATING_CONSUMERS: usize = 5;
     /// Largest `MaxResults` ListShards accepts; a page holds at most [`LIST_SHARDS_PAGE`] shards.
     pub const LIST_SHARDS_MAX: i64 = 10_000;
     /// ListShards' default and largest page ("greater than 1000: at most 1000 results").

@@ -2133,3 +2133,40 @@ async fn deregistered_consumers_are_deleting_for_the_transition_delay() {
         .unwrap();
     assert_eq!(consumer.consumer.consumer_status, "CREATING");
 }
+
+#[tokio::test]
+async fn at_most_five_streams_and_five_consumers_of_a_stream_are_creating_at_once() {
+    let config = KinesisConfig {
+        transition_delay_millis: 500,
+        ..Default::default()
+    };
+    let (kinesis, clock) = engine_with(config, Store::in_memory());
+    for i in 0..5 {
+        create(&kinesis, &format!("s{i}"), 1).await;
+    }
+    let sixth = || CreateStreamInput {
+        stream_name: Some("s5".into()),
+        shard_count: Some(1),
+        ..Default::default()
+    };
+    let error = kinesis.create_stream(sixth()).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::LimitExceeded);
+    clock.advance_millis(500);
+    kinesis.create_stream(sixth()).await.unwrap();
+
+    let arn = describe(&kinesis, "s0").stream_arn;
+    for i in 0..5 {
+        register_consumer(&kinesis, "s0", &format!("c{i}")).await;
+    }
+    let sixth = || RegisterStreamConsumerInput {
+        stream_arn: Some(arn.clone()),
+        consumer_name: Some("c5".into()),
+        ..Default::default()
+    };
+    let error = kinesis.register_stream_consumer(sixth()).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::LimitExceeded);
+    // Another stream's consumers are counted apart.
+    register_consumer(&kinesis, "s1", "c0").await;
+    clock.advance_millis(500);
+    kinesis.register_stream_consumer(sixth()).await.unwrap();
+}

@@ -166,6 +166,22 @@ impl Kinesis {
                     self.config.account_id
                 )));
             }
+            // "Registering a 6th consumer while there are 5 in a CREATING status results in a
+            // LimitExceededException."
+            let creating = meta
+                .consumers
+                .values()
+                .filter(|c| self.consumer_status(c, now) == "CREATING")
+                .count();
+            if creating >= limits::MAX_CREATING_CONSUMERS {
+                return Err(KinesisError::limit_exceeded(format!(
+                    "Cannot register consumer {name} of stream {} under account {}: {creating} consumers of \
+                     the stream are already in the CREATING state, and at most {} may be at once.",
+                    stream.name,
+                    self.config.account_id,
+                    limits::MAX_CREATING_CONSUMERS
+                )));
+            }
             let consumer = ConsumerState {
                 name: name.clone(),
                 created_millis: now,

@@ -126,6 +126,19 @@ impl Kinesis {
                 }
             }
             self.check_shard_limit(&streams, shard_count, 0)?;
+            // "Have more than five streams in the CREATING state at any point in time."
+            let creating = streams
+                .values()
+                .filter(|s| !s.is_deleted() && s.meta.read().status(now) == STATUS_CREATING)
+                .count();
+            if creating >= limits::MAX_CREATING_STREAMS {
+                return Err(KinesisError::limit_exceeded(format!(
+                    "Cannot create stream {name} under account {}: {creating} streams are already in the \
+                     CREATING state, and at most {} may be at once.",
+                    self.config.account_id,
+                    limits::MAX_CREATING_STREAMS
+                )));
+            }
             if mode == "ON_DEMAND" {
                 let on_demand = streams
                     .values()
