@@ -259,3 +259,25 @@ def test_at_most_five_consumers_creating_at_once(kinesis, make_stream):
             break
         time.sleep(0.05)
     assert kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c5")["Consumer"]["ConsumerName"] == "c5"
+
+
+def test_get_shard_iterator_is_limited_per_shard(kinesis, make_stream):
+    # API reference, GetShardIterator: "If a GetShardIterator request is made too often, you receive a
+    # ProvisionedThroughputExceededException" ... "a limit of five transactions per second per account per
+    # open shard". (Wharf's bucket holds 5 s of that rate, so a short burst passes.)
+    name = make_stream(shards=2)
+
+    def iterator(shard):
+        return kinesis.get_shard_iterator(StreamName=name, ShardId=shard, ShardIteratorType="LATEST")
+
+    with pytest.raises(ClientError) as excinfo:
+        for _ in range(60):
+            iterator("shardId-000000000000")
+    code, message = error_of(excinfo)
+    assert code == "ProvisionedThroughputExceededException"
+    assert message.startswith(f"Rate exceeded for shard shardId-000000000000 in stream {name} under account ")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # Per shard: the other one still answers, and the throttled one again after a pause.
+    assert iterator("shardId-000000000001")["ShardIterator"]
+    time.sleep(0.5)
+    assert iterator("shardId-000000000000")["ShardIterator"]

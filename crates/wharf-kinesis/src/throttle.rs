@@ -11,6 +11,9 @@ pub const WRITE_BYTES_PER_SEC: u64 = 1024 * 1024;
 pub const WRITE_RECORDS_PER_SEC: u64 = 1000;
 pub const READ_BYTES_PER_SEC: u64 = 2 * 1024 * 1024;
 pub const READ_CALLS_PER_SEC: u64 = 5;
+/// GetShardIterator: "a limit of five transactions per second per account per open shard" (API
+/// reference). Its bucket holds [`API_BURST_SECONDS`] of that rate, as the control-plane buckets do.
+pub const GET_SHARD_ITERATOR_PER_SEC: u64 = 5;
 
 /// A token bucket in milli-tokens (so that refills per millisecond stay exact for small rates).
 #[derive(Debug, Clone)]
@@ -150,6 +153,7 @@ pub struct ShardThrottle {
     pub write_records: Bucket,
     pub read_bytes: Bucket,
     pub read_calls: Bucket,
+    pub iterators: Bucket,
 }
 
 impl ShardThrottle {
@@ -159,7 +163,17 @@ impl ShardThrottle {
             write_records: Bucket::new(WRITE_RECORDS_PER_SEC, now_millis),
             read_bytes: Bucket::new(READ_BYTES_PER_SEC, now_millis),
             read_calls: Bucket::new(READ_CALLS_PER_SEC, now_millis),
+            iterators: Bucket::with_burst(
+                GET_SHARD_ITERATOR_PER_SEC,
+                GET_SHARD_ITERATOR_PER_SEC * API_BURST_SECONDS,
+                now_millis,
+            ),
         }
+    }
+
+    /// Admits one GetShardIterator call.
+    pub fn admit_iterator(&mut self, now_millis: u64) -> bool {
+        self.iterators.try_take_one(now_millis)
     }
 
     /// Admits one record of `bytes` (data + partition key), or says it would exceed the shard's write rate.
@@ -233,6 +247,17 @@ mod tests {
             assert!(b.try_take_one(60_000));
         }
         assert!(!b.try_take_one(60_000));
+    }
+
+    #[test]
+    fn shard_iterators_burst_then_five_per_second() {
+        let mut t = ShardThrottle::new(0);
+        for _ in 0..25 {
+            assert!(t.admit_iterator(0));
+        }
+        assert!(!t.admit_iterator(0));
+        assert!(t.admit_iterator(200));
+        assert!(!t.admit_iterator(200));
     }
 
     #[test]

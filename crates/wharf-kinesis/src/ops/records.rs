@@ -483,6 +483,12 @@ impl Kinesis {
         if input.dry_run == Some(true) {
             return Err(self.dry_run_passed(&stream.name));
         }
+        if self.config.throughput_limits && !shard.state.lock().throttle.admit_iterator(now) {
+            return Err(KinesisError::new(
+                ErrorKind::ProvisionedThroughputExceeded,
+                self.rate_exceeded_message(&shard.id, &stream.name),
+            ));
+        }
         Ok(GetShardIteratorOutput {
             shard_iterator: ShardIterator {
                 stream_id: stream.id,
