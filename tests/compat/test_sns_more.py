@@ -3,6 +3,7 @@ publish subjects, message attributes without a value, and FIFO topics' message a
 
 import json
 import re
+import uuid
 
 from test_sns import error_of, make_topic, receive, sns, subscribe_queue  # noqa: F401 (fixtures)
 
@@ -422,3 +423,36 @@ def test_malformed_platform_arns_are_invalid_parameters(sns):
     assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("NotFound", 404)
     sns.delete_platform_application(PlatformApplicationArn=missing_app)
     sns.delete_endpoint(EndpointArn=missing_endpoint)
+
+
+# ---------------------------------------------------------------- topic quotas
+
+
+def test_at_most_1000_fifo_topics(sns):
+    """API reference, CreateTopic: "Users can create at most 100,000 standard topics (at most 1,000 FIFO
+    topics)." Past the quota: TopicLimitExceeded (HTTP 403, botocore's model). Re-creating an existing
+    topic still answers its ARN, and standard topics are counted apart."""
+    paginator = sns.get_paginator("list_topics")
+    existing = [t["TopicArn"] for page in paginator.paginate() for t in page["Topics"]]
+    fifo_now = sum(arn.endswith(".fifo") for arn in existing)
+    run = uuid.uuid4().hex[:8]
+    created = []
+    try:
+        for i in range(1000 - fifo_now):
+            created.append(
+                sns.create_topic(Name=f"quota-{run}-{i}.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+            )
+        err = error_of(sns.create_topic, Name=f"quota-{run}-extra.fifo", Attributes={"FifoTopic": "true"})
+        assert err["Error"]["Code"] == "TopicLimitExceeded"
+        assert err["ResponseMetadata"]["HTTPStatusCode"] == 403
+        if created:
+            again = sns.create_topic(Name=created[0].split(":")[-1], Attributes={"FifoTopic": "true"})
+            assert again["TopicArn"] == created[0]
+        standard = sns.create_topic(Name=f"quota-{run}-standard")["TopicArn"]
+        created.append(standard)
+    finally:
+        for arn in created:
+            sns.delete_topic(TopicArn=arn)
+    # Deleting frees the quota.
+    arn = sns.create_topic(Name=f"quota-{run}-after.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    sns.delete_topic(TopicArn=arn)
