@@ -281,3 +281,30 @@ def test_get_shard_iterator_is_limited_per_shard(kinesis, make_stream):
     assert iterator("shardId-000000000001")["ShardIterator"]
     time.sleep(0.5)
     assert iterator("shardId-000000000000")["ShardIterator"]
+
+
+def test_update_shard_count_at_most_ten_times_a_day(kinesis, make_stream):
+    # API reference, UpdateShardCount: "By default, you cannot [...] Scale more than ten times per rolling
+    # 24-hour period per stream" (LimitExceededException, the action's quota error).
+    name = make_stream(shards=1)
+    counts = [2, 1] * 5
+    for target in counts:
+        kinesis.update_shard_count(StreamName=name, TargetShardCount=target, ScalingType="UNIFORM_SCALING")
+        assert wait_active(kinesis, name) == "ACTIVE"
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.update_shard_count(StreamName=name, TargetShardCount=2, ScalingType="UNIFORM_SCALING")
+    assert error_of(excinfo)[0] == "LimitExceededException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # Another stream has its own count; the refused call changed nothing.
+    assert len(kinesis.list_shards(StreamName=name, ShardFilter={"Type": "AT_LATEST"})["Shards"]) == 1
+    other = make_stream(shards=1)
+    kinesis.update_shard_count(StreamName=other, TargetShardCount=2, ScalingType="UNIFORM_SCALING")
+
+
+def test_update_shard_count_stays_within_10000_shards(kinesis, make_stream):
+    # "By default, you cannot [...] Scale up to more than 10000 shards in a stream".
+    name = make_stream(shards=5001)
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.update_shard_count(StreamName=name, TargetShardCount=10001, ScalingType="UNIFORM_SCALING")
+    assert error_of(excinfo)[0] == "LimitExceededException"
+    kinesis.update_shard_count(StreamName=name, TargetShardCount=10000, ScalingType="UNIFORM_SCALING")

@@ -2170,3 +2170,35 @@ async fn at_most_five_streams_and_five_consumers_of_a_stream_are_creating_at_onc
     clock.advance_millis(500);
     kinesis.register_stream_consumer(sixth()).await.unwrap();
 }
+
+/// UpdateShardCount: ten rescalings per stream per rolling 24 hours, counted across a restart.
+#[tokio::test]
+async fn update_shard_count_ten_times_per_rolling_day_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        engine_with(instant(), store)
+    };
+    let update = |target: i64| UpdateShardCountInput {
+        stream: named("s"),
+        target_shard_count: Some(target),
+        scaling_type: Some("UNIFORM_SCALING".into()),
+    };
+    {
+        let (kinesis, clock) = open();
+        create(&kinesis, "s", 1).await;
+        for i in 0..10 {
+            kinesis.update_shard_count(update(2 - i % 2)).await.unwrap();
+            clock.advance_millis(1);
+        }
+        // The same count again is no rescaling, and not refused.
+        kinesis.update_shard_count(update(1)).await.unwrap();
+        let error = kinesis.update_shard_count(update(2)).await.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::LimitExceeded);
+    }
+    let (kinesis, clock) = open();
+    let error = kinesis.update_shard_count(update(2)).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::LimitExceeded);
+    clock.advance_millis(24 * 60 * 60 * 1000);
+    kinesis.update_shard_count(update(2)).await.unwrap();
+}

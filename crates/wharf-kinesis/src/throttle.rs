@@ -125,9 +125,8 @@ pub mod api {
     pub const LIST_SHARDS: ApiQuota = per_stream("ListShards", 1000);
     pub const SPLIT_SHARD: ApiQuota = account("SplitShard", 5);
     pub const MERGE_SHARDS: ApiQuota = account("MergeShards", 5);
-    /// The API reference gives UpdateShardCount no TPS figure (only scaling-per-24-hours limits); Wharf
-    /// uses the 5 per account of the other resharding actions.
-    pub const UPDATE_SHARD_COUNT: ApiQuota = account("UpdateShardCount", 5);
+    /// "Make over 10 TPS. TPS over 10 will trigger the LimitExceededException" (API reference).
+    pub const UPDATE_SHARD_COUNT: ApiQuota = account("UpdateShardCount", 10);
     pub const ADD_TAGS_TO_STREAM: ApiQuota = account("AddTagsToStream", 5);
     pub const REMOVE_TAGS_FROM_STREAM: ApiQuota = account("RemoveTagsFromStream", 5);
     pub const LIST_TAGS_FOR_STREAM: ApiQuota = account("ListTagsForStream", 5);

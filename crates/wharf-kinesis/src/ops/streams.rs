@@ -179,6 +179,7 @@ impl Kinesis {
                     .map_or(limits::DEFAULT_MAX_RECORD_SIZE_KIB, |k| k as u32),
                 warm_throughput_mibps: input.warm_throughput_mi_bps,
                 auto_distribution,
+                shard_count_updates: Vec::new(),
                 next_shard_index: shard_count,
                 shards,
                 open: Vec::new(),
