@@ -308,3 +308,29 @@ def test_update_shard_count_stays_within_10000_shards(kinesis, make_stream):
         kinesis.update_shard_count(StreamName=name, TargetShardCount=10001, ScalingType="UNIFORM_SCALING")
     assert error_of(excinfo)[0] == "LimitExceededException"
     kinesis.update_shard_count(StreamName=name, TargetShardCount=10000, ScalingType="UNIFORM_SCALING")
+
+
+def test_account_settings_and_consumer_call_quotas(kinesis, make_stream):
+    # API reference: DescribeAccountSettings "has a call limit of 5 transactions per second (TPS) for each
+    # Amazon Web Services account. TPS over 5 will initiate the LimitExceededException"; DescribeStreamConsumer
+    # "has a limit of 20 transactions per second per stream". (Wharf's buckets hold 5 s of each rate.)
+    with pytest.raises(ClientError) as excinfo:
+        for _ in range(60):
+            kinesis.describe_account_settings()
+    assert error_of(excinfo)[0] == "LimitExceededException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+    arns = []
+    for _ in range(2):
+        name = make_stream(shards=1)
+        arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+        arns.append(kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c")["Consumer"]["ConsumerARN"])
+    with pytest.raises(ClientError) as excinfo:
+        for _ in range(200):
+            kinesis.describe_stream_consumer(ConsumerARN=arns[0])
+    code, message = error_of(excinfo)
+    assert code == "LimitExceededException"
+    assert message.startswith("Rate exceeded for stream ")
+    # Per stream: the other stream's consumer still answers.
+    assert kinesis.describe_stream_consumer(ConsumerARN=arns[1])["ConsumerDescription"]["ConsumerName"] == "c"
+    time.sleep(0.5)

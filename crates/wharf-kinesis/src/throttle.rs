@@ -136,8 +136,11 @@ pub mod api {
     pub const UNTAG_RESOURCE: ApiQuota = account("UntagResource", 5);
     pub const LIST_TAGS_FOR_RESOURCE: ApiQuota = account("ListTagsForResource", 5);
     pub const REGISTER_STREAM_CONSUMER: ApiQuota = account("RegisterStreamConsumer", 5);
-    pub const DEREGISTER_STREAM_CONSUMER: ApiQuota = account("DeregisterStreamConsumer", 5);
-    pub const DESCRIBE_STREAM_CONSUMER: ApiQuota = account("DescribeStreamConsumer", 20);
+    pub const DEREGISTER_STREAM_CONSUMER: ApiQuota = per_stream("DeregisterStreamConsumer", 5);
+    pub const DESCRIBE_STREAM_CONSUMER: ApiQuota = per_stream("DescribeStreamConsumer", 20);
+    pub const DESCRIBE_ACCOUNT_SETTINGS: ApiQuota = account("DescribeAccountSettings", 5);
+    pub const UPDATE_ACCOUNT_SETTINGS: ApiQuota = account("UpdateAccountSettings", 5);
+    pub const UPDATE_STREAM_WARM_THROUGHPUT: ApiQuota = account("UpdateStreamWarmThroughput", 5);
     pub const LIST_STREAM_CONSUMERS: ApiQuota = per_stream("ListStreamConsumers", 5);
     /// `DryRun` requests: 1 per second per stream, shared by PutRecord, PutRecords, GetShardIterator,
     /// GetRecords and SubscribeToShard and separate from the shards' throughput (developer guide, "Test

@@ -209,8 +209,8 @@ impl Kinesis {
         let mut v = Validation::new();
         Self::check_consumer_ref(&mut v, &input);
         v.finish()?;
-        self.rate_limit(api::DESCRIBE_STREAM_CONSUMER, None)?;
         let (stream, name) = self.resolve_consumer(&input)?;
+        self.rate_limit(api::DESCRIBE_STREAM_CONSUMER, Some(&stream.name))?;
         let now = self.now();
         let meta = stream.meta.read();
         let consumer = meta
@@ -301,8 +301,8 @@ impl Kinesis {
         let mut v = Validation::new();
         Self::check_consumer_ref(&mut v, &input);
         v.finish()?;
-        self.rate_limit(api::DEREGISTER_STREAM_CONSUMER, None)?;
         let (stream, name) = self.resolve_consumer(&input)?;
+        self.rate_limit(api::DEREGISTER_STREAM_CONSUMER, Some(&stream.name))?;
         // DELETING for the transition delay (its subscriptions end at once), then gone.
         let delay = self.config.transition_delay_millis;
         let until = self.now() + delay;
