@@ -2,6 +2,7 @@
 describes them (boto3, AWS JSON 1.1)."""
 
 import datetime
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -190,3 +191,146 @@ def test_more_than_50_tags_on_a_stream_is_an_invalid_argument(kinesis, make_stre
     with pytest.raises(ClientError) as excinfo:
         kinesis.add_tags_to_stream(StreamName=other, Tags={f"k{i}": "v" for i in range(51)})
     assert error_of(excinfo)[0] == "InvalidArgumentException"
+
+
+def test_get_records_limit_above_10000_is_an_invalid_argument(kinesis, make_stream):
+    # API reference, GetRecords Limit: "Specify a value of up to 10,000. If you specify a value that is
+    # greater than 10,000, GetRecords throws InvalidArgumentException." (Valid range 1..10000.)
+    name = make_stream(shards=1)
+    kinesis.put_record(StreamName=name, Data=b"one", PartitionKey="k")
+    iterator = kinesis.get_shard_iterator(
+        StreamName=name, ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    for limit in (10001, 2**31 - 1):
+        with pytest.raises(ClientError) as excinfo:
+            kinesis.get_records(ShardIterator=iterator, Limit=limit)
+        code, message = error_of(excinfo)
+        assert code == "InvalidArgumentException", limit
+        assert str(limit) in message and "10000" in message
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # The iterator is still good, and 10,000 itself is the largest accepted value.
+    records = kinesis.get_records(ShardIterator=iterator, Limit=10000)["Records"]
+    assert [r["Data"] for r in records] == [b"one"]
+
+
+def test_at_most_five_streams_creating_at_once(kinesis, make_stream):
+    # API reference, CreateStream: "You receive a LimitExceededException when making a CreateStream request
+    # when you try to [...] Have more than five streams in the CREATING state at any point in time."
+    names = [stream_name() for _ in range(6)]
+    try:
+        for name in names[:5]:
+            kinesis.create_stream(StreamName=name, ShardCount=1)
+        with pytest.raises(ClientError) as excinfo:
+            kinesis.create_stream(StreamName=names[5], ShardCount=1)
+        assert error_of(excinfo)[0] == "LimitExceededException"
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        # Once they are ACTIVE, the refused stream can be created.
+        for name in names[:5]:
+            assert wait_active(kinesis, name) == "ACTIVE"
+        kinesis.create_stream(StreamName=names[5], ShardCount=1)
+        assert wait_active(kinesis, names[5]) == "ACTIVE"
+    finally:
+        for name in names:
+            try:
+                kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
+            except ClientError:
+                pass
+
+
+def test_at_most_five_consumers_creating_at_once(kinesis, make_stream):
+    # API reference, RegisterStreamConsumer: "Registering a 6th consumer while there are 5 in a CREATING
+    # status results in a LimitExceededException."
+    name = make_stream(shards=1)
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    for i in range(5):
+        consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName=f"c{i}")["Consumer"]
+        assert consumer["ConsumerStatus"] == "CREATING"
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c5")
+    assert error_of(excinfo)[0] == "LimitExceededException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    consumers = kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]
+    assert sorted(c["ConsumerName"] for c in consumers) == [f"c{i}" for i in range(5)]
+    # Once they are ACTIVE, more can be registered (up to 20 per stream).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        statuses = {c["ConsumerStatus"] for c in kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]}
+        if statuses == {"ACTIVE"}:
+            break
+        time.sleep(0.05)
+    assert kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c5")["Consumer"]["ConsumerName"] == "c5"
+
+
+def test_get_shard_iterator_is_limited_per_shard(kinesis, make_stream):
+    # API reference, GetShardIterator: "If a GetShardIterator request is made too often, you receive a
+    # ProvisionedThroughputExceededException" ... "a limit of five transactions per second per account per
+    # open shard". (Wharf's bucket holds 5 s of that rate, so a short burst passes.)
+    name = make_stream(shards=2)
+
+    def iterator(shard):
+        return kinesis.get_shard_iterator(StreamName=name, ShardId=shard, ShardIteratorType="LATEST")
+
+    with pytest.raises(ClientError) as excinfo:
+        for _ in range(60):
+            iterator("shardId-000000000000")
+    code, message = error_of(excinfo)
+    assert code == "ProvisionedThroughputExceededException"
+    assert message.startswith(f"Rate exceeded for shard shardId-000000000000 in stream {name} under account ")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # Per shard: the other one still answers, and the throttled one again after a pause.
+    assert iterator("shardId-000000000001")["ShardIterator"]
+    time.sleep(0.5)
+    assert iterator("shardId-000000000000")["ShardIterator"]
+
+
+def test_update_shard_count_at_most_ten_times_a_day(kinesis, make_stream):
+    # API reference, UpdateShardCount: "By default, you cannot [...] Scale more than ten times per rolling
+    # 24-hour period per stream" (LimitExceededException, the action's quota error).
+    name = make_stream(shards=1)
+    counts = [2, 1] * 5
+    for target in counts:
+        kinesis.update_shard_count(StreamName=name, TargetShardCount=target, ScalingType="UNIFORM_SCALING")
+        assert wait_active(kinesis, name) == "ACTIVE"
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.update_shard_count(StreamName=name, TargetShardCount=2, ScalingType="UNIFORM_SCALING")
+    assert error_of(excinfo)[0] == "LimitExceededException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # Another stream has its own count; the refused call changed nothing.
+    assert len(kinesis.list_shards(StreamName=name, ShardFilter={"Type": "AT_LATEST"})["Shards"]) == 1
+    other = make_stream(shards=1)
+    kinesis.update_shard_count(StreamName=other, TargetShardCount=2, ScalingType="UNIFORM_SCALING")
+
+
+def test_update_shard_count_stays_within_10000_shards(kinesis, make_stream):
+    # "By default, you cannot [...] Scale up to more than 10000 shards in a stream".
+    name = make_stream(shards=5001)
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.update_shard_count(StreamName=name, TargetShardCount=10001, ScalingType="UNIFORM_SCALING")
+    assert error_of(excinfo)[0] == "LimitExceededException"
+    kinesis.update_shard_count(StreamName=name, TargetShardCount=10000, ScalingType="UNIFORM_SCALING")
+
+
+def test_account_settings_and_consumer_call_quotas(kinesis, make_stream):
+    # API reference: DescribeAccountSettings "has a call limit of 5 transactions per second (TPS) for each
+    # Amazon Web Services account. TPS over 5 will initiate the LimitExceededException"; DescribeStreamConsumer
+    # "has a limit of 20 transactions per second per stream". (Wharf's buckets hold 5 s of each rate.)
+    with pytest.raises(ClientError) as excinfo:
+        for _ in range(60):
+            kinesis.describe_account_settings()
+    assert error_of(excinfo)[0] == "LimitExceededException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+    arns = []
+    for _ in range(2):
+        name = make_stream(shards=1)
+        arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+        arns.append(kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c")["Consumer"]["ConsumerARN"])
+    with pytest.raises(ClientError) as excinfo:
+        for _ in range(200):
+            kinesis.describe_stream_consumer(ConsumerARN=arns[0])
+    code, message = error_of(excinfo)
+    assert code == "LimitExceededException"
+    assert message.startswith("Rate exceeded for stream ")
+    # Per stream: the other stream's consumer still answers.
+    assert kinesis.describe_stream_consumer(ConsumerARN=arns[1])["ConsumerDescription"]["ConsumerName"] == "c"
+    time.sleep(0.5)

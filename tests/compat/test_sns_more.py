@@ -3,6 +3,7 @@ publish subjects, message attributes without a value, and FIFO topics' message a
 
 import json
 import re
+import uuid
 
 from test_sns import error_of, make_topic, receive, sns, subscribe_queue  # noqa: F401 (fixtures)
 
@@ -127,6 +128,32 @@ def test_message_attributes_are_not_sent_with_a_json_message_structure(sns, sqs,
     assert json.loads(envelope2["Body"])["MessageAttributes"] == {"kind": {"Type": "String", "Value": "order"}}
     [plain2] = [m for m in receive(sqs, raw) if m["MessageId"] != plain["MessageId"]]
     assert plain2["MessageAttributes"] == {"kind": {"DataType": "String", "StringValue": "order"}}
+
+
+def test_json_message_structure_rejects_duplicate_keys(sns, sqs, make_topic, make_queue):
+    """API reference, Publish, JSON-specific constraints: "Duplicate keys are not allowed." and "Failure to
+    parse or validate any key or value in the message will cause the Publish call to return an error (no
+    partial delivery)." Non-string values only make their key ignored."""
+    topic = make_topic()
+    _, url = make_queue()
+    subscribe_queue(sns, sqs, topic, url, RawMessageDelivery="true")
+    for message in ['{"default": "a", "default": "b"}', '{"default": "a", "sqs": "b", "sqs": "c"}']:
+        err = error_of(sns.publish, TopicArn=topic, Message=message, MessageStructure="json")
+        assert err["Error"]["Code"] == "InvalidParameter", message
+        assert err["Error"]["Message"] == "Invalid parameter: Message Structure - JSON message body failed to parse"
+        assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    result = sns.publish_batch(
+        TopicArn=topic,
+        PublishBatchRequestEntries=[
+            {"Id": "dup", "Message": '{"default": "a", "default": "b"}', "MessageStructure": "json"},
+            {"Id": "ok", "Message": '{"default": "fine", "sqs": 1}', "MessageStructure": "json"},
+        ],
+    )
+    assert [e["Id"] for e in result["Successful"]] == ["ok"]
+    [failed] = result["Failed"]
+    assert (failed["Id"], failed["Code"], failed["SenderFault"]) == ("dup", "InvalidParameter", True)
+    # Nothing of the refused messages was delivered; the non-string "sqs" value fell back to "default".
+    assert [m["Body"] for m in receive(sqs, url, expected=2, timeout=2.0)] == ["fine"]
 
 
 # ---------------------------------------------------------------- FIFO message archive
@@ -358,3 +385,95 @@ def test_topic_policy_quotas(sns, make_topic):
     assert response["Error"]["Code"] == "InvalidParameter"
     stored = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
     assert len(stored["Statement"]) == 100
+
+
+# ---------------------------------------------------------------- platform application / endpoint ARNs
+
+
+def test_malformed_platform_arns_are_invalid_parameters(sns):
+    """API reference, the platform actions' Errors: a parameter that "does not comply with the associated
+    constraints" is InvalidParameter, a resource that "does not exist" is NotFound (404). A value that is not
+    an application (`app/<platform>/<name>`) or endpoint (`endpoint/<platform>/<app>/<id>`) ARN is the former,
+    as for topic ARNs; a well-formed ARN naming nothing is the latter, except for the deletes, which have no
+    NotFound and succeed."""
+    prefix = "arn:aws:sns:us-east-1:000000000000"
+    topic_arn = f"{prefix}:some-topic"
+    app_calls = [
+        (sns.get_platform_application_attributes, {}),
+        (sns.set_platform_application_attributes, {"Attributes": {"Enabled": "true"}}),
+        (sns.list_endpoints_by_platform_application, {}),
+        (sns.create_platform_endpoint, {"Token": "device-token"}),
+        (sns.delete_platform_application, {}),
+    ]
+    endpoint_calls = [
+        (sns.get_endpoint_attributes, {}),
+        (sns.set_endpoint_attributes, {"Attributes": {"Enabled": "true"}}),
+        (sns.delete_endpoint, {}),
+    ]
+    malformed_app = ["not-an-arn", topic_arn, f"{prefix}:app/GCM", f"{prefix}:endpoint/GCM/app/1234",
+                     "arn:aws:sqs:us-east-1:000000000000:app/GCM/x"]
+    malformed_endpoint = ["not-an-arn", topic_arn, f"{prefix}:endpoint/GCM/app", f"{prefix}:app/GCM/x",
+                          "arn:aws:sqs:us-east-1:000000000000:endpoint/GCM/app/1234"]
+    for call, extra in app_calls:
+        for bad in malformed_app:
+            err = error_of(call, PlatformApplicationArn=bad, **extra)
+            assert err["Error"]["Code"] == "InvalidParameter", (call.__name__, bad)
+            assert err["Error"]["Message"].startswith("Invalid parameter: PlatformApplicationArn"), bad
+            assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    for call, extra in endpoint_calls:
+        for bad in malformed_endpoint:
+            err = error_of(call, EndpointArn=bad, **extra)
+            assert err["Error"]["Code"] == "InvalidParameter", (call.__name__, bad)
+            assert err["Error"]["Message"].startswith("Invalid parameter: EndpointArn"), bad
+            assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
+    err = error_of(sns.get_endpoint_attributes, EndpointArn="not-an-arn")
+    assert err["Error"]["Message"] == "Invalid parameter: EndpointArn Reason: An ARN must have at least 6 elements, not 1"
+    err = error_of(sns.publish, TargetArn=f"{prefix}:endpoint/GCM/app", Message="m")
+    assert (err["Error"]["Code"], err["Error"]["Message"]) == ("InvalidParameter", "Invalid parameter: TargetArn")
+
+    # Well-formed ARNs that name nothing.
+    missing_app = f"{prefix}:app/GCM/no-such-app"
+    missing_endpoint = f"{prefix}:endpoint/GCM/no-such-app/0b6b1d43-0000-4000-8000-000000000000"
+    for call, extra in app_calls[:-1]:
+        err = error_of(call, PlatformApplicationArn=missing_app, **extra)
+        assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("NotFound", 404)
+    for call, extra in endpoint_calls[:-1]:
+        err = error_of(call, EndpointArn=missing_endpoint, **extra)
+        assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("NotFound", 404)
+    err = error_of(sns.publish, TargetArn=missing_endpoint, Message="m")
+    assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("NotFound", 404)
+    sns.delete_platform_application(PlatformApplicationArn=missing_app)
+    sns.delete_endpoint(EndpointArn=missing_endpoint)
+
+
+# ---------------------------------------------------------------- topic quotas
+
+
+def test_at_most_1000_fifo_topics(sns):
+    """API reference, CreateTopic: "Users can create at most 100,000 standard topics (at most 1,000 FIFO
+    topics)." Past the quota: TopicLimitExceeded (HTTP 403, botocore's model). Re-creating an existing
+    topic still answers its ARN, and standard topics are counted apart."""
+    paginator = sns.get_paginator("list_topics")
+    existing = [t["TopicArn"] for page in paginator.paginate() for t in page["Topics"]]
+    fifo_now = sum(arn.endswith(".fifo") for arn in existing)
+    run = uuid.uuid4().hex[:8]
+    created = []
+    try:
+        for i in range(1000 - fifo_now):
+            created.append(
+                sns.create_topic(Name=f"quota-{run}-{i}.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+            )
+        err = error_of(sns.create_topic, Name=f"quota-{run}-extra.fifo", Attributes={"FifoTopic": "true"})
+        assert err["Error"]["Code"] == "TopicLimitExceeded"
+        assert err["ResponseMetadata"]["HTTPStatusCode"] == 403
+        if created:
+            again = sns.create_topic(Name=created[0].split(":")[-1], Attributes={"FifoTopic": "true"})
+            assert again["TopicArn"] == created[0]
+        standard = sns.create_topic(Name=f"quota-{run}-standard")["TopicArn"]
+        created.append(standard)
+    finally:
+        for arn in created:
+            sns.delete_topic(TopicArn=arn)
+    # Deleting frees the quota.
+    arn = sns.create_topic(Name=f"quota-{run}-after.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    sns.delete_topic(TopicArn=arn)

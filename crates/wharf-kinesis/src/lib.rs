@@ -127,6 +127,14 @@ pub mod limits {
     pub const ITERATOR_LIFETIME_MILLIS: u64 = 300_000;
     pub const MAX_TAGS: usize = 50;
     pub const MAX_CONSUMERS: usize = 20;
+    /// Streams that may be CREATING at once per account (API reference, CreateStream).
+    pub const MAX_CREATING_STREAMS: usize = 5;
+    /// Consumers of a stream that may be CREATING at once (API reference, RegisterStreamConsumer).
+    pub const MAX_CREATING_CONSUMERS: usize = 5;
+    /// UpdateShardCount: rescalings per stream per rolling 24 hours, and most shards it scales a stream to.
+    pub const SHARD_COUNT_UPDATES_PER_DAY: usize = 10;
+    pub const SHARD_COUNT_UPDATE_WINDOW_MILLIS: u64 = 24 * 60 * 60 * 1000;
+    pub const SHARD_COUNT_UPDATE_MAX_SHARDS: u32 = 10_000;
     /// Largest `MaxResults` ListShards accepts; a page holds at most [`LIST_SHARDS_PAGE`] shards.
     pub const LIST_SHARDS_MAX: i64 = 10_000;
     /// ListShards' default and largest page ("greater than 1000: at most 1000 results").

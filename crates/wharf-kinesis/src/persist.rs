@@ -70,6 +70,9 @@ pub struct StreamRecord {
     /// The `AUTO` record distribution strategy (absent in records written before it existed).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub auto_distribution: bool,
+    /// When UpdateShardCount rescaled the stream within the last 24 hours (absent in older records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shard_count_updates: Vec<u64>,
     pub next_shard_index: u32,
     pub shards: Vec<ShardRecord>,
     pub consumers: Vec<ConsumerRecord>,

@@ -130,6 +130,7 @@ impl Kinesis {
             max_record_size_kib: record.max_record_size_kib,
             warm_throughput_mibps: record.warm_throughput_mibps,
             auto_distribution: record.auto_distribution,
+            shard_count_updates: record.shard_count_updates,
             next_shard_index: record.next_shard_index,
             shards,
             open: Vec::new(),

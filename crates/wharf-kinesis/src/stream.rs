@@ -262,6 +262,8 @@ pub struct StreamMeta {
     pub warm_throughput_mibps: Option<i64>,
     /// [`DISTRIBUTION_AUTO`]: records go to shards in turn, whatever their partition and hash keys.
     pub auto_distribution: bool,
+    /// When UpdateShardCount rescaled this stream within the last 24 hours (at most ten times a day).
+    pub shard_count_updates: Vec<u64>,
     pub next_shard_index: u32,
     /// Every shard still listed (open ones and closed ones within retention), by index.
     pub shards: Vec<Arc<Shard>>,
@@ -389,6 +391,7 @@ impl Stream {
             max_record_size_kib: meta.max_record_size_kib,
             warm_throughput_mibps: meta.warm_throughput_mibps,
             auto_distribution: meta.auto_distribution,
+            shard_count_updates: meta.shard_count_updates.clone(),
             next_shard_index: meta.next_shard_index,
             shards: meta.shards.iter().map(|s| s.record()).collect(),
             consumers: meta
@@ -429,6 +432,7 @@ mod tests {
             max_record_size_kib: 1024,
             warm_throughput_mibps: None,
             auto_distribution: false,
+            shard_count_updates: Vec::new(),
             next_shard_index: shards.len() as u32,
             shards,
             open: Vec::new(),

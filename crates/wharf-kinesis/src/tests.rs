@@ -343,10 +343,11 @@ async fn errors_match_aws() {
         })
         .await
         .unwrap_err();
+    // Documented as InvalidArgumentException, not a validation error.
+    assert_eq!(error.kind, ErrorKind::InvalidArgument);
     assert_eq!(
         error.message,
-        "1 validation error detected: Value '10001' at 'limit' failed to satisfy constraint: Member must \
-         have value less than or equal to 10000"
+        "Limit 10001 is greater than the maximum of 10000."
     );
     let error = kinesis
         .increase_stream_retention_period(RetentionInput {
@@ -2131,4 +2132,73 @@ async fn deregistered_consumers_are_deleting_for_the_transition_delay() {
         .await
         .unwrap();
     assert_eq!(consumer.consumer.consumer_status, "CREATING");
+}
+
+#[tokio::test]
+async fn at_most_five_streams_and_five_consumers_of_a_stream_are_creating_at_once() {
+    let config = KinesisConfig {
+        transition_delay_millis: 500,
+        ..Default::default()
+    };
+    let (kinesis, clock) = engine_with(config, Store::in_memory());
+    for i in 0..5 {
+        create(&kinesis, &format!("s{i}"), 1).await;
+    }
+    let sixth = || CreateStreamInput {
+        stream_name: Some("s5".into()),
+        shard_count: Some(1),
+        ..Default::default()
+    };
+    let error = kinesis.create_stream(sixth()).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::LimitExceeded);
+    clock.advance_millis(500);
+    kinesis.create_stream(sixth()).await.unwrap();
+
+    let arn = describe(&kinesis, "s0").stream_arn;
+    for i in 0..5 {
+        register_consumer(&kinesis, "s0", &format!("c{i}")).await;
+    }
+    let sixth = || RegisterStreamConsumerInput {
+        stream_arn: Some(arn.clone()),
+        consumer_name: Some("c5".into()),
+        ..Default::default()
+    };
+    let error = kinesis.register_stream_consumer(sixth()).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::LimitExceeded);
+    // Another stream's consumers are counted apart.
+    register_consumer(&kinesis, "s1", "c0").await;
+    clock.advance_millis(500);
+    kinesis.register_stream_consumer(sixth()).await.unwrap();
+}
+
+/// UpdateShardCount: ten rescalings per stream per rolling 24 hours, counted across a restart.
+#[tokio::test]
+async fn update_shard_count_ten_times_per_rolling_day_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || {
+        let store = Store::open(dir.path(), wharf_store::FsyncPolicy::Always).unwrap();
+        engine_with(instant(), store)
+    };
+    let update = |target: i64| UpdateShardCountInput {
+        stream: named("s"),
+        target_shard_count: Some(target),
+        scaling_type: Some("UNIFORM_SCALING".into()),
+    };
+    {
+        let (kinesis, clock) = open();
+        create(&kinesis, "s", 1).await;
+        for i in 0..10 {
+            kinesis.update_shard_count(update(2 - i % 2)).await.unwrap();
+            clock.advance_millis(1);
+        }
+        // The same count again is no rescaling, and not refused.
+        kinesis.update_shard_count(update(1)).await.unwrap();
+        let error = kinesis.update_shard_count(update(2)).await.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::LimitExceeded);
+    }
+    let (kinesis, clock) = open();
+    let error = kinesis.update_shard_count(update(2)).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::LimitExceeded);
+    clock.advance_millis(24 * 60 * 60 * 1000);
+    kinesis.update_shard_count(update(2)).await.unwrap();
 }

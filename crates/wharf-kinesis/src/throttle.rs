@@ -11,6 +11,9 @@ pub const WRITE_BYTES_PER_SEC: u64 = 1024 * 1024;
 pub const WRITE_RECORDS_PER_SEC: u64 = 1000;
 pub const READ_BYTES_PER_SEC: u64 = 2 * 1024 * 1024;
 pub const READ_CALLS_PER_SEC: u64 = 5;
+/// GetShardIterator: "a limit of five transactions per second per account per open shard" (API
+/// reference). Its bucket holds [`API_BURST_SECONDS`] of that rate, as the control-plane buckets do.
+pub const GET_SHARD_ITERATOR_PER_SEC: u64 = 5;
 
 /// A token bucket in milli-tokens (so that refills per millisecond stay exact for small rates).
 #[derive(Debug, Clone)]
@@ -122,9 +125,8 @@ pub mod api {
     pub const LIST_SHARDS: ApiQuota = per_stream("ListShards", 1000);
     pub const SPLIT_SHARD: ApiQuota = account("SplitShard", 5);
     pub const MERGE_SHARDS: ApiQuota = account("MergeShards", 5);
-    /// The API reference gives UpdateShardCount no TPS figure (only scaling-per-24-hours limits); Wharf
-    /// uses the 5 per account of the other resharding actions.
-    pub const UPDATE_SHARD_COUNT: ApiQuota = account("UpdateShardCount", 5);
+    /// "Make over 10 TPS. TPS over 10 will trigger the LimitExceededException" (API reference).
+    pub const UPDATE_SHARD_COUNT: ApiQuota = account("UpdateShardCount", 10);
     pub const ADD_TAGS_TO_STREAM: ApiQuota = account("AddTagsToStream", 5);
     pub const REMOVE_TAGS_FROM_STREAM: ApiQuota = account("RemoveTagsFromStream", 5);
     pub const LIST_TAGS_FOR_STREAM: ApiQuota = account("ListTagsForStream", 5);
@@ -134,8 +136,11 @@ pub mod api {
     pub const UNTAG_RESOURCE: ApiQuota = account("UntagResource", 5);
     pub const LIST_TAGS_FOR_RESOURCE: ApiQuota = account("ListTagsForResource", 5);
     pub const REGISTER_STREAM_CONSUMER: ApiQuota = account("RegisterStreamConsumer", 5);
-    pub const DEREGISTER_STREAM_CONSUMER: ApiQuota = account("DeregisterStreamConsumer", 5);
-    pub const DESCRIBE_STREAM_CONSUMER: ApiQuota = account("DescribeStreamConsumer", 20);
+    pub const DEREGISTER_STREAM_CONSUMER: ApiQuota = per_stream("DeregisterStreamConsumer", 5);
+    pub const DESCRIBE_STREAM_CONSUMER: ApiQuota = per_stream("DescribeStreamConsumer", 20);
+    pub const DESCRIBE_ACCOUNT_SETTINGS: ApiQuota = account("DescribeAccountSettings", 5);
+    pub const UPDATE_ACCOUNT_SETTINGS: ApiQuota = account("UpdateAccountSettings", 5);
+    pub const UPDATE_STREAM_WARM_THROUGHPUT: ApiQuota = account("UpdateStreamWarmThroughput", 5);
     pub const LIST_STREAM_CONSUMERS: ApiQuota = per_stream("ListStreamConsumers", 5);
     /// `DryRun` requests: 1 per second per stream, shared by PutRecord, PutRecords, GetShardIterator,
     /// GetRecords and SubscribeToShard and separate from the shards' throughput (developer guide, "Test
@@ -150,6 +155,7 @@ pub struct ShardThrottle {
     pub write_records: Bucket,
     pub read_bytes: Bucket,
     pub read_calls: Bucket,
+    pub iterators: Bucket,
 }
 
 impl ShardThrottle {
@@ -159,7 +165,17 @@ impl ShardThrottle {
             write_records: Bucket::new(WRITE_RECORDS_PER_SEC, now_millis),
             read_bytes: Bucket::new(READ_BYTES_PER_SEC, now_millis),
             read_calls: Bucket::new(READ_CALLS_PER_SEC, now_millis),
+            iterators: Bucket::with_burst(
+                GET_SHARD_ITERATOR_PER_SEC,
+                GET_SHARD_ITERATOR_PER_SEC * API_BURST_SECONDS,
+                now_millis,
+            ),
         }
+    }
+
+    /// Admits one GetShardIterator call.
+    pub fn admit_iterator(&mut self, now_millis: u64) -> bool {
+        self.iterators.try_take_one(now_millis)
     }
 
     /// Admits one record of `bytes` (data + partition key), or says it would exceed the shard's write rate.
@@ -233,6 +249,17 @@ mod tests {
             assert!(b.try_take_one(60_000));
         }
         assert!(!b.try_take_one(60_000));
+    }
+
+    #[test]
+    fn shard_iterators_burst_then_five_per_second() {
+        let mut t = ShardThrottle::new(0);
+        for _ in 0..25 {
+            assert!(t.admit_iterator(0));
+        }
+        assert!(!t.admit_iterator(0));
+        assert!(t.admit_iterator(200));
+        assert!(!t.admit_iterator(200));
     }
 
     #[test]

@@ -166,6 +166,22 @@ impl Kinesis {
                     self.config.account_id
                 )));
             }
+            // "Registering a 6th consumer while there are 5 in a CREATING status results in a
+            // LimitExceededException."
+            let creating = meta
+                .consumers
+                .values()
+                .filter(|c| self.consumer_status(c, now) == "CREATING")
+                .count();
+            if creating >= limits::MAX_CREATING_CONSUMERS {
+                return Err(KinesisError::limit_exceeded(format!(
+                    "Cannot register consumer {name} of stream {} under account {}: {creating} consumers of \
+                     the stream are already in the CREATING state, and at most {} may be at once.",
+                    stream.name,
+                    self.config.account_id,
+                    limits::MAX_CREATING_CONSUMERS
+                )));
+            }
             let consumer = ConsumerState {
                 name: name.clone(),
                 created_millis: now,
@@ -193,8 +209,8 @@ impl Kinesis {
         let mut v = Validation::new();
         Self::check_consumer_ref(&mut v, &input);
         v.finish()?;
-        self.rate_limit(api::DESCRIBE_STREAM_CONSUMER, None)?;
         let (stream, name) = self.resolve_consumer(&input)?;
+        self.rate_limit(api::DESCRIBE_STREAM_CONSUMER, Some(&stream.name))?;
         let now = self.now();
         let meta = stream.meta.read();
         let consumer = meta
@@ -285,8 +301,8 @@ impl Kinesis {
         let mut v = Validation::new();
         Self::check_consumer_ref(&mut v, &input);
         v.finish()?;
-        self.rate_limit(api::DEREGISTER_STREAM_CONSUMER, None)?;
         let (stream, name) = self.resolve_consumer(&input)?;
+        self.rate_limit(api::DEREGISTER_STREAM_CONSUMER, Some(&stream.name))?;
         // DELETING for the transition delay (its subscriptions end at once), then gone.
         let delay = self.config.transition_delay_millis;
         let until = self.now() + delay;

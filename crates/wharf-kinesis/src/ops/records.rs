@@ -483,6 +483,12 @@ impl Kinesis {
         if input.dry_run == Some(true) {
             return Err(self.dry_run_passed(&stream.name));
         }
+        if self.config.throughput_limits && !shard.state.lock().throttle.admit_iterator(now) {
+            return Err(KinesisError::new(
+                ErrorKind::ProvisionedThroughputExceeded,
+                self.rate_exceeded_message(&shard.id, &stream.name),
+            ));
+        }
         Ok(GetShardIteratorOutput {
             shard_iterator: ShardIterator {
                 stream_id: stream.id,
@@ -536,13 +542,22 @@ impl Kinesis {
         if let Some(iterator) = v.required(&input.shard_iterator, "shardIterator") {
             v.length(iterator, "shardIterator", 1, 512);
         }
+        // Below the model's minimum is a validation error; above 10,000 the API reference documents
+        // InvalidArgumentException ("If you specify a value that is greater than 10,000, GetRecords throws
+        // InvalidArgumentException").
         if let Some(limit) = input.limit {
-            v.range(limit, "limit", Some(1), Some(limits::GET_RECORDS_MAX_LIMIT));
+            v.range(limit, "limit", Some(1), None);
         }
         if let Some(arn) = &input.stream_arn {
             super::check_stream_arn(&mut v, arn, "streamARN");
         }
         v.finish()?;
+        if let Some(limit) = input.limit.filter(|&l| l > limits::GET_RECORDS_MAX_LIMIT) {
+            return Err(KinesisError::invalid_argument(format!(
+                "Limit {limit} is greater than the maximum of {}.",
+                limits::GET_RECORDS_MAX_LIMIT
+            )));
+        }
         let text = input.shard_iterator.as_deref().unwrap_or_default();
         let iterator = ShardIterator::decode(text)
             .ok_or_else(|| KinesisError::invalid_argument("Invalid ShardIterator."))?;

@@ -10,6 +10,7 @@ use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
 use crate::persist::PendingChange;
 use crate::stream::{Stream, DISTRIBUTION_AUTO, STATUS_ACTIVE};
+use crate::throttle::api;
 use crate::{await_commit, limits, persist, seq, Kinesis};
 
 const METRICS: &[&str] = &[
@@ -359,6 +360,7 @@ impl Kinesis {
             v.range(*warm, "warmThroughputMiBps", Some(0), None);
         }
         v.finish()?;
+        self.rate_limit_ref(api::UPDATE_STREAM_WARM_THROUGHPUT, &input.stream)?;
         let stream = self.active_stream(&input.stream)?;
         let commit = {
             let mut meta = stream.meta.write();
@@ -384,6 +386,7 @@ impl Kinesis {
     }
 
     pub fn describe_account_settings(&self, _input: Empty) -> KinesisResult<AccountSettingsOutput> {
+        self.rate_limit(api::DESCRIBE_ACCOUNT_SETTINGS, None)?;
         Ok(AccountSettingsOutput {
             minimum_throughput_billing_commitment: self.account_settings.lock().clone(),
         })
@@ -413,6 +416,7 @@ impl Kinesis {
             }
         }
         v.finish()?;
+        self.rate_limit(api::UPDATE_ACCOUNT_SETTINGS, None)?;
         let status = commitment.and_then(|c| c.status).unwrap_or_default();
         let now = self.now();
         let (settings, commit) = {

@@ -388,7 +388,31 @@ impl Kinesis {
                      open shard count: {current}, Target shard count: {target}"
                 )));
             }
+            // "Scale up to more than 10000 shards in a stream" / "Scale a stream with more than 10000 shards
+            // down unless the result is less than 10000 shards".
+            let max = limits::SHARD_COUNT_UPDATE_MAX_SHARDS;
+            if target > max && (target > current || current <= max) {
+                return Err(KinesisError::limit_exceeded(format!(
+                    "UpdateShardCount cannot scale a stream to more than {max} shards. Current open shard \
+                     count: {current}, Target shard count: {target}"
+                )));
+            }
+            // "Scale more than ten times per rolling 24-hour period per stream".
+            meta.shard_count_updates
+                .retain(|&at| now.saturating_sub(at) < limits::SHARD_COUNT_UPDATE_WINDOW_MILLIS);
+            if target != current
+                && meta.shard_count_updates.len() >= limits::SHARD_COUNT_UPDATES_PER_DAY
+            {
+                return Err(KinesisError::limit_exceeded(format!(
+                    "UpdateShardCount cannot be used more than {} times per rolling 24 hours on stream {} \
+                     under account {}.",
+                    limits::SHARD_COUNT_UPDATES_PER_DAY,
+                    stream.name,
+                    self.config.account_id
+                )));
+            }
             let commit = if target != current {
+                meta.shard_count_updates.push(now);
                 self.begin_update(
                     &stream,
                     &mut meta,

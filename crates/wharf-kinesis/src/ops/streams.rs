@@ -126,6 +126,19 @@ impl Kinesis {
                 }
             }
             self.check_shard_limit(&streams, shard_count, 0)?;
+            // "Have more than five streams in the CREATING state at any point in time."
+            let creating = streams
+                .values()
+                .filter(|s| !s.is_deleted() && s.meta.read().status(now) == STATUS_CREATING)
+                .count();
+            if creating >= limits::MAX_CREATING_STREAMS {
+                return Err(KinesisError::limit_exceeded(format!(
+                    "Cannot create stream {name} under account {}: {creating} streams are already in the \
+                     CREATING state, and at most {} may be at once.",
+                    self.config.account_id,
+                    limits::MAX_CREATING_STREAMS
+                )));
+            }
             if mode == "ON_DEMAND" {
                 let on_demand = streams
                     .values()
@@ -166,6 +179,7 @@ impl Kinesis {
                     .map_or(limits::DEFAULT_MAX_RECORD_SIZE_KIB, |k| k as u32),
                 warm_throughput_mibps: input.warm_throughput_mi_bps,
                 auto_distribution,
+                shard_count_updates: Vec::new(),
                 next_shard_index: shard_count,
                 shards,
                 open: Vec::new(),

@@ -11,7 +11,7 @@ use super::publish::Outgoing;
 use super::required;
 use crate::error::{ErrorKind, SnsError, SnsResult};
 use crate::model::*;
-use crate::util::{page, PAGE_SIZE};
+use crate::util::{page, parse_arn, PAGE_SIZE};
 use crate::{await_commit, persist, Sns};
 
 /// The outbox keeps this many most recent entries.
@@ -93,6 +93,44 @@ fn valid_phone(number: &str) -> bool {
     (5..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The two kinds of platform ARN.
+#[derive(Clone, Copy)]
+enum PlatformArn {
+    /// `app/<platform>/<name>`
+    Application,
+    /// `endpoint/<platform>/<application>/<id>`
+    Endpoint,
+}
+
+/// Checks the form of a platform application or endpoint ARN given as `parameter`. A value that is not one
+/// is an `InvalidParameter` (the API reference's "does not comply with the associated constraints", worded
+/// as for topic ARNs); a well-formed ARN that names nothing is left to the lookup (`NotFound`).
+fn check_platform_arn(arn: &str, parameter: &str, kind: PlatformArn) -> SnsResult<()> {
+    let elements = arn.split(':').count();
+    if elements < 6 {
+        return Err(SnsError::invalid_reason(
+            parameter,
+            format!("An ARN must have at least 6 elements, not {elements}"),
+        ));
+    }
+    let (prefix, segments) = match kind {
+        PlatformArn::Application => ("app", 2),
+        PlatformArn::Endpoint => ("endpoint", 3),
+    };
+    let well_formed = parse_arn(arn, "sns").is_some_and(|parts| {
+        let mut parts = parts.resource.split('/');
+        parts.next() == Some(prefix) && {
+            let rest: Vec<&str> = parts.collect();
+            rest.len() == segments && rest.iter().all(|s| !s.is_empty())
+        }
+    });
+    if well_formed {
+        Ok(())
+    } else {
+        Err(SnsError::invalid(parameter))
+    }
+}
+
 fn application_not_found() -> SnsError {
     SnsError::new(ErrorKind::NotFound, "PlatformApplication does not exist")
 }
@@ -165,6 +203,7 @@ impl Sns {
         arn: &str,
         outgoing: &Outgoing,
     ) -> SnsResult<PublishOutput> {
+        check_platform_arn(arn, "TargetArn", PlatformArn::Endpoint)?;
         let (platform, enabled) = {
             let registry = self.registry.read();
             let endpoint = registry
@@ -270,6 +309,7 @@ impl Sns {
         input: PlatformApplicationArnInput,
     ) -> SnsResult<AttributesOutput> {
         let arn = required(&input.platform_application_arn, "PlatformApplicationArn")?;
+        check_platform_arn(arn, "PlatformApplicationArn", PlatformArn::Application)?;
         let registry = self.registry.read();
         let app = registry
             .platform
@@ -287,6 +327,7 @@ impl Sns {
         input: SetPlatformApplicationAttributesInput,
     ) -> SnsResult<Empty> {
         let arn = required(&input.platform_application_arn, "PlatformApplicationArn")?;
+        check_platform_arn(arn, "PlatformApplicationArn", PlatformArn::Application)?;
         let commit = {
             let mut registry = self.registry.write();
             let app = registry
@@ -310,6 +351,7 @@ impl Sns {
         input: PlatformApplicationArnInput,
     ) -> SnsResult<Empty> {
         let arn = required(&input.platform_application_arn, "PlatformApplicationArn")?;
+        check_platform_arn(arn, "PlatformApplicationArn", PlatformArn::Application)?;
         let commit = {
             let mut registry = self.registry.write();
             let mut batch = Batch::new();
@@ -362,6 +404,7 @@ impl Sns {
         input: CreatePlatformEndpointInput,
     ) -> SnsResult<CreateEndpointOutput> {
         let app_arn = required(&input.platform_application_arn, "PlatformApplicationArn")?;
+        check_platform_arn(app_arn, "PlatformApplicationArn", PlatformArn::Application)?;
         let token = required(&input.token, "Token")?;
         let mut attributes = input.attributes.clone();
         attributes.insert("Token".into(), token.to_string());
@@ -423,6 +466,7 @@ impl Sns {
 
     pub fn get_endpoint_attributes(&self, input: EndpointArnInput) -> SnsResult<AttributesOutput> {
         let arn = required(&input.endpoint_arn, "EndpointArn")?;
+        check_platform_arn(arn, "EndpointArn", PlatformArn::Endpoint)?;
         let registry = self.registry.read();
         let endpoint = registry
             .platform
@@ -439,6 +483,7 @@ impl Sns {
         input: SetEndpointAttributesInput,
     ) -> SnsResult<Empty> {
         let arn = required(&input.endpoint_arn, "EndpointArn")?;
+        check_platform_arn(arn, "EndpointArn", PlatformArn::Endpoint)?;
         let commit = {
             let mut registry = self.registry.write();
             let endpoint = registry
@@ -463,6 +508,7 @@ impl Sns {
 
     pub async fn delete_endpoint(&self, input: EndpointArnInput) -> SnsResult<Empty> {
         let arn = required(&input.endpoint_arn, "EndpointArn")?;
+        check_platform_arn(arn, "EndpointArn", PlatformArn::Endpoint)?;
         let commit = {
             let mut registry = self.registry.write();
             let mut batch = Batch::new();
@@ -480,6 +526,7 @@ impl Sns {
         input: ListEndpointsByPlatformApplicationInput,
     ) -> SnsResult<ListEndpointsOutput> {
         let app_arn = required(&input.platform_application_arn, "PlatformApplicationArn")?;
+        check_platform_arn(app_arn, "PlatformApplicationArn", PlatformArn::Application)?;
         let registry = self.registry.read();
         if !registry.platform.applications.contains_key(app_arn) {
             return Err(application_not_found());

@@ -224,14 +224,9 @@ pub(crate) fn prepare_sized(
     let structure = match structure {
         None | Some("") => None,
         Some("json") => {
-            let map = match serde_json::from_str::<Value>(message) {
-                Ok(Value::Object(map)) => map,
-                _ => {
-                    return Err(SnsError::invalid(
-                        "Message Structure - JSON message body failed to parse",
-                    ))
-                }
-            };
+            let map = parse_structured_message(message).ok_or_else(|| {
+                SnsError::invalid("Message Structure - JSON message body failed to parse")
+            })?;
             if !map.get("default").is_some_and(Value::is_string) {
                 return Err(SnsError::invalid(
                     "Message Structure - No default entry in JSON message body",
@@ -259,6 +254,38 @@ pub(crate) fn prepare_sized(
         group_id: group_id.map(str::to_string),
         dedup_id: dedup_id.map(str::to_string),
     })
+}
+
+/// The JSON object of a `MessageStructure=json` message, or `None` when the message is not one JSON object
+/// or repeats a top-level key (API reference, Publish: "Duplicate keys are not allowed.").
+fn parse_structured_message(message: &str) -> Option<Map<String, Value>> {
+    use serde::de::{Deserializer, MapAccess, Visitor};
+
+    struct UniqueKeys;
+
+    impl<'de> Visitor<'de> for UniqueKeys {
+        type Value = Map<String, Value>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object without repeated keys")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+            let mut map = Map::new();
+            while let Some((key, value)) = access.next_entry::<String, Value>()? {
+                if map.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!("duplicate key {key}")));
+                }
+                map.insert(key, value);
+            }
+            Ok(map)
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_str(message);
+    let map = (&mut deserializer).deserialize_map(UniqueKeys).ok()?;
+    deserializer.end().ok()?;
+    Some(map)
 }
 
 /// What the fan-out needs to know about the topic, read under the registry lock.
@@ -911,6 +938,11 @@ mod tests {
             err.message,
             "Invalid parameter: Message Structure - No default entry in JSON message body"
         );
+        // Repeated top-level keys are refused; repeats inside an ignored value are not looked at.
+        let duplicate = r#"{"default":"a","default":"b"}"#;
+        assert!(prepare(Some(duplicate), None, Some("json"), &empty, None, None).is_err());
+        let nested = r#"{"default":"a","other":{"k":1,"k":2}}"#;
+        assert!(prepare(Some(nested), None, Some("json"), &empty, None, None).is_ok());
         let err = prepare(Some("nope"), None, Some("json"), &empty, None, None)
             .err()
             .unwrap();

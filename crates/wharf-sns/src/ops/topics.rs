@@ -60,6 +60,10 @@ fn sync_archive_time(attributes: &mut Attributes, now: u64) {
     }
 }
 
+/// Topics per account (API reference, CreateTopic).
+const MAX_STANDARD_TOPICS: usize = 100_000;
+const MAX_FIFO_TOPICS: usize = 1_000;
+
 impl Sns {
     /// Resolves a topic ARN to the topic's name, checking its form (`parameter` names it in errors).
     pub(crate) fn topic_name_of<'a>(&self, arn: &'a str, parameter: &str) -> SnsResult<&'a str> {
@@ -188,7 +192,18 @@ impl Sns {
                 }
                 return Ok(CreateTopicOutput { topic_arn: arn });
             }
-            if registry.topics.len() >= 100_000 {
+            // "Users can create at most 100,000 standard topics (at most 1,000 FIFO topics)."
+            let same_kind = registry
+                .topics
+                .values()
+                .filter(|t| t.topic.fifo == fifo)
+                .count();
+            let quota = if fifo {
+                MAX_FIFO_TOPICS
+            } else {
+                MAX_STANDARD_TOPICS
+            };
+            if same_kind >= quota {
                 return Err(SnsError::new(
                     crate::ErrorKind::TopicLimitExceeded,
                     "Topic limit exceeded",
