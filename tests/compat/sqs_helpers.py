@@ -21,6 +21,18 @@ REGION = "us-east-1"
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "secret"
 API_VERSION = "2012-11-05"
+
+# Content types of raw requests, and an SNS Authorization header (Wharf tells SNS from SQS Query requests
+# by the SigV4 credential scope; the signature itself is not checked).
+SQS_JSON = "application/x-amz-json-1.0"
+KINESIS_JSON = "application/x-amz-json-1.1"
+KINESIS_CBOR = "application/x-amz-cbor-1.1"
+FORM = "application/x-www-form-urlencoded"
+SNS_AUTH = (
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/sns/aws4_request, "
+    "SignedHeaders=host, Signature=0"
+)
+
 XML_NS = "http://queue.amazonaws.com/doc/2012-11-05/"
 
 

@@ -29,16 +29,8 @@ from botocore.loaders import Loader
 from botocore.model import ServiceModel
 from botocore.serialize import QuerySerializer
 
-from sqs_helpers import unique_name
+from sqs_helpers import FORM, KINESIS_CBOR, KINESIS_JSON, SNS_AUTH, SQS_JSON, unique_name
 
-SQS_JSON = "application/x-amz-json-1.0"
-KINESIS_JSON = "application/x-amz-json-1.1"
-KINESIS_CBOR = "application/x-amz-cbor-1.1"
-FORM = "application/x-www-form-urlencoded"
-SNS_AUTH = (
-    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/sns/aws4_request, "
-    "SignedHeaders=host, Signature=0"
-)
 SEED = 20261205
 # Bad values tried per member (a seeded sample of each pool keeps the run to a few seconds).
 PER_MEMBER = 4
@@ -494,6 +486,19 @@ def _still_readable(endpoint, names):
 # --------------------------------------------------------------------------
 
 
+def _note(problems, endpoint, what, problem, status, data):
+    """Records a bad answer; True when the server no longer answers at all (nothing left to learn)."""
+    if not problem:
+        return False
+    problems.append(f"{what}: {problem}: HTTP {status} {data[:200]!r}")
+    return status == 0 and not _healthy(endpoint)
+
+
+def _finish(problems, endpoint, names):
+    assert not problems, "\n".join(problems[:20])
+    _still_readable(endpoint, names)
+
+
 @pytest.mark.parametrize(
     "service,prefix,ctype",
     [
@@ -518,12 +523,9 @@ def test_every_member_of_the_wrong_shape(endpoint, names, service, prefix, ctype
             body = json.dumps(_jsonable(doc)).encode("utf-8", "surrogatepass")
         status, got_ctype, data = _send(endpoint, body, {"X-Amz-Target": f"{prefix}.{op_name}", "Content-Type": ctype})
         problem = _json_problem(status, got_ctype, data, ctype)
-        if problem:
-            problems.append(f"{op_name} {label}: {problem}: HTTP {status} {data[:200]!r}")
-            if status == 0 and not _healthy(endpoint):
-                break
-    assert not problems, "\n".join(problems[:20])
-    _still_readable(endpoint, names)
+        if _note(problems, endpoint, f"{op_name} {label}", problem, status, data):
+            break
+    _finish(problems, endpoint, names)
 
 
 @pytest.mark.parametrize("service", ["sqs", "sns"])
@@ -542,12 +544,9 @@ def test_every_query_parameter_broken(endpoint, names, service):
                 variant = names.harmless(variant)
             status, ctype, data = _send(endpoint, _form(variant), headers)
             problem = _xml_problem(status, ctype, data)
-            if problem:
-                problems.append(f"{op_name} {label}: {problem}: HTTP {status} {data[:200]!r}")
-                if status == 0 and not _healthy(endpoint):
-                    break
-    assert not problems, "\n".join(problems[:20])
-    _still_readable(endpoint, names)
+            if _note(problems, endpoint, f"{op_name} {label}", problem, status, data):
+                break
+    _finish(problems, endpoint, names)
 
 
 def _whole_bodies(good, is_cbor):
@@ -597,9 +596,7 @@ def test_whole_body_damage(endpoint, names):
         good = _cbor(doc) if is_cbor else json.dumps(doc).encode()
         for label, body in _whole_bodies(good, is_cbor):
             status, got_ctype, data = _send(endpoint, body, {"X-Amz-Target": target, "Content-Type": ctype})
-            problem = _json_problem(status, got_ctype, data, ctype)
-            if problem:
-                problems.append(f"{target} {ctype} {label}: {problem}: HTTP {status} {data[:200]!r}")
+            _note(problems, endpoint, f"{target} {ctype} {label}", _json_problem(status, got_ctype, data, ctype), status, data)
         service = target.split(".")[0]
         for label, headers in [
             ("unknown-target", {"X-Amz-Target": f"{service}.Nope", "Content-Type": ctype}),
@@ -610,11 +607,8 @@ def test_whole_body_damage(endpoint, names):
                                     "Authorization": "AWS4-HMAC-SHA256 Credential=" + "a/" * 30000}),
         ]:
             status, got_ctype, data = _send(endpoint, good, headers)
-            problem = _json_problem(status, got_ctype, data, ctype)
-            if problem:
-                problems.append(f"{target} {label}: {problem}: HTTP {status} {data[:200]!r}")
-    assert not problems, "\n".join(problems[:20])
-    _still_readable(endpoint, names)
+            _note(problems, endpoint, f"{target} {label}", _json_problem(status, got_ctype, data, ctype), status, data)
+    _finish(problems, endpoint, names)
 
 
 @pytest.mark.parametrize("signed_for_sns", [False, True], ids=["sqs", "sns"])
@@ -633,24 +627,17 @@ def test_query_body_damage(endpoint, names, signed_for_sns):
     problems = []
     for body in bodies:
         status, ctype, data = _send(endpoint, body, {"Content-Type": FORM, **headers})
-        problem = _xml_problem(status, ctype, data)
-        if problem:
-            problems.append(f"POST {body[:60]!r}: {problem}: HTTP {status} {data[:200]!r}")
+        _note(problems, endpoint, f"POST {body[:60]!r}", _xml_problem(status, ctype, data), status, data)
         if len(body) < 4000:
             query = urllib.parse.quote(body, safe="=&%;")
             status, ctype, data = _send(endpoint, None, headers, path="/?" + query, method="GET")
-            problem = _xml_problem(status, ctype, data)
-            if problem:
-                problems.append(f"GET {body[:60]!r}: {problem}: HTTP {status} {data[:200]!r}")
+            _note(problems, endpoint, f"GET {body[:60]!r}", _xml_problem(status, ctype, data), status, data)
     for path in [f"/000000000000/{names.queue}", "/000000000000/", f"/000000000000/{names.queue}/extra",
                  "/x/y/z", "/%zz", "/000000000000/%FF", "/000000000000/%00"]:
         status, ctype, data = _send(endpoint, b"Action=GetQueueAttributes&AttributeName.1=All",
                                     {"Content-Type": FORM, **headers}, path=path)
-        problem = _xml_problem(status, ctype, data)
-        if problem:
-            problems.append(f"POST {path}: {problem}: HTTP {status} {data[:200]!r}")
-    assert not problems, "\n".join(problems[:20])
-    _still_readable(endpoint, names)
+        _note(problems, endpoint, f"POST {path}", _xml_problem(status, ctype, data), status, data)
+    _finish(problems, endpoint, names)
 
 
 # --------------------------------------------------------------------------

@@ -15,16 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from sqs_helpers import unique_name
+from sqs_helpers import FORM, KINESIS_CBOR, KINESIS_JSON, SNS_AUTH, SQS_JSON, unique_name
 
-SQS_JSON = "application/x-amz-json-1.0"
-KINESIS_JSON = "application/x-amz-json-1.1"
-KINESIS_CBOR = "application/x-amz-cbor-1.1"
-FORM = "application/x-www-form-urlencoded"
-SNS_AUTH = (
-    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/sns/aws4_request, "
-    "SignedHeaders=host, Signature=0"
-)
 
 
 def _post(endpoint, body, headers, timeout=30):
