@@ -61,8 +61,9 @@ pub struct KinesisConfig {
     pub transition_delay_millis: u64,
     /// Enforce the per-shard write (1 MiB/s, 1,000 records/s) and read (5 calls/s, 2 MiB/s) limits.
     pub throughput_limits: bool,
-    /// Enforce the control-plane rate quotas (CreateStream 5/s per account, DescribeStream 10/s, ListShards
-    /// 1,000/s per stream, ...: [`throttle::api`]) with `LimitExceededException`.
+    /// Enforce the control-plane quotas with `LimitExceededException`: call rates (CreateStream 5/s per
+    /// account, DescribeStream 10/s, ListShards 1,000/s per stream, ...: [`throttle::api`]), five streams
+    /// and five consumers of a stream CREATING at once, ten UpdateShardCount rescalings per stream per day.
     pub control_plane_limits: bool,
     /// Split hot shards of ON_DEMAND streams in the maintenance pass ([`Kinesis::autoscale_on_demand`]).
     pub on_demand_autoscaling: bool,

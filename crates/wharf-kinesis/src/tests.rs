@@ -1316,6 +1316,39 @@ async fn control_plane_limits_can_be_turned_off() {
     for _ in 0..100 {
         describe(&kinesis, "s0");
     }
+    // The count quotas too: rescalings per day...
+    for i in 0..12 {
+        kinesis
+            .update_shard_count(UpdateShardCountInput {
+                stream: named("s0"),
+                target_shard_count: Some(2 - i % 2),
+                scaling_type: Some("UNIFORM_SCALING".into()),
+            })
+            .await
+            .unwrap();
+    }
+    // ...and streams and consumers in the CREATING state at once.
+    let config = KinesisConfig {
+        control_plane_limits: false,
+        transition_delay_millis: 500,
+        ..Default::default()
+    };
+    let (kinesis, clock) = engine_with(config, Store::in_memory());
+    for i in 0..7 {
+        create(&kinesis, &format!("c{i}"), 1).await;
+    }
+    clock.advance_millis(500);
+    let arn = describe(&kinesis, "c0").stream_arn;
+    for i in 0..7 {
+        kinesis
+            .register_stream_consumer(RegisterStreamConsumerInput {
+                stream_arn: Some(arn.clone()),
+                consumer_name: Some(format!("k{i}")),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test]

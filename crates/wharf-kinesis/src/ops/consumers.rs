@@ -173,7 +173,7 @@ impl Kinesis {
                 .values()
                 .filter(|c| self.consumer_status(c, now) == "CREATING")
                 .count();
-            if creating >= limits::MAX_CREATING_CONSUMERS {
+            if self.config.control_plane_limits && creating >= limits::MAX_CREATING_CONSUMERS {
                 return Err(KinesisError::limit_exceeded(format!(
                     "Cannot register consumer {name} of stream {} under account {}: {creating} consumers of \
                      the stream are already in the CREATING state, and at most {} may be at once.",

@@ -400,7 +400,8 @@ impl Kinesis {
             // "Scale more than ten times per rolling 24-hour period per stream".
             meta.shard_count_updates
                 .retain(|&at| now.saturating_sub(at) < limits::SHARD_COUNT_UPDATE_WINDOW_MILLIS);
-            if target != current
+            if self.config.control_plane_limits
+                && target != current
                 && meta.shard_count_updates.len() >= limits::SHARD_COUNT_UPDATES_PER_DAY
             {
                 return Err(KinesisError::limit_exceeded(format!(

@@ -126,12 +126,13 @@ impl Kinesis {
                 }
             }
             self.check_shard_limit(&streams, shard_count, 0)?;
-            // "Have more than five streams in the CREATING state at any point in time."
+            // "Have more than five streams in the CREATING state at any point in time." (A quota like
+            // the call rates: off with them.)
             let creating = streams
                 .values()
                 .filter(|s| !s.is_deleted() && s.meta.read().status(now) == STATUS_CREATING)
                 .count();
-            if creating >= limits::MAX_CREATING_STREAMS {
+            if self.config.control_plane_limits && creating >= limits::MAX_CREATING_STREAMS {
                 return Err(KinesisError::limit_exceeded(format!(
                     "Cannot create stream {name} under account {}: {creating} streams are already in the \
                      CREATING state, and at most {} may be at once.",
