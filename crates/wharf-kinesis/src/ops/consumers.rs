@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{check_name, check_shard_id, check_stream_arn, records::ITERATOR_TYPES};
+use super::{
+    check_name, check_shard_id, check_stream_arn, records::ITERATOR_TYPES, require_stream_arn,
+};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
 use crate::stream::{ConsumerState, Shard, Stream, StreamMeta, STATUS_ACTIVE};
@@ -125,9 +127,7 @@ impl Kinesis {
         input: RegisterStreamConsumerInput,
     ) -> KinesisResult<RegisterStreamConsumerOutput> {
         let mut v = Validation::new();
-        if let Some(arn) = v.required(&input.stream_arn, "streamARN") {
-            check_stream_arn(&mut v, arn, "streamARN");
-        }
+        require_stream_arn(&mut v, &input.stream_arn);
         if let Some(name) = v.required(&input.consumer_name, "consumerName") {
             check_name(&mut v, name, "consumerName");
         }
@@ -233,9 +233,7 @@ impl Kinesis {
         input: ListStreamConsumersInput,
     ) -> KinesisResult<ListStreamConsumersOutput> {
         let mut v = Validation::new();
-        if let Some(arn) = v.required(&input.stream_arn, "streamARN") {
-            check_stream_arn(&mut v, arn, "streamARN");
-        }
+        require_stream_arn(&mut v, &input.stream_arn);
         if let Some(max) = input.max_results {
             v.range(max, "maxResults", Some(1), Some(10_000));
         }

@@ -115,6 +115,20 @@ pub(crate) fn check_resource_arn(v: &mut Validation, value: &str, member: &str) 
     v.length(value, member, 1, 2048);
 }
 
+/// The required `StreamARN` of the actions addressed by ARN only.
+pub(crate) fn require_stream_arn(v: &mut Validation, value: &Option<String>) {
+    if let Some(arn) = v.required(value, "streamARN") {
+        check_stream_arn(v, arn, "streamARN");
+    }
+}
+
+/// The required `ResourceARN` (a stream or consumer ARN) of the resource-policy and tag actions.
+pub(crate) fn require_resource_arn(v: &mut Validation, value: &Option<String>) {
+    if let Some(arn) = v.required(value, "resourceARN") {
+        check_resource_arn(v, arn, "resourceARN");
+    }
+}
+
 /// Constraints of `StreamName` / `StreamARN`.
 pub(crate) fn check_stream_ref(v: &mut Validation, stream: &StreamRef) {
     if let Some(name) = &stream.stream_name {

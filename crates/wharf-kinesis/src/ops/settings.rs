@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use wharf_store::{Batch, Keyspace};
 
-use super::{check_resource_arn, check_stream_arn, check_stream_ref};
+use super::{check_stream_arn, check_stream_ref, require_resource_arn, require_stream_arn};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
 use crate::persist::PendingChange;
@@ -217,9 +217,7 @@ impl Kinesis {
 
     pub async fn update_stream_mode(&self, input: UpdateStreamModeInput) -> KinesisResult<Empty> {
         let mut v = Validation::new();
-        if let Some(arn) = v.required(&input.stream_arn, "streamARN") {
-            check_stream_arn(&mut v, arn, "streamARN");
-        }
+        require_stream_arn(&mut v, &input.stream_arn);
         if let Some(details) = v.required(&input.stream_mode_details, "streamModeDetails") {
             if let Some(mode) = v.required(&details.stream_mode, "streamModeDetails.streamMode") {
                 v.one_of(mode, "streamModeDetails.streamMode", super::streams::MODES);
@@ -306,9 +304,7 @@ impl Kinesis {
         input: UpdateStreamRecordDistributionStrategyInput,
     ) -> KinesisResult<Empty> {
         let mut v = Validation::new();
-        if let Some(arn) = v.required(&input.stream_arn, "streamARN") {
-            check_stream_arn(&mut v, arn, "streamARN");
-        }
+        require_stream_arn(&mut v, &input.stream_arn);
         if let Some(strategy) = v.required(
             &input.record_distribution_strategy,
             "recordDistributionStrategy",
@@ -472,9 +468,7 @@ impl Kinesis {
 
     pub async fn put_resource_policy(&self, input: ResourcePolicyInput) -> KinesisResult<Empty> {
         let mut v = Validation::new();
-        if let Some(arn) = v.required(&input.resource_arn, "resourceARN") {
-            check_resource_arn(&mut v, arn, "resourceARN");
-        }
+        require_resource_arn(&mut v, &input.resource_arn);
         v.required(&input.policy, "policy");
         v.finish()?;
         let arn = input.resource_arn.unwrap_or_default();
@@ -502,9 +496,7 @@ impl Kinesis {
         input: ResourcePolicyInput,
     ) -> KinesisResult<GetResourcePolicyOutput> {
         let mut v = Validation::new();
-        if let Some(arn) = v.required(&input.resource_arn, "resourceARN") {
-            check_resource_arn(&mut v, arn, "resourceARN");
-        }
+        require_resource_arn(&mut v, &input.resource_arn);
         v.finish()?;
         let arn = input.resource_arn.unwrap_or_default();
         let stream = self.stream_of_resource(&arn)?;
@@ -520,9 +512,7 @@ impl Kinesis {
 
     pub async fn delete_resource_policy(&self, input: ResourcePolicyInput) -> KinesisResult<Empty> {
         let mut v = Validation::new();
-        if let Some(arn) = v.required(&input.resource_arn, "resourceARN") {
-            check_resource_arn(&mut v, arn, "resourceARN");
-        }
+        require_resource_arn(&mut v, &input.resource_arn);
         v.finish()?;
         let arn = input.resource_arn.unwrap_or_default();
         let stream = self.stream_of_resource(&arn)?;

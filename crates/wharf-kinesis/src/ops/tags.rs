@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{check_resource_arn, check_stream_ref, check_tags};
+use super::{check_stream_ref, check_tags, require_resource_arn};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
 use crate::stream::Stream;
@@ -85,9 +85,7 @@ impl Kinesis {
 
     pub async fn tag_resource(&self, input: TagResourceInput) -> KinesisResult<Empty> {
         let mut v = Validation::new();
-        if let Some(arn) = v.required(&input.resource_arn, "resourceARN") {
-            check_resource_arn(&mut v, arn, "resourceARN");
-        }
+        require_resource_arn(&mut v, &input.resource_arn);
         if let Some(tags) = v.required(&input.tags, "tags") {
             check_tags(&mut v, tags, "tags");
         }
@@ -102,9 +100,7 @@ impl Kinesis {
 
     pub async fn untag_resource(&self, input: UntagResourceInput) -> KinesisResult<Empty> {
         let mut v = Validation::new();
-        if let Some(arn) = v.required(&input.resource_arn, "resourceARN") {
-            check_resource_arn(&mut v, arn, "resourceARN");
-        }
+        require_resource_arn(&mut v, &input.resource_arn);
         if let Some(keys) = v.required(&input.tag_keys, "tagKeys") {
             v.count(keys.len(), "tagKeys", 1, 50, "'[...]'");
         }
@@ -122,9 +118,7 @@ impl Kinesis {
         input: ListTagsForResourceInput,
     ) -> KinesisResult<ListTagsForResourceOutput> {
         let mut v = Validation::new();
-        if let Some(arn) = v.required(&input.resource_arn, "resourceARN") {
-            check_resource_arn(&mut v, arn, "resourceARN");
-        }
+        require_resource_arn(&mut v, &input.resource_arn);
         v.finish()?;
         let arn = input.resource_arn.unwrap_or_default();
         self.rate_limit(api::LIST_TAGS_FOR_RESOURCE, None)?;
