@@ -122,10 +122,9 @@ impl Kinesis {
                 sequence_number: seq::render(seq),
                 encryption_type: encryption,
             }),
-            Some(Outcome::Throttled { shard_id }) => Err(KinesisError::new(
-                ErrorKind::ProvisionedThroughputExceeded,
-                self.rate_exceeded_message(&shard_id, &stream.name),
-            )),
+            Some(Outcome::Throttled { shard_id }) => {
+                Err(self.shard_throttled(&shard_id, &stream.name))
+            }
             None => Err(KinesisError::internal("Internal service failure.")),
         }
     }
@@ -246,6 +245,14 @@ impl Kinesis {
         format!(
             "Rate exceeded for shard {shard_id} in stream {stream_name} under account {}.",
             self.config.account_id
+        )
+    }
+
+    /// A shard's read or write quota is used up.
+    fn shard_throttled(&self, shard_id: &str, stream_name: &str) -> KinesisError {
+        KinesisError::new(
+            ErrorKind::ProvisionedThroughputExceeded,
+            self.rate_exceeded_message(shard_id, stream_name),
         )
     }
 
@@ -484,10 +491,7 @@ impl Kinesis {
             return Err(self.dry_run_passed(&stream.name));
         }
         if self.config.throughput_limits && !shard.state.lock().throttle.admit_iterator(now) {
-            return Err(KinesisError::new(
-                ErrorKind::ProvisionedThroughputExceeded,
-                self.rate_exceeded_message(&shard.id, &stream.name),
-            ));
+            return Err(self.shard_throttled(&shard.id, &stream.name));
         }
         Ok(GetShardIteratorOutput {
             shard_iterator: ShardIterator {
@@ -601,10 +605,7 @@ impl Kinesis {
             return Err(self.dry_run_passed(&stream.name));
         }
         if self.config.throughput_limits && !shard.state.lock().throttle.admit_read(now) {
-            return Err(KinesisError::new(
-                ErrorKind::ProvisionedThroughputExceeded,
-                self.rate_exceeded_message(&shard.id, &stream.name),
-            ));
+            return Err(self.shard_throttled(&shard.id, &stream.name));
         }
         let limit = input.limit.unwrap_or(limits::GET_RECORDS_MAX_LIMIT) as usize;
         let read = self
