@@ -9,7 +9,9 @@ Every test creates its own uniquely named queues, so tests never depend on
 each other or on a reset endpoint.
 """
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -35,6 +37,7 @@ from sqs_helpers import (  # noqa: E402
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+AWS_CLI = shutil.which("aws")
 HEALTH_TIMEOUT_S = 20.0
 
 
@@ -190,3 +193,50 @@ def queue(make_queue):
 def fifo_queue(make_queue):
     """A fresh FIFO queue without content-based deduplication: ``(name, url)``."""
     return make_queue("fifo", fifo=True)
+
+
+@pytest.fixture(scope="session")
+def cli_env(tmp_path_factory):
+    """Environment for AWS CLI runs: the suite's credentials and region, no user configuration."""
+    home = tmp_path_factory.mktemp("aws-cli-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_CONFIG_FILE": str(home / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+            "AWS_PAGER": "",
+            "HOME": str(home),
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def aws_cli(endpoint, cli_env):
+    """``aws_cli(service)`` gives ``run(*args, check=True)`` for ``aws <service> <args>`` against the server
+    (JSON output); ``run.json(*args)`` parses what it prints. Skips the test without the AWS CLI."""
+    if AWS_CLI is None:
+        pytest.skip("AWS CLI (awscli) is not installed")
+
+    def for_service(service):
+        def run(*args, check=True):
+            cmd = [AWS_CLI, "--endpoint-url", endpoint, "--region", REGION, "--output", "json", service, *args]
+            proc = subprocess.run(cmd, env=cli_env, capture_output=True, text=True, timeout=60)
+            if check:
+                assert proc.returncode == 0, (
+                    f"{service} {' '.join(args)} exited {proc.returncode}\n"
+                    f"stdout: {proc.stdout}\nstderr: {proc.stderr}"
+                )
+            return proc
+
+        def run_json(*args):
+            out = run(*args).stdout
+            return json.loads(out) if out.strip() else {}
+
+        run.json = run_json
+        return run
+
+    return for_service

@@ -1,61 +1,20 @@
 """The AWS CLI (``aws sqs ...``) against the server, JSON output parsed."""
 
 import json
-import os
-import shutil
-import subprocess
 
 import pytest
 
 from sqs_helpers import (
-    ACCESS_KEY,
     REGION,
-    SECRET_KEY,
     md5_of_body,
     md5_of_message_attributes,
     unique_name,
 )
 
-AWS = shutil.which("aws")
-pytestmark = pytest.mark.skipif(AWS is None, reason="AWS CLI (awscli) is not installed")
-
-
-@pytest.fixture(scope="module")
-def cli_env(tmp_path_factory):
-    home = tmp_path_factory.mktemp("aws-cli-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-            "AWS_DEFAULT_REGION": REGION,
-            # Keep any user configuration out of the way.
-            "AWS_CONFIG_FILE": str(home / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-            "AWS_PAGER": "",
-            "HOME": str(home),
-        }
-    )
-    return env
-
 
 @pytest.fixture
-def aws(endpoint, cli_env):
-    def run(*args, check=True):
-        cmd = [AWS, "--endpoint-url", endpoint, "--region", REGION, "--output", "json", "sqs", *args]
-        proc = subprocess.run(cmd, env=cli_env, capture_output=True, text=True, timeout=60)
-        if check:
-            assert proc.returncode == 0, (
-                f"{' '.join(args)} exited {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr}"
-            )
-        return proc
-
-    def run_json(*args):
-        out = run(*args).stdout
-        return json.loads(out) if out.strip() else {}
-
-    run.json = run_json
-    return run
+def aws(aws_cli):
+    return aws_cli("sqs")
 
 
 def test_cli_queue_and_message_roundtrip(aws, sqs, endpoint, account_id):

@@ -93,6 +93,15 @@ fn valid_phone(number: &str) -> bool {
     (5..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A phone number as SMS subscriptions and Publish's `PhoneNumber` take it, written with spaces, hyphens or
+/// parentheses between its digits (the AWS CLI reference publishes to `+1-555-555-0100`): those removed.
+pub(crate) fn without_phone_separators(number: &str) -> String {
+    number
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+        .collect()
+}
+
 /// The two kinds of platform ARN.
 #[derive(Clone, Copy)]
 enum PlatformArn {
@@ -165,13 +174,14 @@ impl Sns {
 
     pub(crate) async fn publish_sms(
         &self,
-        phone: &str,
+        written: &str,
         outgoing: &Outgoing,
     ) -> SnsResult<PublishOutput> {
-        if !valid_phone(phone) {
+        let phone = without_phone_separators(written);
+        if !valid_phone(&phone) {
             return Err(SnsError::invalid_reason(
                 "PhoneNumber",
-                format!("{phone} is not valid to publish to"),
+                format!("{written} is not valid to publish to"),
             ));
         }
         let message_id = uuid::Uuid::new_v4().to_string();
@@ -181,7 +191,7 @@ impl Sns {
             OutboxEntry {
                 seq: 0,
                 kind: "sms".into(),
-                target: phone.to_string(),
+                target: phone,
                 topic_arn: None,
                 subscription_arn: None,
                 message_id: message_id.clone(),

@@ -15,7 +15,7 @@ use crate::email;
 use crate::envelope;
 use crate::error::{SnsError, SnsResult};
 use crate::model::*;
-use crate::ops::platform::OutboxEntry;
+use crate::ops::platform::{without_phone_separators, OutboxEntry};
 use crate::signing::Signer;
 use crate::util::{page, parse_arn, random_hex, PAGE_SIZE};
 use crate::{archive, await_commit, persist, Registry, Sns, Subscription};
@@ -87,10 +87,7 @@ fn validate_endpoint(protocol: &str, endpoint: &str, attributes: &Attributes) ->
             .split_once('@')
             .is_some_and(|(user, domain)| !user.is_empty() && !domain.is_empty()),
         "sms" => {
-            let digits: String = endpoint
-                .chars()
-                .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-                .collect();
+            let digits = without_phone_separators(endpoint);
             let digits = digits.strip_prefix('+').unwrap_or(&digits);
             (1..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
         }
