@@ -45,9 +45,16 @@ impl ShardIterator {
         ENGINE.encode(bytes)
     }
 
-    /// `None` for anything that is not an intact iterator of ours.
+    /// `None` for anything that is not an intact iterator of ours. An iterator wrapped in one pair of
+    /// double quotes (easily passed that way from a shell, e.g. `jq` output to the AWS CLI) is read
+    /// without them, as AWS does.
     pub fn decode(text: &str) -> Option<ShardIterator> {
-        let bytes = ENGINE.decode(text.trim()).ok()?;
+        let text = text.trim();
+        let text = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or(text);
+        let bytes = ENGINE.decode(text).ok()?;
         if bytes.len() < 38 + 4 || bytes.first() != Some(&FORMAT) {
             return None;
         }
@@ -119,5 +126,20 @@ mod tests {
         bytes[10] ^= 1;
         assert_eq!(ShardIterator::decode(&ENGINE.encode(&bytes)), None);
         assert_eq!(ShardIterator::decode(&text[..text.len() - 2]), None);
+    }
+
+    #[test]
+    fn reads_an_iterator_in_double_quotes() {
+        let it = ShardIterator {
+            stream_id: 3,
+            shard_index: 1,
+            position: 5,
+            issued_millis: 9,
+            stream_name: "s".into(),
+        };
+        let text = it.encode();
+        assert_eq!(ShardIterator::decode(&format!("\"{text}\"")), Some(it));
+        assert_eq!(ShardIterator::decode(&format!("\"{text}")), None);
+        assert_eq!(ShardIterator::decode(&format!("'{text}'")), None);
     }
 }

@@ -120,9 +120,10 @@ pub mod limits {
     /// Largest `Data` blob the API model accepts.
     pub const MAX_DATA_BYTES: usize = 10 * 1024 * 1024;
     pub const PUT_RECORDS_MAX_ENTRIES: usize = 500;
-    /// Whole PutRecords request, data and partition keys (raised to the stream's maximum record size
-    /// when that is larger, so one large record still fits).
-    pub const PUT_RECORDS_MAX_BYTES: usize = 5 * 1024 * 1024;
+    /// Whole PutRecords request, data and partition keys: 10 MiB since the 2025 large-record change
+    /// (API reference, PutRecords: "Each record in the request can be as large as 10 MiB, up to a limit
+    /// of 10 MiB for the entire request, including partition keys"; was 5 MiB).
+    pub const PUT_RECORDS_MAX_BYTES: usize = 10 * 1024 * 1024;
     pub const GET_RECORDS_MAX_LIMIT: i64 = 10_000;
     pub const GET_RECORDS_MAX_BYTES: usize = 10 * 1024 * 1024;
     pub const ITERATOR_LIFETIME_MILLIS: u64 = 300_000;

@@ -187,12 +187,10 @@ impl Kinesis {
                     + r.partition_key.as_ref().map_or(0, String::len)
             })
             .sum();
-        let max_total = limits::PUT_RECORDS_MAX_BYTES
-            .max(stream.meta.read().max_record_size_kib as usize * 1024);
-        if total > max_total {
+        if total > limits::PUT_RECORDS_MAX_BYTES {
             return Err(KinesisError::invalid_argument(format!(
                 "Records size exceeds {} MB limit",
-                max_total / (1024 * 1024)
+                limits::PUT_RECORDS_MAX_BYTES / (1024 * 1024)
             )));
         }
         let mut pending = Vec::with_capacity(records.len());

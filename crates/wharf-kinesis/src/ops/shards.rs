@@ -94,9 +94,15 @@ impl Kinesis {
         let now = self.now();
         let cursor = match &input.next_token {
             Some(token) => {
-                if input.stream.stream_name.is_some() || input.stream.stream_arn.is_some() {
+                // AWS names the member that was given (StreamARN: its answer quoted in aws/aws-cli#9635).
+                if input.stream.stream_name.is_some() {
                     return Err(KinesisError::invalid_argument(
                         "NextToken and StreamName cannot be provided together.",
+                    ));
+                }
+                if input.stream.stream_arn.is_some() {
+                    return Err(KinesisError::invalid_argument(
+                        "NextToken and StreamARN cannot be provided together.",
                     ));
                 }
                 if input.exclusive_start_shard_id.is_some() {

@@ -51,7 +51,7 @@ const DUMMY_AUTHORIZATION: &str = "AWS4-HMAC-SHA256 Credential=test/20250101/us-
 const DUMMY_DATE: &str = "20250101T000000Z";
 const THROTTLED: &str = "ProvisionedThroughputExceededException";
 /// PutRecords' limit on a whole request (data and partition keys).
-const PUT_RECORDS_MAX_BYTES: u64 = 5 * 1024 * 1024;
+const PUT_RECORDS_MAX_BYTES: u64 = wharf_kinesis::limits::PUT_RECORDS_MAX_BYTES as u64;
 const MIB: f64 = 1024.0 * 1024.0;
 
 /// What the load does.
@@ -158,7 +158,7 @@ pub fn run(args: KinesisArgs) -> anyhow::Result<()> {
     }
     if u64::from(args.batch) * u64::from(args.record_size) > PUT_RECORDS_MAX_BYTES {
         anyhow::bail!(
-            "--batch × --record-size exceeds PutRecords' 5 MiB request limit ({} × {})",
+            "--batch × --record-size exceeds PutRecords' 10 MiB request limit ({} × {})",
             args.batch,
             args.record_size
         );
