@@ -4,7 +4,7 @@ quoted in client issues) or stated by the current API reference, checked with bo
 import pytest
 from botocore.exceptions import ClientError
 
-from test_kinesis import error_of, kinesis, make_stream, read_all  # noqa: F401
+from test_kinesis import error_of, kinesis, make_stream, stream_name, wait_active, wait_gone  # noqa: F401
 
 
 def test_get_records_accepts_an_iterator_in_double_quotes(kinesis, make_stream):
@@ -71,3 +71,41 @@ def test_put_records_request_may_hold_10_mib(kinesis, make_stream):
     with pytest.raises(ClientError) as excinfo:
         kinesis.put_records(StreamName=name, Records=[{"Data": b"x" * (1024 * 1024 + 1), "PartitionKey": "k"}])
     assert error_of(excinfo)[0] == "InvalidArgumentException"
+
+
+def test_iterator_of_a_deleted_stream_reads_the_stream_created_again(kinesis, make_stream, account_id):
+    # kinesalite's getRecords test, run against AWS ("Takes 95 secs to run on production"): iterators of
+    # a deleted stream answer ResourceNotFoundException "Shard ... does not exist"; once a stream of the
+    # same name exists again, the iterator of a shard it has reads it (200, a NextShardIterator), the
+    # other one is still "does not exist".
+    name = stream_name()
+    kinesis.create_stream(StreamName=name, ShardCount=2)
+    assert wait_active(kinesis, name) == "ACTIVE"
+    iterators = [
+        kinesis.get_shard_iterator(StreamName=name, ShardId=f"shardId-00000000000{i}", ShardIteratorType="LATEST")[
+            "ShardIterator"
+        ]
+        for i in range(2)
+    ]
+    kinesis.delete_stream(StreamName=name)
+    assert wait_gone(kinesis, name) is None
+
+    def does_not_exist(i):
+        return (
+            "ResourceNotFoundException",
+            f"Shard shardId-00000000000{i} in stream {name} under account {account_id} does not exist",
+        )
+
+    for i, iterator in enumerate(iterators):
+        with pytest.raises(ClientError) as excinfo:
+            kinesis.get_records(ShardIterator=iterator)
+        assert error_of(excinfo) == does_not_exist(i)
+
+    make_stream(shards=1, name=name)
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.get_records(ShardIterator=iterators[1])
+    assert error_of(excinfo) == does_not_exist(1)
+    out = kinesis.get_records(ShardIterator=iterators[0])
+    assert out["Records"] == []
+    kinesis.put_record(StreamName=name, Data=b"new", PartitionKey="k")
+    assert [r["Data"] for r in kinesis.get_records(ShardIterator=out["NextShardIterator"])["Records"]] == [b"new"]

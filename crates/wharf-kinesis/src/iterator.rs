@@ -4,7 +4,8 @@
 //!
 //! ```text
 //!  1 byte   format version (1)
-//!  8 bytes  stream id (big-endian; ids are never reused, so an iterator of a deleted stream stays dead)
+//!  8 bytes  stream id (big-endian; ids are never reused: GetRecords falls back to the name only once
+//!           the stream is deleted, to read a stream created again under it, as AWS does)
 //!  4 bytes  shard index
 //! 16 bytes  position: the lowest sequence number the next GetRecords may return
 //!  8 bytes  issue time, epoch milliseconds (iterators expire 5 minutes later)

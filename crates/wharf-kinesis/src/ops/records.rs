@@ -584,15 +584,26 @@ impl Kinesis {
             }
         }
         let stream = self.by_id.read().get(&iterator.stream_id).cloned();
-        let Some(stream) = stream.filter(|s| !s.is_deleted()) else {
+        // An iterator of a deleted stream reads the stream created again under its name, if that has
+        // the shard (AWS's answer recorded in kinesalite's getRecords test: 200 and a NextShardIterator
+        // for shardId-000000000000 of the new one-shard stream, "does not exist" for shardId-000000000001).
+        let stream = stream.filter(|s| !s.is_deleted()).or_else(|| {
+            self.lookup(&iterator.stream_name)
+                .ok()
+                .filter(|s| !s.is_deleted())
+        });
+        let Some(stream) = stream else {
             return Err(self.shard_does_not_exist(iterator.shard_index, &iterator.stream_name));
         };
         // A finished reshard closes this shard: readers reach its end and the children.
         crate::transitions::detach(self.settle(&stream));
         let (shard, children, retention) = {
             let meta = stream.meta.read();
+            // A CREATING stream (only reachable here through a re-created name) has no shards yet.
+            let creating = meta.status(now) == crate::stream::STATUS_CREATING;
             let shard = meta
                 .shard(iterator.shard_index)
+                .filter(|_| !creating)
                 .cloned()
                 .ok_or_else(|| self.shard_does_not_exist(iterator.shard_index, &stream.name))?;
             let children = meta.children_of(shard.index);
@@ -616,6 +627,7 @@ impl Kinesis {
         let encryption = stream.meta.read().encryption_type();
         let next_shard_iterator = (!read.shard_ended).then(|| {
             ShardIterator {
+                stream_id: stream.id,
                 position: read.next_position,
                 issued_millis: now,
                 ..iterator.clone()
