@@ -109,3 +109,31 @@ def test_iterator_of_a_deleted_stream_reads_the_stream_created_again(kinesis, ma
     assert out["Records"] == []
     kinesis.put_record(StreamName=name, Data=b"new", PartitionKey="k")
     assert [r["Data"] for r in kinesis.get_records(ShardIterator=out["NextShardIterator"])["Records"]] == [b"new"]
+
+
+def test_consumer_arn_is_not_a_stream_arn(kinesis, make_stream, account_id):
+    # StreamARN is "The ARN of the stream" (API reference); a consumer ARN matches the member's pattern
+    # (`stream/\S+`) but names a consumer, so it designates no stream. The resource-policy actions, which
+    # take either, answer ResourceNotFoundException for an ARN that is no valid resource. Wording: Wharf's.
+    name = make_stream(shards=1)
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    consumer_arn = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c1")["Consumer"]["ConsumerARN"]
+    resource = consumer_arn.split(":stream/", 1)[1]
+    calls = [
+        (kinesis.describe_stream_summary, {}),
+        (kinesis.describe_stream, {}),
+        (kinesis.list_shards, {}),
+        (kinesis.put_record, {"Data": b"x", "PartitionKey": "k"}),
+        (kinesis.get_shard_iterator, {"ShardId": "shardId-000000000000", "ShardIteratorType": "LATEST"}),
+        (kinesis.list_stream_consumers, {}),
+    ]
+    for call, kwargs in calls:
+        with pytest.raises(ClientError) as excinfo:
+            call(StreamARN=consumer_arn, **kwargs)
+        assert error_of(excinfo) == (
+            "ResourceNotFoundException",
+            f"Stream {resource} under account {account_id} not found.",
+        ), call
+    # The consumer's own actions and the resource-policy actions still take it.
+    assert kinesis.describe_stream_consumer(ConsumerARN=consumer_arn)["ConsumerDescription"]["StreamARN"] == arn
+    assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"][0]["ConsumerARN"] == consumer_arn

@@ -328,13 +328,25 @@ impl Kinesis {
         Some(name.to_string())
     }
 
+    /// The stream name a `StreamARN` designates: a stream ARN of this account (and region) whose
+    /// resource is `stream/<name>` and nothing more. A consumer ARN (`stream/<name>/consumer/...`) matches
+    /// the member's pattern but is not "the ARN of the stream" (API reference): it designates no stream.
+    pub(crate) fn stream_name_from_arn(&self, arn: &str) -> Option<String> {
+        let name = self.name_from_arn(arn)?;
+        let resource = arn.split_once(":stream/").map(|(_, r)| r);
+        (resource == Some(name.as_str())).then_some(name)
+    }
+
     /// Resolves `StreamName` / `StreamARN` to the stream's name (both given: they must agree).
     pub(crate) fn name_of(&self, stream: &StreamRef) -> KinesisResult<String> {
         match (&stream.stream_name, &stream.stream_arn) {
             (Some(name), None) => Ok(name.clone()),
             (name, Some(arn)) => {
-                let Some(from_arn) = self.name_from_arn(arn) else {
-                    let shown = arn.rsplit('/').next().unwrap_or(arn);
+                let Some(from_arn) = self.stream_name_from_arn(arn) else {
+                    let shown = match arn.split_once(":stream/") {
+                        Some((_, resource)) if self.name_from_arn(arn).is_some() => resource,
+                        _ => arn.rsplit('/').next().unwrap_or(arn),
+                    };
                     return Err(self.not_found(shown));
                 };
                 if let Some(name) = name {

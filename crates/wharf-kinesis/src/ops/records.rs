@@ -577,7 +577,7 @@ impl Kinesis {
             ));
         }
         if let Some(arn) = &input.stream_arn {
-            if self.name_from_arn(arn).as_deref() != Some(iterator.stream_name.as_str()) {
+            if self.stream_name_from_arn(arn).as_deref() != Some(iterator.stream_name.as_str()) {
                 return Err(KinesisError::invalid_argument(format!(
                     "StreamARN {arn} does not match the stream of the shard iterator."
                 )));
