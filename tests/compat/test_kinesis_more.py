@@ -334,3 +334,29 @@ def test_account_settings_and_consumer_call_quotas(kinesis, make_stream):
     # Per stream: the other stream's consumer still answers.
     assert kinesis.describe_stream_consumer(ConsumerARN=arns[1])["ConsumerDescription"]["ConsumerName"] == "c"
     time.sleep(0.5)
+
+
+def test_update_stream_warm_throughput_goes_through_updating(kinesis, make_stream):
+    # API reference, UpdateStreamWarmThroughput: "Updating the warm throughput is an asynchronous operation.
+    # Upon receiving the request, Kinesis Data Streams returns immediately and sets the status of the stream
+    # to UPDATING. After the update is complete, Kinesis Data Streams sets the status of the stream back to
+    # ACTIVE." WarmThroughputObject.TargetMiBps: "the stream is currently scaling towards this target value".
+    name = make_stream(StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    out = kinesis.update_stream_warm_throughput(StreamName=name, WarmThroughputMiBps=100)
+    assert out["WarmThroughput"]["TargetMiBps"] == 100
+    assert "CurrentMiBps" not in out["WarmThroughput"]
+    summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    assert summary["StreamStatus"] == "UPDATING"
+    assert summary["WarmThroughput"] == {"TargetMiBps": 100}
+    # Like the other stream updates, a second one waits for the first (ResourceInUseException).
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.update_stream_warm_throughput(StreamName=name, WarmThroughputMiBps=200)
+    assert error_of(excinfo)[0] == "ResourceInUseException"
+    assert wait_active(kinesis, name) == "ACTIVE"
+    summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    assert summary["WarmThroughput"] == {"TargetMiBps": 100, "CurrentMiBps": 100}
+    out = kinesis.update_stream_warm_throughput(StreamName=name, WarmThroughputMiBps=200)
+    assert out["WarmThroughput"] == {"TargetMiBps": 200, "CurrentMiBps": 100}
+    assert wait_active(kinesis, name) == "ACTIVE"
+    summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    assert summary["WarmThroughput"] == {"TargetMiBps": 200, "CurrentMiBps": 200}

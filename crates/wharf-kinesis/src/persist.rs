@@ -110,6 +110,8 @@ pub enum PendingChange {
     MaxRecordSize { kib: u32 },
     /// Enable/DisableEnhancedMonitoring: the desired set of shard-level metrics.
     Monitoring { metrics: Vec<String> },
+    /// UpdateStreamWarmThroughput: the target write throughput of an on-demand stream.
+    WarmThroughput { mibps: i64 },
 }
 
 pub fn put_stream(batch: &mut Batch, record: &StreamRecord) {

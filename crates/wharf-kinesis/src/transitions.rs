@@ -213,6 +213,7 @@ impl Kinesis {
             PendingChange::Monitoring { metrics } => {
                 meta.shard_level_metrics = metrics.into_iter().collect();
             }
+            PendingChange::WarmThroughput { mibps } => meta.warm_throughput_mibps = Some(mibps),
         }
     }
 }

@@ -358,8 +358,17 @@ impl Kinesis {
         v.finish()?;
         self.rate_limit_ref(api::UPDATE_STREAM_WARM_THROUGHPUT, &input.stream)?;
         let stream = self.active_stream(&input.stream)?;
-        let commit = {
+        let target = input.warm_throughput_mi_bps.unwrap_or_default();
+        // "Updating the warm throughput is an asynchronous operation ... sets the status of the stream to
+        // UPDATING. After the update is complete, Kinesis Data Streams sets the status of the stream back
+        // to ACTIVE" (API reference): the stream scales towards the target meanwhile.
+        let (commit, current) = {
             let mut meta = stream.meta.write();
+            let now = self.now();
+            let status = meta.status(now);
+            if status != STATUS_ACTIVE {
+                return Err(self.not_active(&stream.name, status));
+            }
             if meta.mode != "ON_DEMAND" {
                 return Err(KinesisError::invalid_argument(format!(
                     "Warm throughput is only supported for ON_DEMAND streams; stream {} under account {} \
@@ -367,16 +376,17 @@ impl Kinesis {
                     stream.name, self.config.account_id, meta.mode
                 )));
             }
-            meta.warm_throughput_mibps = input.warm_throughput_mi_bps;
-            self.persist_meta(&stream, &meta)
+            let change = PendingChange::WarmThroughput { mibps: target };
+            let commit = self.begin_update(&stream, &mut meta, change, now);
+            (commit, meta.warm_throughput_mibps)
         };
         await_commit(commit).await?;
         Ok(UpdateStreamWarmThroughputOutput {
             stream_arn: stream.arn.clone(),
             stream_name: stream.name.clone(),
             warm_throughput: WarmThroughputObject {
-                target_mi_bps: input.warm_throughput_mi_bps,
-                current_mi_bps: input.warm_throughput_mi_bps,
+                target_mi_bps: Some(target),
+                current_mi_bps: current,
             },
         })
     }

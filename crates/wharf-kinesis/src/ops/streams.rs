@@ -11,6 +11,7 @@ use wharf_store::{Batch, Keyspace};
 use super::{check_name, check_stream_ref, check_tags};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
+use crate::persist::PendingChange;
 use crate::stream::{
     Shard, Stream, StreamMeta, DISTRIBUTION_AUTO, DISTRIBUTION_BY_KEY, STATUS_ACTIVE,
     STATUS_CREATING,
@@ -399,10 +400,17 @@ impl Kinesis {
                     meta.open.len() as u32
                 },
                 consumer_count: meta.consumers.len() as u32,
-                warm_throughput: meta.warm_throughput_mibps.map(|w| WarmThroughputObject {
-                    target_mi_bps: Some(w),
-                    current_mi_bps: Some(w),
-                }),
+                // While an UpdateStreamWarmThroughput is under way the stream scales towards its target.
+                warm_throughput: match &meta.pending {
+                    Some(PendingChange::WarmThroughput { mibps }) => Some(WarmThroughputObject {
+                        target_mi_bps: Some(*mibps),
+                        current_mi_bps: meta.warm_throughput_mibps,
+                    }),
+                    _ => meta.warm_throughput_mibps.map(|w| WarmThroughputObject {
+                        target_mi_bps: Some(w),
+                        current_mi_bps: Some(w),
+                    }),
+                },
                 max_record_size_in_kib: meta.max_record_size_kib,
                 record_distribution_strategy: (meta.mode == "ON_DEMAND")
                     .then(|| meta.distribution_strategy().to_string()),
