@@ -2,9 +2,6 @@
 
 import base64
 import json
-import os
-import shutil
-import subprocess
 import time
 import uuid
 
@@ -445,34 +442,9 @@ def test_expired_and_invalid_iterators(kinesis, make_stream):
 # ---------------------------------------------------------------------------------------------------------
 # The AWS CLI walkthrough: create-stream, put-record, get-shard-iterator, get-records.
 
-AWS = shutil.which("aws")
 
-
-@pytest.fixture(scope="module")
-def cli_env(tmp_path_factory):
-    home = tmp_path_factory.mktemp("aws-cli-kinesis")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_CONFIG_FILE": str(home / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-            "AWS_PAGER": "",
-            "HOME": str(home),
-        }
-    )
-    return env
-
-
-@pytest.mark.skipif(AWS is None, reason="AWS CLI (awscli) is not installed")
-def test_cli_walkthrough(endpoint, cli_env, kinesis):
-    def aws(*args):
-        cmd = [AWS, "--endpoint-url", endpoint, "--region", REGION, "--output", "json", "kinesis", *args]
-        proc = subprocess.run(cmd, env=cli_env, capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 0, f"{' '.join(args)}: {proc.stdout}\n{proc.stderr}"
-        return json.loads(proc.stdout) if proc.stdout.strip() else {}
+def test_cli_walkthrough(aws_cli, kinesis):
+    aws = aws_cli("kinesis").json
 
     name = stream_name("cli")
     aws("create-stream", "--stream-name", name, "--shard-count", "1")
