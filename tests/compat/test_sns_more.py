@@ -440,8 +440,11 @@ def test_malformed_platform_arns_are_invalid_parameters(sns):
     for call, extra in endpoint_calls[:-1]:
         err = error_of(call, EndpointArn=missing_endpoint, **extra)
         assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("NotFound", 404)
+    # Publish to an unknown endpoint is InvalidParameter on AWS (LocalStack's AWS-recorded
+    # test_sns.snapshot.json, test_publish_non_existent_target).
     err = error_of(sns.publish, TargetArn=missing_endpoint, Message="m")
-    assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("NotFound", 404)
+    assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("InvalidParameter", 400)
+    assert err["Error"]["Message"] == "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified"
     sns.delete_platform_application(PlatformApplicationArn=missing_app)
     sns.delete_endpoint(EndpointArn=missing_endpoint)
 

@@ -642,9 +642,11 @@ pub fn parse_redrive_policy(text: &str) -> SnsResult<Option<String>> {
         return Ok(None);
     }
     let invalid = |reason: &str| SnsError::invalid(format!("RedrivePolicy: {reason}"));
+    // AWS: "RedrivePolicy: failed to parse JSON. <parser detail>", as for FilterPolicy.
     let map = match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => map,
-        _ => return Err(invalid("failed to parse JSON")),
+        Ok(_) => return Err(invalid("failed to parse JSON")),
+        Err(e) => return Err(invalid(&format!("failed to parse JSON. {e}"))),
     };
     let arn = map
         .get("deadLetterTargetArn")
@@ -683,10 +685,9 @@ pub fn validate_subscription_attribute(name: &str, value: &str, protocol: &str) 
     match name {
         "RawMessageDelivery" => {
             if !BOOLEAN.contains(&value.to_ascii_lowercase().as_str()) {
-                return Err(SnsError::invalid_reason(
-                    "RawMessageDelivery",
-                    format!("Invalid value [{value}]. Must be true or false."),
-                ));
+                return Err(SnsError::invalid(format!(
+                    "RawMessageDelivery: Invalid value [{value}]. Must be true or false."
+                )));
             }
             // AWS refuses the attribute itself (even "false") on other protocols.
             if !matches!(protocol, "sqs" | "http" | "https" | "firehose") {

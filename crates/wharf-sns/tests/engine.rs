@@ -815,7 +815,7 @@ async fn http_subscriptions_confirm_deliver_retry_and_dead_letter() {
         .sns
         .confirm_subscription(ConfirmSubscriptionInput {
             topic_arn: Some(topic.clone()),
-            token: Some("wrong".into()),
+            token: Some("0badc0de".into()),
             authenticate_on_unsubscribe: None,
         })
         .await

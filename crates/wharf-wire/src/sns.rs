@@ -151,6 +151,19 @@ impl Node {
     }
 }
 
+/// Top-level members whose empty value AWS validates as given rather than as absent: Publish with
+/// `Subject=` is an invalid subject, with `TopicArn=` an invalid ARN.
+fn keep_empty_members(action: &str, params: &[(String, String)], input: &mut Value) {
+    const KEPT: &[(&str, &str)] = &[("Publish", "Subject"), ("Publish", "TopicArn")];
+    let Value::Object(map) = input else { return };
+    for (name, value) in params {
+        if value.is_empty() && KEPT.contains(&(action, name.as_str())) {
+            map.entry(name.clone())
+                .or_insert_with(|| Value::String(String::new()));
+        }
+    }
+}
+
 /// Folds SNS Query parameters into the JSON shape of the action's input.
 pub fn to_json(params: &[(String, String)]) -> Value {
     Node::from_params(params)
@@ -208,7 +221,8 @@ pub async fn dispatch_with_request_id(
     params: &[(String, String)],
     request_id: &str,
 ) -> Result<String, SnsError> {
-    let input = to_json(params);
+    let mut input = to_json(params);
+    keep_empty_members(action, params, &mut input);
     let input = &input;
     let value = match action {
         "CreateTopic" => call!(input, |i| sns.create_topic(i).await),

@@ -220,7 +220,13 @@ impl Sns {
                 .platform
                 .endpoints
                 .get(arn)
-                .ok_or_else(endpoint_not_found)?;
+                // AWS answers a publish to an unknown endpoint with InvalidParameter, not NotFound.
+                .ok_or_else(|| {
+                    SnsError::invalid_reason(
+                        "TargetArn",
+                        "No endpoint found for the target arn specified",
+                    )
+                })?;
             let platform = registry
                 .platform
                 .applications

@@ -51,9 +51,14 @@ pub(crate) fn validate_message_attributes(attributes: &MessageAttributes) -> Sns
                 c as u32
             )));
         }
-        if name.is_empty() || name.starts_with('.') || name.ends_with('.') {
+        if name.is_empty() || name.starts_with('.') {
             return Err(attribute_error(
-                "Invalid message attribute name starting or ending with dot",
+                "Invalid message attribute name starting with character '.' was found.",
+            ));
+        }
+        if name.ends_with('.') {
+            return Err(attribute_error(
+                "Invalid message attribute name ending with character '.' was found.",
             ));
         }
         if name.contains("..") {
@@ -70,8 +75,15 @@ pub(crate) fn validate_message_attributes(attributes: &MessageAttributes) -> Sns
             )));
         }
         let data_type = value.data_type.as_deref().unwrap_or_default();
-        let base = data_type.split('.').next().unwrap_or_default();
-        if !matches!(base, "String" | "Number" | "Binary") || data_type.len() > 256 {
+        let (base, custom) = match data_type.split_once('.') {
+            Some((base, custom)) => (base, Some(custom)),
+            None => (data_type, None),
+        };
+        // A custom type needs a label after the dot: `String.` alone is no type.
+        if !matches!(base, "String" | "Number" | "Binary")
+            || custom == Some("")
+            || data_type.len() > 256
+        {
             return Err(attribute_error(format!(
                 "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
             )));
@@ -329,6 +341,10 @@ impl Sns {
             .filter(|t| t.as_deref().is_some_and(|t| !t.is_empty()))
             .count();
         if targets == 0 {
+            // An empty TopicArn is checked as an ARN (AWS: "An ARN must have at least 6 elements, not 1").
+            if let Some(arn) = input.topic_arn.as_deref() {
+                self.topic_name_of(arn, "TopicArn")?;
+            }
             return Err(SnsError::invalid_reason(
                 "TopicArn or TargetArn",
                 "no value for required parameter",

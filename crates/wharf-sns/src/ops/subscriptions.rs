@@ -13,7 +13,7 @@ use crate::attributes::{
 use crate::delivery::{DeliveryRecord, Target};
 use crate::email;
 use crate::envelope;
-use crate::error::{SnsError, SnsResult};
+use crate::error::{ErrorKind, SnsError, SnsResult};
 use crate::model::*;
 use crate::ops::platform::{without_phone_separators, OutboxEntry};
 use crate::signing::Signer;
@@ -147,6 +147,15 @@ impl Sns {
     }
 
     fn check_subscription_arn(&self, arn: &str) -> SnsResult<()> {
+        // AWS: "... Reason: An ARN must have at least 6 elements, not N", then "Invalid parameter:
+        // SubscriptionId" for a well-formed ARN without a subscription id.
+        let elements = arn.split(':').count();
+        if elements < 6 {
+            return Err(SnsError::invalid_reason(
+                "SubscriptionArn",
+                format!("An ARN must have at least 6 elements, not {elements}"),
+            ));
+        }
         let valid = parse_arn(arn, "sns").is_some_and(|p| {
             p.resource
                 .split_once(':')
@@ -155,7 +164,7 @@ impl Sns {
         if valid {
             Ok(())
         } else {
-            Err(SnsError::invalid("SubscriptionArn"))
+            Err(SnsError::invalid("SubscriptionId"))
         }
     }
 
@@ -175,6 +184,16 @@ impl Sns {
                 return Err(SnsError::invalid_reason(
                     "Attributes",
                     format!("Unknown attribute {key}"),
+                ));
+            }
+            // Subscribe names the Attributes parameter first (AWS: "Invalid parameter: Attributes
+            // Reason: RawMessageDelivery: Invalid value [x]. Must be true or false.").
+            if key == "RawMessageDelivery"
+                && !matches!(value.to_ascii_lowercase().as_str(), "true" | "false")
+            {
+                return Err(SnsError::invalid_reason(
+                    "Attributes",
+                    format!("RawMessageDelivery: Invalid value [{value}]. Must be true or false."),
                 ));
             }
             validate_subscription_attribute(key, value, &protocol)?;
@@ -243,9 +262,22 @@ impl Sns {
                 )?;
             }
             if let Some(existing) = existing {
-                let same = attributes
-                    .iter()
-                    .all(|(k, v)| existing.attributes.get(k) == Some(v));
+                // Only the attributes given are compared, an unset one by its default value (AWS
+                // returns the same subscription for `FilterPolicyScope=MessageAttributes` alone).
+                let default_of = |k: &str| match k {
+                    "RawMessageDelivery" => Some("false"),
+                    "FilterPolicyScope" => Some("MessageAttributes"),
+                    "FilterPolicy" => Some(""),
+                    _ => None,
+                };
+                let same = attributes.iter().all(|(k, v)| {
+                    existing
+                        .attributes
+                        .get(k)
+                        .map(String::as_str)
+                        .or_else(|| default_of(k))
+                        == Some(v.as_str())
+                });
                 if !same {
                     return Err(SnsError::invalid_reason(
                         "Attributes",
@@ -409,6 +441,11 @@ impl Sns {
         let topic_arn = required(&input.topic_arn, "TopicArn")?;
         let name = self.topic_name_of(topic_arn, "TopicArn")?;
         let token = required(&input.token, "Token")?;
+        // Tokens are hex strings; anything else is refused before the topic is looked at (AWS:
+        // "Invalid token"), and a hex token on an unknown topic is an invalid token, not NotFound.
+        if !token.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(SnsError::new(ErrorKind::InvalidParameter, "Invalid token"));
+        }
         let authenticate = input
             .authenticate_on_unsubscribe
             .as_deref()
@@ -420,7 +457,7 @@ impl Sns {
             let entry = registry
                 .topics
                 .get(name)
-                .ok_or_else(SnsError::topic_not_found)?;
+                .ok_or_else(|| SnsError::invalid("Token"))?;
             let found = entry
                 .subscriptions
                 .iter()
@@ -504,7 +541,13 @@ impl Sns {
 
     /// Deletes a subscription. Unsubscribing one that does not exist (any more) succeeds.
     pub async fn unsubscribe(&self, input: SubscriptionArnInput) -> SnsResult<Empty> {
-        let arn = required(&input.subscription_arn, "SubscriptionArn")?;
+        let arn = input
+            .subscription_arn
+            .as_deref()
+            .filter(|arn| !arn.is_empty())
+            .ok_or_else(|| {
+                SnsError::invalid_reason("SubscriptionArn", "no value for required parameter")
+            })?;
         self.check_subscription_arn(arn)?;
         // An HTTP/S subscriber is told with a signed UnsubscribeConfirmation, made under the registry lock:
         // have the key ready first.
@@ -652,10 +695,17 @@ impl Sns {
         for (k, v) in &sub.attributes {
             attributes.insert(k.clone(), v.clone());
         }
-        if attributes.contains_key("FilterPolicy") {
+        // The scope is shown with a filter policy only; an empty policy is no policy (as AWS shows).
+        if attributes
+            .get("FilterPolicy")
+            .is_some_and(|p| !p.is_empty())
+        {
             attributes
                 .entry("FilterPolicyScope".into())
                 .or_insert_with(|| "MessageAttributes".into());
+        } else {
+            attributes.remove("FilterPolicy");
+            attributes.remove("FilterPolicyScope");
         }
         if let Some(status) = self.replay_status(&sub.arn) {
             attributes.insert("ReplayStatus".into(), status);

@@ -50,6 +50,11 @@ impl Sns {
         let arn = required(&input.resource_arn, "ResourceArn")?;
         let name = self.tagged_topic(arn)?;
         validate_tags(&input.tags)?;
+        // The same key twice in one request is refused, whatever the values (as AWS answers).
+        let mut keys = std::collections::HashSet::new();
+        if !input.tags.iter().all(|tag| keys.insert(tag.key.as_str())) {
+            return Err(SnsError::invalid("Duplicated keys are not allowed."));
+        }
         let commit = {
             let mut registry = self.registry.write();
             let entry = registry

@@ -1,0 +1,146 @@
+"""Amazon SNS answers compared with responses recorded against real AWS in LocalStack's snapshot files
+(tests/aws/services/sns/test_sns.snapshot.json; each test names the snapshot key it follows)."""
+
+import json
+import uuid
+
+from test_sns import error_of, make_topic, queue_arn, sns, subscribe_queue  # noqa: F401 (fixtures)
+
+TOKEN = "51b2ff3edb475b7d91550e0ab6edf0c1de2a34e6ebaf6c2262a001bcb7e051c43aa00022ceecce70bd2a67b2042da8d8"
+
+
+def invalid(err, message):
+    assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("InvalidParameter", 400)
+    assert err["Error"]["Message"] == message
+
+
+def test_tag_resource_refuses_duplicate_keys(sns, make_topic):
+    """TestSNSTopicCrud::test_tags, duplicate-key-error."""
+    topic = make_topic()
+    for tags in (
+        [{"Key": "k1", "Value": "v1"}, {"Key": "k2", "Value": "v2"}, {"Key": "k2", "Value": "v2"}],
+        [{"Key": "k1", "Value": "v1"}, {"Key": "k1", "Value": "other"}],
+    ):
+        invalid(error_of(sns.tag_resource, ResourceArn=topic, Tags=tags),
+                "Invalid parameter: Duplicated keys are not allowed.")
+    assert sns.list_tags_for_resource(ResourceArn=topic)["Tags"] == []
+
+
+def test_publish_empty_subject_and_empty_topic_arn(sns, make_topic):
+    """test_publish_with_empty_subject (response-with-empty-subject); test_publish_wrong_arn_format
+    (empty-topic)."""
+    topic = make_topic()
+    invalid(error_of(sns.publish, TopicArn=topic, Subject="", Message="m"), "Invalid parameter: Subject")
+    invalid(error_of(sns.publish, TopicArn="", Message="m"),
+            "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1")
+    assert sns.publish(TopicArn=topic, Message="m")["MessageId"]
+
+
+def test_publish_to_unknown_platform_endpoint(sns, account_id):
+    """test_publish_non_existent_target (non-existent-endpoint): InvalidParameter, not NotFound."""
+    arn = f"arn:aws:sns:us-east-1:{account_id}:endpoint/APNS/abcdef/0f7d5971-aa8b-4bd5-b585-0826e9f93a66"
+    invalid(error_of(sns.publish, TargetArn=arn, Message="push"),
+            "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified")
+
+
+def test_raw_message_delivery_value_errors(sns, sqs, make_topic, make_queue):
+    """test_create_subscriptions_with_attributes (subscribe-wrong-attr) and test_validate_set_sub_attributes
+    (raw-message-wrong-value, raw-message-empty-value, invalid-json-redrive-policy)."""
+    topic = make_topic()
+    _, url = make_queue()
+    err = error_of(sns.subscribe, TopicArn=topic, Protocol="sqs", Endpoint=queue_arn(sqs, url),
+                   Attributes={"RawMessageDelivery": "wrongvalue"})
+    invalid(err, "Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [wrongvalue]. "
+                 "Must be true or false.")
+    sub = subscribe_queue(sns, sqs, topic, url)
+    for value in ("test-ValUe", ""):
+        err = error_of(sns.set_subscription_attributes, SubscriptionArn=sub,
+                       AttributeName="RawMessageDelivery", AttributeValue=value)
+        invalid(err, f"Invalid parameter: RawMessageDelivery: Invalid value [{value}]. Must be true or false.")
+    err = error_of(sns.set_subscription_attributes, SubscriptionArn=sub,
+                   AttributeName="RedrivePolicy", AttributeValue="{invalidjson}")
+    assert err["Error"]["Message"].startswith("Invalid parameter: RedrivePolicy: failed to parse JSON. ")
+
+
+def test_confirm_subscription_token_errors(sns, make_topic):
+    """test_sns_confirm_subscription_wrong_token: a token that is not hex is "Invalid token"; a hex token
+    unknown to the topic, or given with a topic that does not exist, is "Invalid parameter: Token"."""
+    topic = make_topic()
+    invalid(error_of(sns.confirm_subscription, TopicArn=topic[:-1] + "i", Token=TOKEN),
+            "Invalid parameter: Token")
+    invalid(error_of(sns.confirm_subscription, TopicArn=topic, Token="randomtoken"), "Invalid token")
+    invalid(error_of(sns.confirm_subscription, TopicArn=topic, Token=TOKEN), "Invalid parameter: Token")
+
+
+def test_empty_filter_policy_shows_no_filter_attributes(sns, sqs, make_topic, make_queue):
+    """test_create_subscriptions_with_attributes (subscribe, get-attrs): RawMessageDelivery "TrUe" is
+    stored lower-case; an empty FilterPolicy is no policy, and without one no FilterPolicyScope is shown."""
+    topic = make_topic()
+    _, url = make_queue()
+    sub = subscribe_queue(sns, sqs, topic, url, RawMessageDelivery="TrUe",
+                          FilterPolicyScope="MessageBody", FilterPolicy="")
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert attrs["RawMessageDelivery"] == "true"
+    assert "FilterPolicy" not in attrs and "FilterPolicyScope" not in attrs
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy",
+                                    AttributeValue=json.dumps({"a": ["b"]}))
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert json.loads(attrs["FilterPolicy"]) == {"a": ["b"]}
+    assert attrs["FilterPolicyScope"] == "MessageBody"
+
+
+def test_subscribe_idempotency_compares_given_attributes_with_defaults(sns, sqs, make_topic, make_queue):
+    """test_subscribe_idempotency: the attributes given are compared, unset ones by their defaults."""
+    topic = make_topic()
+    _, url = make_queue()
+    arn = queue_arn(sqs, url)
+
+    def subscribe(**kwargs):
+        return sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True,
+                             **kwargs)["SubscriptionArn"]
+
+    sub = subscribe(Attributes={"RawMessageDelivery": "true"})
+    for attributes in (
+        {"RawMessageDelivery": "true"},
+        {"RawMessageDelivery": "true", "FilterPolicyScope": "MessageAttributes"},
+        {},
+        {"FilterPolicyScope": "MessageAttributes"},
+    ):
+        assert subscribe(Attributes=attributes) == sub, attributes
+    assert subscribe() == sub
+    invalid(error_of(subscribe, Attributes={"RawMessageDelivery": "false", "FilterPolicyScope": "MessageBody"}),
+            "Invalid parameter: Attributes Reason: Subscription already exists with different attributes")
+
+
+def test_unsubscribe_malformed_arns(sns):
+    """test_unsubscribe_wrong_arn_format (invalid-unsubscribe-arn-1..4)."""
+    invalid(error_of(sns.unsubscribe, SubscriptionArn="randomstring"),
+            "Invalid parameter: SubscriptionArn Reason: An ARN must have at least 6 elements, not 1")
+    invalid(error_of(sns.unsubscribe, SubscriptionArn="arn:aws:sns:us-east-1:random"),
+            "Invalid parameter: SubscriptionArn Reason: An ARN must have at least 6 elements, not 5")
+    invalid(error_of(sns.unsubscribe, SubscriptionArn="arn:aws:sns:us-east-1:111111111111:random"),
+            "Invalid parameter: SubscriptionId")
+    invalid(error_of(sns.unsubscribe, SubscriptionArn=""),
+            "Invalid parameter: SubscriptionArn Reason: no value for required parameter")
+    # A well-formed ARN naming no subscription is fine (unsubscribe-from-non-existing).
+    sns.unsubscribe(SubscriptionArn=f"arn:aws:sns:us-east-1:000000000000:t:{uuid.uuid4()}")
+
+
+def test_message_attribute_name_dots_and_custom_types(sns, make_topic):
+    """test_empty_or_wrong_message_attributes (invalid_name_2, invalid_name_3) and
+    test_message_attributes_prefixes (publish-error, publish-ok-1, publish-ok-2)."""
+    topic = make_topic()
+
+    def publish(name, data_type="String"):
+        return sns.publish(TopicArn=topic, Message="test message",
+                           MessageAttributes={name: {"DataType": data_type, "StringValue": "v"}})
+
+    for name, message in ((".abc", "Invalid message attribute name starting with character '.' was found."),
+                          ("abc.", "Invalid message attribute name ending with character '.' was found.")):
+        err = error_of(publish, name)
+        assert (err["Error"]["Code"], err["Error"]["Message"]) == ("ParameterValueInvalid", message)
+    err = error_of(publish, "attr1", "String.")
+    assert err["Error"]["Message"] == ("The message attribute 'attr1' has an invalid message attribute type, "
+                                       "the set of supported type prefixes is Binary, Number, and String.")
+    assert publish("attr1", "String.prefixed")["MessageId"]
+    assert publish("attr1", "String.  prefixed.")["MessageId"]
