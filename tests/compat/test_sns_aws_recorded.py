@@ -144,3 +144,31 @@ def test_message_attribute_name_dots_and_custom_types(sns, make_topic):
                                        "the set of supported type prefixes is Binary, Number, and String.")
     assert publish("attr1", "String.prefixed")["MessageId"]
     assert publish("attr1", "String.  prefixed.")["MessageId"]
+
+
+def test_fifo_topic_envelope_is_not_signed(sns, sqs, make_topic, make_queue):
+    """TestSNSSubscriptionSQSFifo::test_message_to_fifo_sqs and test_fifo_topic_to_regular_sqs (messages): a
+    FIFO topic's envelope has SequenceNumber and no SignatureVersion, Signature or SigningCertURL, whether the
+    queue is FIFO or standard; a standard topic's envelope is signed."""
+    fifo_topic = make_topic(fifo=True, attributes={"ContentBasedDeduplication": "true"})
+    _, fifo_url = make_queue(fifo=True)
+    _, std_url = make_queue()
+    subscribe_queue(sns, sqs, fifo_topic, fifo_url)
+    subscribe_queue(sns, sqs, fifo_topic, std_url)
+    sns.publish(TopicArn=fifo_topic, Message="Test", MessageGroupId="message-group-id-1")
+    for url in (fifo_url, std_url):
+        [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]
+        body = json.loads(message["Body"])
+        assert list(body) == ["Type", "MessageId", "SequenceNumber", "TopicArn", "Message", "Timestamp",
+                              "UnsubscribeURL"]
+    topic = make_topic()
+    subscribe_queue(sns, sqs, topic, std_url)
+    sns.publish(TopicArn=topic, Message="Test", Subject="s")
+    for _ in range(10):
+        messages = sqs.receive_message(QueueUrl=std_url, WaitTimeSeconds=1).get("Messages", [])
+        bodies = [json.loads(m["Body"]) for m in messages]
+        if any(b["TopicArn"] == topic for b in bodies):
+            break
+    [body] = [b for b in bodies if b["TopicArn"] == topic]
+    assert list(body) == ["Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion",
+                          "Signature", "SigningCertURL", "UnsubscribeURL"]

@@ -146,9 +146,13 @@ pub fn notification(base_url: &str, n: &Notification<'_>, signature: &str) -> St
     }
     doc.text("Message", n.message);
     doc.text("Timestamp", &timestamp);
-    doc.text("SignatureVersion", n.signature_version);
-    doc.text("Signature", signature);
-    doc.text("SigningCertURL", &signing_cert_url(base_url));
+    // A FIFO topic's notifications (those with a SequenceNumber) are not signed: AWS sends them without
+    // SignatureVersion, Signature and SigningCertURL.
+    if n.sequence_number.is_none() {
+        doc.text("SignatureVersion", n.signature_version);
+        doc.text("Signature", signature);
+        doc.text("SigningCertURL", &signing_cert_url(base_url));
+    }
     doc.text(
         "UnsubscribeURL",
         &unsubscribe_url(base_url, n.subscription_arn),

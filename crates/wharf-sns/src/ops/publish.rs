@@ -653,8 +653,12 @@ impl Sns {
                 signature_version: published.signature_version,
                 replayed: published.replayed,
             };
+            // Raw messages and FIFO notifications (no signature members) are not signed.
             let (body, signature) = if raw {
                 (message.to_string(), String::new())
+            } else if notification.sequence_number.is_some() && sub.protocol != "lambda" {
+                let body = envelope::notification(self.base_url(), &notification, "");
+                (body, String::new())
             } else {
                 // The signature covers the message text but not the subscription: sign each distinct text
                 // (one per protocol at most) once.
