@@ -698,9 +698,9 @@ pub fn validate_subscription_attribute(name: &str, value: &str, protocol: &str) 
         }
         "FilterPolicyScope" => {
             if FilterScope::parse(value).is_none() {
-                return Err(SnsError::invalid(
-                    "FilterPolicyScope: Invalid filter policy scope, valid values are: [MessageAttributes, MessageBody]",
-                ));
+                return Err(SnsError::invalid(format!(
+                    "FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or MessageAttributes"
+                )));
             }
         }
         "FilterPolicy" => {}

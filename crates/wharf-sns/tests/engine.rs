@@ -442,7 +442,7 @@ async fn filter_policies_select_subscribers() {
         .unwrap_err();
     assert_eq!(
         err.message,
-        "Invalid parameter: FilterPolicy: Unrecognized match type wildcard"
+        "Invalid parameter: Attributes Reason: FilterPolicy: Unrecognized match type wildcard"
     );
 }
 

@@ -584,9 +584,15 @@ fn compile_anything_but(value: &Value) -> Result<AnythingBut, PolicyError> {
             let mut entries = inner.iter();
             return match (entries.next(), entries.next()) {
                 (Some((name, v)), None) if name == "prefix" => {
-                    let prefix = v.as_str().filter(|p| !p.is_empty()).ok_or_else(|| {
-                        PolicyError::policy("prefix match pattern must be a non-empty string")
+                    // AWS: a non-string is "must be a string"; an empty one "must be a non-empty string".
+                    let prefix = v.as_str().ok_or_else(|| {
+                        PolicyError::policy("prefix match pattern must be a string")
                     })?;
+                    if prefix.is_empty() {
+                        return Err(PolicyError::policy(
+                            "prefix match pattern must be a non-empty string",
+                        ));
+                    }
                     Ok(AnythingBut::Prefix(prefix.to_string()))
                 }
                 (Some((name, _)), None) => Err(PolicyError::policy(format!(
@@ -629,7 +635,9 @@ fn compile_numeric(value: &Value) -> Result<Range, PolicyError> {
             "Value of {first} must be numeric"
         )));
     }
-    let first_value = quantize(number_of(&items[1], first)?);
+    // AWS names the `=` operator "equals" in this message.
+    let context = if first == "=" { "equals" } else { first };
+    let first_value = quantize(number_of(&items[1], context)?);
     let mut range = Range {
         low: None,
         high: None,
@@ -662,30 +670,37 @@ fn compile_numeric(value: &Value) -> Result<Range, PolicyError> {
             )))
         }
     }
-    match items.len() {
-        2 => Ok(range),
-        3 => Err(PolicyError::policy(format!(
-            "Value of {} must be numeric",
-            op_at(2)?
-        ))),
-        4 => {
-            let second = op_at(2)?;
-            if !matches!(second, "<" | "<=") {
-                return Err(PolicyError::policy(format!(
-                    "Bad value in numeric range: {second}"
-                )));
-            }
-            let top = quantize(number_of(&items[3], second)?);
-            if top <= first_value {
-                return Err(PolicyError::policy("Bottom must be less than top"));
-            }
-            range.high = Some((top, second == "<="));
-            Ok(range)
-        }
-        _ => Err(PolicyError::policy(
-            "Too many elements in numeric expression",
-        )),
+    if items.len() == 2 {
+        return Ok(range);
     }
+    // After a lower bound only an upper bound may follow (AWS's wordings for each way it can fail).
+    let Some(second) = items[2].as_str() else {
+        return Err(PolicyError::policy(format!(
+            "Bad value in numeric range: {}",
+            items[2]
+        )));
+    };
+    if !matches!(second, "<" | "<=") {
+        return Err(PolicyError::policy(format!(
+            "Bad numeric range operator: {second}"
+        )));
+    }
+    let Some(top) = items.get(3) else {
+        return Err(PolicyError::policy(format!(
+            "Value of {second} must be numeric"
+        )));
+    };
+    let top = quantize(number_of(top, second)?);
+    if top <= first_value {
+        return Err(PolicyError::policy("Bottom must be less than top"));
+    }
+    if items.len() > 4 {
+        return Err(PolicyError::policy(
+            "Too many terms in numeric range expression",
+        ));
+    }
+    range.high = Some((top, second == "<="));
+    Ok(range)
 }
 
 fn compile_cidr(text: &str) -> Result<Cidr, PolicyError> {

@@ -101,12 +101,18 @@ fn validate_endpoint(protocol: &str, endpoint: &str, attributes: &Attributes) ->
         }
         _ => false,
     };
+    if !ok && protocol == "sms" {
+        // AWS: "Invalid SMS endpoint: <endpoint>", without the "Invalid parameter:" prefix.
+        return Err(SnsError::new(
+            ErrorKind::InvalidParameter,
+            format!("Invalid SMS endpoint: {endpoint}"),
+        ));
+    }
     if !ok {
         return Err(SnsError::invalid(match protocol {
             "sqs" => "SQS endpoint ARN".to_string(),
             "http" | "https" => "Endpoint must match the specified protocol".to_string(),
             "email" | "email-json" => "Email address".to_string(),
-            "sms" => "Invalid SMS endpoint".to_string(),
             "lambda" => "Lambda endpoint ARN".to_string(),
             "firehose" => "Firehose endpoint ARN".to_string(),
             _ => format!("Application endpoint arn invalid:{endpoint}"),
@@ -210,7 +216,16 @@ impl Sns {
             &endpoint,
             attributes.get("RedrivePolicy").map(String::as_str),
         )?;
-        let filter = compile_filter(&attributes)?;
+        // Subscribe reports a bad filter policy under its Attributes parameter (AWS: "Invalid parameter:
+        // Attributes Reason: FilterPolicy: ...").
+        let filter = compile_filter(&attributes).map_err(|e| {
+            match e.message.strip_prefix("Invalid parameter: ") {
+                Some(detail) if detail.starts_with("FilterPolicy:") => {
+                    SnsError::invalid_reason("Attributes", detail)
+                }
+                _ => e,
+            }
+        })?;
         // A pending subscription past its lifetime is gone, even if the worker has not swept it yet.
         self.expire_pending_subscriptions().await?;
         // The confirmation is signed under the registry lock: have the key ready (its first use generates it).
