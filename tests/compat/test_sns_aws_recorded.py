@@ -233,3 +233,32 @@ def test_subscribe_sms_endpoint_error(sns, make_topic):
     topic = make_topic()
     invalid(error_of(sns.subscribe, TopicArn=topic, Protocol="sms", Endpoint="invalid-number"),
             "Invalid SMS endpoint: invalid-number")
+
+
+def test_publish_batch_invalid_entry_fails_the_request(sns, sqs, make_topic, make_queue):
+    """test_publish_batch_exceptions (no-group-id, no-dedup-id, no-default-key-json) and
+    test_empty_or_wrong_message_attributes (batch-*): an invalid entry is a 400 for the whole request, with
+    Publish's code and message, and no entry is published."""
+    fifo = make_topic(fifo=True)
+    for entry, message in (
+        ({"Message": "Test message without Group ID"},
+         "Invalid parameter: The MessageGroupId parameter is required for FIFO topics"),
+        ({"Message": "Test message without MessageDeduplicationId", "MessageGroupId": "msg1"},
+         "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or "
+         "MessageDeduplicationId provided explicitly"),
+        ({"Message": json.dumps({"sqs": "test sqs"}), "MessageStructure": "json"},
+         "Invalid parameter: Message Structure - No default entry in JSON message body"),
+    ):
+        invalid(error_of(sns.publish_batch, TopicArn=fifo, PublishBatchRequestEntries=[{"Id": "1", **entry}]),
+                message)
+    topic = make_topic()
+    _, url = make_queue()
+    subscribe_queue(sns, sqs, topic, url, RawMessageDelivery="true")
+    err = error_of(sns.publish_batch, TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "3", "Message": "valid-batch"},
+        {"Id": "1", "Message": "test-batch", "MessageAttributes": {"attr1": {"DataType": "String", "StringValue": ""}}},
+    ])
+    assert (err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]) == ("ParameterValueInvalid", 400)
+    assert err["Error"]["Message"] == ("The message attribute 'attr1' must contain non-empty message attribute "
+                                       "value for message attribute type 'String'.")
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []

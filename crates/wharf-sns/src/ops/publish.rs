@@ -311,6 +311,32 @@ struct TopicSnapshot {
     archive_days: Option<u64>,
 }
 
+/// The FIFO parameters a topic of this kind requires or refuses.
+fn check_fifo_parameters(
+    fifo: bool,
+    content_based_dedup: bool,
+    outgoing: &Outgoing,
+) -> SnsResult<()> {
+    if fifo {
+        if outgoing.group_id.is_none() {
+            return Err(SnsError::invalid(
+                "The MessageGroupId parameter is required for FIFO topics",
+            ));
+        }
+        if outgoing.dedup_id.is_none() && !content_based_dedup {
+            return Err(SnsError::invalid(
+                "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+            ));
+        }
+    } else if outgoing.dedup_id.is_some() {
+        return Err(SnsError::invalid_reason(
+            "MessageDeduplicationId",
+            "The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+        ));
+    }
+    Ok(())
+}
+
 impl Sns {
     fn topic_snapshot(&self, name: &str) -> SnsResult<TopicSnapshot> {
         let registry = self.registry.read();
@@ -459,10 +485,13 @@ impl Sns {
                 "The length of all the messages put together is more than the limit.",
             ));
         }
-        let mut output = PublishBatchOutput::default();
+        // Every entry is validated before any is published: AWS answers an invalid entry (message
+        // attributes, JSON structure, FIFO parameters, ...) with an error for the whole request, as Publish
+        // would, and publishes nothing. Only failures while publishing are reported per entry.
+        let snapshot = self.topic_snapshot(name)?;
+        let mut prepared = Vec::with_capacity(entries.len());
         for entry in entries {
-            let id = entry.id.clone().unwrap_or_default();
-            let result = match prepare_sized(
+            let outgoing = prepare_sized(
                 entry.message.as_deref(),
                 entry.subject.as_deref(),
                 entry.message_structure.as_deref(),
@@ -470,10 +499,13 @@ impl Sns {
                 entry.message_group_id.as_deref(),
                 entry.message_deduplication_id.as_deref(),
                 max_bytes,
-            ) {
-                Ok(outgoing) => self.publish_to_topic(name, outgoing).await,
-                Err(error) => Err(error),
-            };
+            )?;
+            check_fifo_parameters(snapshot.topic.fifo, snapshot.content_based_dedup, &outgoing)?;
+            prepared.push((entry.id.clone().unwrap_or_default(), outgoing));
+        }
+        let mut output = PublishBatchOutput::default();
+        for (id, outgoing) in prepared {
+            let result = self.publish_to_topic(name, outgoing).await;
             match result {
                 Ok(published) => output.successful.push(PublishBatchResultEntry {
                     id,
@@ -499,20 +531,14 @@ impl Sns {
     ) -> SnsResult<PublishOutput> {
         let snapshot = self.topic_snapshot(name)?;
         let topic = Arc::clone(&snapshot.topic);
+        check_fifo_parameters(topic.fifo, snapshot.content_based_dedup, &outgoing)?;
         let dedup_id = if topic.fifo {
-            let group = outgoing.group_id.as_deref().ok_or_else(|| {
-                SnsError::invalid("The MessageGroupId parameter is required for FIFO topics")
-            })?;
+            let group = outgoing.group_id.as_deref().unwrap_or_default();
             let dedup = match outgoing.dedup_id.clone() {
                 Some(id) => id,
-                None if snapshot.content_based_dedup => {
+                None => {
                     let digest = sha2::Sha256::digest(outgoing.message.as_bytes());
                     digest.iter().map(|b| format!("{b:02x}")).collect()
-                }
-                None => {
-                    return Err(SnsError::invalid(
-                        "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
-                    ))
                 }
             };
             let key = if snapshot.group_scoped_dedup {
@@ -522,12 +548,6 @@ impl Sns {
             };
             Some((key, dedup))
         } else {
-            if outgoing.dedup_id.is_some() {
-                return Err(SnsError::invalid_reason(
-                    "MessageDeduplicationId",
-                    "The request includes MessageDeduplicationId parameter that is not valid for this topic type",
-                ));
-            }
             None
         };
         // FIFO: deliveries leave in sequence-number order.
