@@ -262,3 +262,20 @@ def test_publish_batch_invalid_entry_fails_the_request(sns, sqs, make_topic, mak
     assert err["Error"]["Message"] == ("The message attribute 'attr1' must contain non-empty message attribute "
                                        "value for message attribute type 'String'.")
     assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
+
+
+def test_message_group_id_reaches_standard_queues_from_standard_topics_only(sns, sqs, make_topic, make_queue):
+    """test_fifo_topic_to_regular_sqs (messages: no MessageGroupId attribute) and test_publish_message_group_id
+    (a standard topic's MessageGroupId is the standard queue message's MessageGroupId)."""
+    fifo_topic = make_topic(fifo=True, attributes={"ContentBasedDeduplication": "true"})
+    topic = make_topic()
+    _, from_fifo = make_queue()
+    _, from_std = make_queue()
+    subscribe_queue(sns, sqs, fifo_topic, from_fifo)
+    subscribe_queue(sns, sqs, topic, from_std)
+    sns.publish(TopicArn=fifo_topic, Message="Test", MessageGroupId="message-group-id-1")
+    sns.publish(TopicArn=topic, Message="Test", MessageGroupId="my-group-id-1")
+    [message] = sqs.receive_message(QueueUrl=from_fifo, WaitTimeSeconds=5, AttributeNames=["All"])["Messages"]
+    assert "MessageGroupId" not in message["Attributes"] and "MessageDeduplicationId" not in message["Attributes"]
+    [message] = sqs.receive_message(QueueUrl=from_std, WaitTimeSeconds=5, AttributeNames=["All"])["Messages"]
+    assert message["Attributes"]["MessageGroupId"] == "my-group-id-1"

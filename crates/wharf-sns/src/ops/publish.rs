@@ -711,6 +711,10 @@ impl Sns {
                             outgoing.group_id.clone(),
                             published.dedup_id.map(str::to_string),
                         )
+                    } else if published.topic.fifo {
+                        // A FIFO topic's message reaches a standard queue without its group (AWS
+                        // delivers it without a MessageGroupId); a standard topic passes one on.
+                        (None, None)
                     } else {
                         (outgoing.group_id.clone(), None)
                     };
