@@ -122,6 +122,14 @@ def test_unsubscribe_malformed_arns(sns):
             "Invalid parameter: SubscriptionId")
     invalid(error_of(sns.unsubscribe, SubscriptionArn=""),
             "Invalid parameter: SubscriptionArn Reason: no value for required parameter")
+    # An ARN of another service is no subscription id (TestSNSSubscriptionCrudV2,
+    # test_get_subscription_attributes_error_not_exists); neither is the "PendingConfirmation" placeholder
+    # (test_delete_subscriptions_on_delete_topic).
+    invalid(error_of(sns.get_subscription_attributes,
+                     SubscriptionArn="arn:aws:sqs:us-east-1:000000000000:test-queue:66d97e76-31e5-444f-8fa7-b60b680d0d39"),
+            "Invalid parameter: SubscriptionId")
+    invalid(error_of(sns.get_subscription_attributes, SubscriptionArn="PendingConfirmation"),
+            "Invalid parameter: SubscriptionArn Reason: An ARN must have at least 6 elements, not 1")
     # A well-formed ARN naming no subscription is fine (unsubscribe-from-non-existing).
     sns.unsubscribe(SubscriptionArn=f"arn:aws:sns:us-east-1:000000000000:t:{uuid.uuid4()}")
 
@@ -201,6 +209,10 @@ def test_subscribe_filter_policy_errors(sns, make_topic):
         ({"key": [{"anything-but": {"suffix": "test"}}]}, "Unsupported anything-but pattern: suffix"),
         ({"key": [{"anything-but": {"prefix": False}}]}, "prefix match pattern must be a string"),
     ]
+    # TestSNSSubscriptionCrudV2::test_subscribe_invalid_filter_policy.
+    err = error_of(sns.subscribe, TopicArn=topic, Protocol="sms", Endpoint="+123123123",
+                   Attributes={"FilterPolicy": "invalid"})
+    assert err["Error"]["Message"].startswith("Invalid parameter: Attributes Reason: FilterPolicy: failed to parse JSON. ")
     for policy, message in cases:
         err = error_of(sns.subscribe, TopicArn=topic, Protocol="sms", Endpoint="+123123123",
                        Attributes={"FilterPolicy": json.dumps(policy)})
