@@ -198,6 +198,8 @@ def test_cli_doc_sns_subscription_and_publish_examples(sns_cli, documented_topic
     assert attrs["RawMessageDelivery"] == "true"
     assert json.loads(attrs["FilterPolicy"]) == {"anyMandatoryKey": ["any", "of", "these"]}
     set_attr("FilterPolicy", "{}")
+    attrs = sns_cli.json("get-subscription-attributes", "--subscription-arn", sub_arn)["Attributes"]
+    assert "FilterPolicy" not in attrs and "FilterPolicyScope" not in attrs
 
     # publish.rst, example 1: the message from a file, line breaks kept; raw delivery hands it over as is.
     message = tmp_path / "message.txt"

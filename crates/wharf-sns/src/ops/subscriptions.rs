@@ -761,7 +761,13 @@ impl Sns {
                 )?;
             }
             let mut updated = (*current).clone();
-            if value.is_empty() && name != "RawMessageDelivery" {
+            // An empty value removes the attribute; so does `{}` for FilterPolicy (the AWS CLI reference,
+            // set-subscription-attributes: "removes the FilterPolicy attribute").
+            let removes = value.is_empty()
+                || (name == "FilterPolicy"
+                    && serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&value)
+                        .is_ok_and(|policy| policy.is_empty()));
+            if removes && name != "RawMessageDelivery" {
                 updated.attributes.remove(name);
             } else if name == "RawMessageDelivery" {
                 updated
