@@ -507,6 +507,27 @@ impl QueueState {
         taken
     }
 
+    /// Puts one ready message back in flight without a new receive: ChangeMessageVisibility with the latest
+    /// receipt handle of a standard-queue message whose visibility timeout ran out before anyone received it
+    /// again. The caller sets its new deadline. `false` when the message is not ready.
+    pub fn reclaim(&mut self, seq: u64) -> bool {
+        let Some(message) = self.messages.get_mut(&seq) else {
+            return false;
+        };
+        if message.state != MessageState::Ready {
+            return false;
+        }
+        message.state = MessageState::InFlight;
+        let key = message.group.clone();
+        self.ready_count -= 1;
+        self.in_flight_count += 1;
+        let group = self.groups.entry(key.clone()).or_default();
+        group.ready.remove(&seq);
+        group.in_flight += 1;
+        self.reschedule(&key);
+        true
+    }
+
     /// Sets the visibility deadline of an in-flight message (receive, ChangeMessageVisibility).
     pub fn set_invisible_until(&mut self, seq: u64, visible_at_millis: u64, now_millis: u64) {
         let Some(message) = self.messages.get_mut(&seq) else {

@@ -36,13 +36,21 @@ impl Sqs {
             // Deleting a message that is already gone succeeds.
             return Ok(());
         };
-        if message.receipt_nonce != nonce {
-            if queue.fifo {
-                return Err(SqsError::new(
-                    ErrorKind::ReceiptHandleIsInvalid,
+        if queue.fifo {
+            // A FIFO handle is good only while its receive's visibility timeout runs: once it ran out (the
+            // message is visible again, or received again under a new handle) AWS answers InvalidParameterValue
+            // (LocalStack's AWS-validated snapshot test_fifo_delete_message_with_expired_receipt_handle).
+            let now = self.now();
+            let in_flight =
+                message.state == MessageState::InFlight && message.visible_at_millis > now;
+            if message.receipt_nonce != nonce || !in_flight {
+                return Err(SqsError::invalid_value(
+                    "ReceiptHandle",
+                    handle,
                     "The receipt handle has expired.",
                 ));
             }
+        } else if message.receipt_nonce != nonce {
             // A standard queue accepts a stale handle but only the latest receive's handle deletes.
             return Ok(());
         }
@@ -149,12 +157,25 @@ impl Sqs {
                 "Message does not exist or is not available for visibility timeout change.",
             ));
         };
-        if message.state != MessageState::InFlight || message.receipt_nonce != nonce {
+        // The latest handle of a standard-queue message whose visibility timeout ran out, not received again
+        // since, still changes its visibility: the message goes back in flight (AWS answers 200, as recorded
+        // in LocalStack's AWS-validated snapshot of
+        // test_change_message_visibility_after_visibility_timeout_expiration).
+        let expired_but_latest = !queue.fifo
+            && message.state == MessageState::Ready
+            && message.receipt_nonce == nonce
+            && message.receive_count > 0;
+        if expired_but_latest {
+            state.reclaim(seq);
+        } else if message.state != MessageState::InFlight || message.receipt_nonce != nonce {
             return Err(SqsError::new(
                 ErrorKind::MessageNotInflight,
                 "Message does not exist or is not available for visibility timeout change.",
             ));
         }
+        let Some(message) = state.messages.get(&seq) else {
+            return Err(SqsError::internal("message vanished"));
+        };
         let timeout_millis = timeout as u64 * 1000;
         if now + timeout_millis > message.last_receive_millis + MAX_VISIBILITY_TIMEOUT * 1000 {
             return Err(SqsError::invalid_value(
