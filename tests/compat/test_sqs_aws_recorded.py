@@ -55,3 +55,29 @@ def test_fifo_delete_with_expired_receipt_handle(sqs, make_queue):
     with expect_error("InvalidParameterValue", 400):
         sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
     sqs.delete_message(QueueUrl=url, ReceiptHandle=again[0]["ReceiptHandle"])
+
+
+# --------------------------------------------------------------------------
+# JSON response shapes: empty members are present
+# --------------------------------------------------------------------------
+
+def test_empty_results_carry_their_member(sqs, json_raw, queue):
+    # test_fifo_deduplication_arrives_once_after_delete / get-messages-duplicate: {"Messages": []}
+    # test_tag_untag_queue / get-tag-after-untag: {"Tags": {}}
+    # test_sqs_permission_lifecycle / get-queue-policy-attribute-after-removal: {"Attributes": {}}
+    _, url = queue
+    assert json_raw.call("ReceiveMessage", {"QueueUrl": url}).data == {"Messages": []}
+    assert json_raw.call("ListQueueTags", {"QueueUrl": url}).data == {"Tags": {}}
+    got = json_raw.call("GetQueueAttributes", {"QueueUrl": url, "AttributeNames": ["Policy"]})
+    assert got.data == {"Attributes": {}}
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"] == {}
+    assert sqs.receive_message(QueueUrl=url)["Messages"] == []
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {}
+
+
+def test_empty_query_results_stay_empty_elements(query, queue):
+    _, url = queue
+    resp = query.call("ReceiveMessage", {}, queue_url=url)
+    assert resp.status == 200 and resp.findall("ReceiveMessageResult/Message") == []
+    resp = query.call("GetQueueAttributes", {"AttributeName.1": "Policy"}, queue_url=url)
+    assert resp.status == 200 and resp.findall("GetQueueAttributesResult/Attribute") == []

@@ -170,7 +170,8 @@ pub struct GetQueueAttributesInput {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GetQueueAttributesOutput {
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    // Always present, empty too: AWS's JSON responses carry the empty member (LocalStack's AWS-validated
+    // snapshots, test_sqs.snapshot.json).
     pub attributes: Attributes,
 }
 
@@ -314,7 +315,8 @@ pub struct ReceivedMessage {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ReceiveMessageOutput {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    // Always present, empty too: AWS's JSON responses carry the empty member (LocalStack's AWS-validated
+    // snapshots, test_sqs.snapshot.json).
     pub messages: Vec<ReceivedMessage>,
 }
 
@@ -379,7 +381,8 @@ pub struct UntagQueueInput {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListQueueTagsOutput {
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    // Always present, empty too: AWS's JSON responses carry the empty member (LocalStack's AWS-validated
+    // snapshots, test_sqs.snapshot.json).
     pub tags: BTreeMap<String, String>,
 }
 
