@@ -135,7 +135,7 @@ pub(crate) fn validate_message_attributes(
                 Some(blob) if !blob.0.is_empty() => blob.0.len(),
                 _ => {
                     return Err(SqsError::invalid_parameter(format!(
-                        "The message ({kind}) attribute '{name}' must contain a non-empty message attribute value for message attribute type '{data_type}'."
+                        "Message ({kind}) attribute '{name}' must contain a non-empty value of type '{data_type}'."
                     )))
                 }
             },
@@ -156,7 +156,7 @@ pub(crate) fn validate_message_attributes(
                 }
                 _ => {
                     return Err(SqsError::invalid_parameter(format!(
-                        "The message ({kind}) attribute '{name}' must contain a non-empty message attribute value for message attribute type '{data_type}'."
+                        "Message ({kind}) attribute '{name}' must contain a non-empty value of type '{data_type}'."
                     )))
                 }
             },
@@ -217,6 +217,9 @@ pub fn valid_number(text: &str) -> bool {
         && (leading < MAX_NUMBER_EXPONENT
             || leading == MAX_NUMBER_EXPONENT && first == last && digits[first] == b'1')
 }
+
+const NO_DEDUPLICATION_ID: &str =
+    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly";
 
 /// A message a send put in memory, to take back out if its commit fails.
 pub(crate) struct Inserted {
@@ -334,6 +337,24 @@ impl Sqs {
         }
         let now = self.now();
         let settings = SendSettings::of(&queue.state.lock());
+        if queue.fifo {
+            // On a FIFO queue an entry without MessageGroupId, or without a deduplication id where the queue
+            // has no content-based deduplication, fails the whole request, not just its entry (AWS responses
+            // recorded in LocalStack's AWS-validated snapshots test_send_batch_missing_message_group_id_for_fifo_queue
+            // and test_send_batch_missing_deduplication_id_for_fifo_queue); SendMessage answers MissingParameter
+            // for the group, the batch InvalidParameterValue.
+            for entry in &input.entries {
+                if entry.message_group_id.is_none() {
+                    return Err(SqsError::invalid_parameter(
+                        "The request must contain the parameter MessageGroupId.",
+                    ));
+                }
+                if entry.message_deduplication_id.is_none() && !settings.content_based_deduplication
+                {
+                    return Err(SqsError::invalid_parameter(NO_DEDUPLICATION_ID));
+                }
+            }
+        }
         let prepared: Vec<SqsResult<Prepared>> = input
             .entries
             .iter()
@@ -449,11 +470,7 @@ impl Sqs {
                 None if settings.content_based_deduplication => {
                     crate::md5::sha256_hex(body.as_bytes())
                 }
-                None => {
-                    return Err(SqsError::invalid_parameter(
-                        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
-                    ))
-                }
+                None => return Err(SqsError::invalid_parameter(NO_DEDUPLICATION_ID)),
             };
             let key = if settings.per_group_deduplication {
                 format!("{group}\u{0}{dedup_id}")
