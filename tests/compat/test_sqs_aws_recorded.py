@@ -4,7 +4,10 @@ The evidence is LocalStack's AWS-validated snapshot files (`tests/aws/services/s
 and `test_sqs_move_task.snapshot.json`): each test names the snapshot test and key it follows.
 """
 
+import base64
+import json
 import time
+import uuid
 
 from sqs_helpers import expect_error
 
@@ -81,3 +84,127 @@ def test_empty_query_results_stay_empty_elements(query, queue):
     assert resp.status == 200 and resp.findall("ReceiveMessageResult/Message") == []
     resp = query.call("GetQueueAttributes", {"AttributeName.1": "Policy"}, queue_url=url)
     assert resp.status == 200 and resp.findall("GetQueueAttributesResult/Attribute") == []
+
+
+# --------------------------------------------------------------------------
+# FIFO SendMessageBatch: missing ids fail the whole request
+# --------------------------------------------------------------------------
+
+def test_fifo_batch_entry_without_group_fails_the_request(sqs, fifo_queue):
+    # test_send_batch_missing_message_group_id_for_fifo_queue / test_missing_message_group_id_for_fifo_queue
+    _, url = fifo_queue
+    entries = [
+        {"Id": "a", "MessageBody": "m", "MessageGroupId": "g", "MessageDeduplicationId": "d1"},
+        {"Id": "b", "MessageBody": "m", "MessageDeduplicationId": "d2"},
+    ]
+    with expect_error("InvalidParameterValue", 400) as info:
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    assert info.value.response["Error"]["Message"] == "The request must contain the parameter MessageGroupId."
+    assert sqs.receive_message(QueueUrl=url)["Messages"] == []
+
+
+def test_fifo_batch_entry_without_dedup_id_fails_the_request(sqs, fifo_queue):
+    # test_send_batch_missing_deduplication_id_for_fifo_queue / test_missing_deduplication_id_for_fifo_queue
+    _, url = fifo_queue
+    entries = [
+        {"Id": "a", "MessageBody": "m", "MessageGroupId": "g", "MessageDeduplicationId": "d1"},
+        {"Id": "b", "MessageBody": "m", "MessageGroupId": "g"},
+    ]
+    with expect_error("InvalidParameterValue", 400) as info:
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    assert info.value.response["Error"]["Message"] == (
+        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+    )
+    assert sqs.receive_message(QueueUrl=url)["Messages"] == []
+
+
+# --------------------------------------------------------------------------
+# SetQueueAttributes FifoQueue, empty attribute values
+# --------------------------------------------------------------------------
+
+def test_set_queue_attributes_fifo_queue(sqs, queue, fifo_queue):
+    # test_set_unsupported_attribute_fifo / invalid-attr-name-1, invalid-attr-name-2
+    _, url = queue
+    with expect_error("InvalidAttributeName", 400) as info:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "true"})
+    assert info.value.response["Error"]["Message"] == "Unknown Attribute FifoQueue."
+    _, fifo_url = fifo_queue
+    sqs.set_queue_attributes(QueueUrl=fifo_url, Attributes={"FifoQueue": "true"})
+    with expect_error("InvalidAttributeValue", 400) as info:
+        sqs.set_queue_attributes(QueueUrl=fifo_url, Attributes={"FifoQueue": "false"})
+    assert info.value.response["Error"]["Message"] == (
+        "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported."
+    )
+
+
+def test_empty_string_attribute_value_message(sqs, queue):
+    # test_send_message_with_empty_string_attribute / empty-string-attr
+    _, url = queue
+    with expect_error("InvalidParameterValue", 400) as info:
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody="test",
+            MessageAttributes={"ErrorDetails": {"StringValue": "", "DataType": "String"}},
+        )
+    assert info.value.response["Error"]["Message"] == (
+        "Message (user) attribute 'ErrorDetails' must contain a non-empty value of type 'String'."
+    )
+
+
+# --------------------------------------------------------------------------
+# Message move tasks (test_sqs_move_task.snapshot.json)
+# --------------------------------------------------------------------------
+
+def _arn(sqs, url):
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _handle(task_id, source_arn):
+    doc = '{"taskId":"%s","sourceArn":"%s"}' % (task_id, source_arn)
+    return base64.b64encode(doc.encode()).decode()
+
+
+def test_cancel_move_task_errors(sqs, make_queue, account_id):
+    # test_cancel_with_invalid_task_handle
+    with expect_error("InvalidParameterValue", 400) as info:
+        sqs.cancel_message_move_task(TaskHandle="foobared")
+    assert info.value.response["Error"]["Message"] == "Value for parameter TaskHandle is invalid."
+    # test_cancel_with_invalid_source_arn_in_task_handle
+    missing = f"arn:aws:sqs:us-east-1:{account_id}:test-queue-doesnt-exist-123456"
+    with expect_error("ResourceNotFoundException", 404) as info:
+        sqs.cancel_message_move_task(TaskHandle=_handle("10f57157-fc38-4da9-a113-4de7e12d05dd", missing))
+    assert info.value.response["Error"]["Message"] == (
+        "The resource that you specified for the SourceArn parameter doesn't exist."
+    )
+    # test_cancel_with_invalid_task_id_in_task_handle
+    _, url = make_queue("src")
+    with expect_error("ResourceNotFoundException", 404) as info:
+        sqs.cancel_message_move_task(TaskHandle=_handle("10f57157-fc38-4da9-a113-4de7e12d05aa", _arn(sqs, url)))
+    assert info.value.response["Error"]["Message"] == "Task does not exist."
+
+
+def test_start_move_task_errors(sqs, make_queue):
+    _, dlq_url = make_queue("dlq")
+    dlq_arn = _arn(sqs, dlq_url)
+    make_queue("src", attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})
+    _, dest_url = make_queue("dest")
+    dest_arn = _arn(sqs, dest_url)
+    # test_destination_needs_to_exist
+    with expect_error("ResourceNotFoundException", 404) as info:
+        sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=dest_arn + "doesntexist")
+    assert info.value.response["Error"]["Message"] == (
+        "The resource that you specified for the DestinationArn parameter doesn't exist."
+    )
+    # test_start_multiple_move_tasks
+    for i in range(5):
+        sqs.send_message(QueueUrl=dlq_url, MessageBody=f"m{i}")
+    started = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=dest_arn, MaxNumberOfMessagesPerSecond=1)
+    # test_basic_move_task_workflow: the handle decodes to {"taskId": <uuid>, "sourceArn": <source arn>}
+    doc = json.loads(base64.b64decode(started["TaskHandle"]))
+    assert doc["sourceArn"] == dlq_arn and str(uuid.UUID(doc["taskId"])) == doc["taskId"]
+    with expect_error("InvalidParameterValue", 400) as info:
+        sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=dest_arn, MaxNumberOfMessagesPerSecond=1)
+    assert info.value.response["Error"]["Message"] == (
+        "There is already a task running. Only one active task is allowed for a source queue arn at a given time."
+    )
+    sqs.cancel_message_move_task(TaskHandle=started["TaskHandle"])

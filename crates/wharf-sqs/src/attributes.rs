@@ -216,9 +216,21 @@ impl QueueConfig {
             }
             "FifoQueue" => {
                 // The queue type is fixed at creation (the name decides); only a consistent value is accepted.
+                // SetQueueAttributes, as AWS answers (LocalStack's AWS-validated snapshot
+                // test_set_unsupported_attribute_fifo): unknown to a standard queue, `true` accepted on a FIFO
+                // queue, `false` refused there.
+                if !creating && !self.fifo {
+                    return Err(unknown_attribute(name));
+                }
                 let wanted = boolean(name, value)?;
                 if !creating {
-                    return Err(invalid_attribute(name));
+                    if !wanted {
+                        return Err(SqsError::new(
+                            ErrorKind::InvalidAttributeValue,
+                            "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+                        ));
+                    }
+                    return Ok(());
                 }
                 if wanted != self.fifo {
                     return Err(SqsError::invalid_parameter(

@@ -111,6 +111,8 @@ impl ErrorKind {
             ErrorKind::InternalError => 500,
             ErrorKind::ServiceUnavailable => 503,
             ErrorKind::PurgeQueueInProgress | ErrorKind::OverLimit => 403,
+            // Move tasks: AWS answers 404 (LocalStack's AWS-validated test_sqs_move_task.snapshot.json).
+            ErrorKind::ResourceNotFound => 404,
             _ => 400,
         }
     }

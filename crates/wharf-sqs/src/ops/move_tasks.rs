@@ -122,6 +122,16 @@ impl MoveTask {
     }
 }
 
+/// The source queue ARN of a move task handle (base64 of a JSON object with string `taskId` and `sourceArn`).
+fn decode_task_handle(handle: &str) -> Option<String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(handle.trim())
+        .ok()?;
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    doc.get("taskId")?.as_str()?;
+    Some(doc.get("sourceArn")?.as_str()?.to_string())
+}
+
 fn resource_not_found(what: &str) -> SqsError {
     SqsError::new(
         ErrorKind::ResourceNotFound,
@@ -168,15 +178,21 @@ impl Sqs {
             .iter()
             .any(|t| t.source_arn == source.arn && t.status() == "RUNNING")
         {
-            return Err(SqsError::new(
-                ErrorKind::UnsupportedOperation,
+            // InvalidParameterValue, as AWS answers (LocalStack's AWS-validated snapshot
+            // test_start_multiple_move_tasks).
+            return Err(SqsError::invalid_parameter(
                 "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
             ));
         }
         let now = self.now();
-        let handle_json = serde_json::json!({"taskId": uuid::Uuid::new_v4().to_string(), "sourceArn": source.arn});
+        // AWS's handle: base64 of `{"taskId":"<uuid>","sourceArn":"<arn>"}`, in that order.
+        let handle_json = format!(
+            r#"{{"taskId":"{}","sourceArn":"{}"}}"#,
+            uuid::Uuid::new_v4(),
+            source.arn
+        );
         let task = Arc::new(MoveTask {
-            handle: base64::engine::general_purpose::STANDARD.encode(handle_json.to_string()),
+            handle: base64::engine::general_purpose::STANDARD.encode(handle_json),
             source_arn: source.arn.clone(),
             destination_arn: input.destination_arn.clone(),
             rate,
@@ -319,6 +335,16 @@ impl Sqs {
         input: CancelMessageMoveTaskInput,
     ) -> SqsResult<CancelMessageMoveTaskOutput> {
         let handle = required(&input.task_handle, "TaskHandle")?;
+        // As AWS answers (LocalStack's AWS-validated snapshots test_cancel_with_invalid_task_handle,
+        // test_cancel_with_invalid_source_arn_in_task_handle, test_cancel_with_invalid_task_id_in_task_handle):
+        // a handle that is not one → InvalidParameterValue, its source queue missing → ResourceNotFound for
+        // SourceArn, no such task of that queue → ResourceNotFound "Task does not exist.".
+        let source_arn = decode_task_handle(handle).ok_or_else(|| {
+            SqsError::invalid_parameter("Value for parameter TaskHandle is invalid.")
+        })?;
+        if self.queue_by_arn(&source_arn).is_none() {
+            return Err(resource_not_found("SourceArn"));
+        }
         let task = self
             .move_tasks
             .lock()
