@@ -208,3 +208,34 @@ def test_start_move_task_errors(sqs, make_queue):
         "There is already a task running. Only one active task is allowed for a source queue arn at a given time."
     )
     sqs.cancel_message_move_task(TaskHandle=started["TaskHandle"])
+
+
+# --------------------------------------------------------------------------
+# ReceiveMessage MessageAttributeNames filters
+# --------------------------------------------------------------------------
+
+def test_message_attribute_name_filters(sqs, make_queue):
+    # test_receive_message_message_attribute_names_filters: all_wildcard_asterisk, all_wildcard, prefix_filter,
+    # only_existing, illegal_name_1
+    _, url = make_queue(attributes={"VisibilityTimeout": "0"})
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody="msg",
+        MessageAttributes={
+            "Help.Me": {"DataType": "String", "StringValue": "Me"},
+            "Hello": {"DataType": "String", "StringValue": "There"},
+            "General": {"DataType": "String", "StringValue": "Kenobi"},
+        },
+    )
+
+    def names(filters):
+        message = sqs.receive_message(QueueUrl=url, MessageAttributeNames=filters)["Messages"][0]
+        return sorted(message.get("MessageAttributes", {}))
+
+    everything = ["General", "Hello", "Help.Me"]
+    assert names(["*"]) == everything
+    assert names([".*"]) == everything
+    assert names(["All"]) == everything
+    assert names(["Hel.*"]) == ["Hello", "Help.Me"]
+    assert names(["Hello", "General"]) == ["General", "Hello"]
+    assert names(["AWS."]) == []

@@ -82,10 +82,13 @@ impl Selection {
             user_prefixes: Vec::new(),
         };
         for name in &input.message_attribute_names {
-            if name == "All" || name == ".*" {
+            // AWS (LocalStack's AWS-validated snapshot test_receive_message_message_attribute_names_filters):
+            // `*` selects every attribute like `All` and `.*`, and `Hel.*` is the plain prefix `Hel` (it selects
+            // `Hello` and `Help.Me`).
+            if name == "All" || name == ".*" || name == "*" {
                 selection.user_all = true;
             } else if let Some(prefix) = name.strip_suffix(".*") {
-                selection.user_prefixes.push(format!("{prefix}."));
+                selection.user_prefixes.push(prefix.to_string());
             } else {
                 selection.user_names.push(name.clone());
             }
