@@ -239,3 +239,54 @@ def test_message_attribute_name_filters(sqs, make_queue):
     assert names(["Hel.*"]) == ["Hello", "Help.Me"]
     assert names(["Hello", "General"]) == ["General", "Hello"]
     assert names(["AWS."]) == []
+
+
+# --------------------------------------------------------------------------
+# Query protocol specifics, queue policy written by AddPermission
+# --------------------------------------------------------------------------
+
+def test_query_missing_queue_wording(query, sqs, endpoint, account_id):
+    # test_non_existent_queue / queue-does-not-exist-query (Query) and queue-does-not-exist (JSON)
+    url = f"{endpoint}/{account_id}/no-such-queue-{uuid.uuid4().hex[:8]}"
+    resp = query.call("GetQueueAttributes", {"AttributeName.1": "QueueArn"}, queue_url=url)
+    assert resp.status == 400
+    assert resp.error_code == "AWS.SimpleQueueService.NonExistentQueue"
+    assert resp.error_message == "The specified queue does not exist for this wsdl version."
+    with expect_error("AWS.SimpleQueueService.NonExistentQueue", 400) as info:
+        sqs.get_queue_attributes(QueueUrl=url)
+    assert info.value.response["Error"]["Message"] == "The specified queue does not exist."
+
+
+def test_query_account_actions_refused_on_a_queue_url(query, queue):
+    # TestSqsQueryApi::test_get_create_queue_fails, test_get_list_queues_fails (AWS-validated assertions)
+    name, url = queue
+    resp = query.call("CreateQueue", {"QueueName": f"other-{uuid.uuid4().hex[:8]}"}, queue_url=url)
+    assert (resp.status, resp.error_code) == (400, "InvalidAction")
+    assert resp.error_message == "The action CreateQueue is not valid for this endpoint."
+    resp = query.call("ListQueues", {}, queue_url=url)
+    assert (resp.status, resp.error_code) == (400, "InvalidAction")
+    assert resp.error_message == "The action ListQueues is not valid for this endpoint."
+    # test_get_queue_url_works_for_same_queue: GetQueueUrl is accepted there
+    resp = query.call("GetQueueUrl", {"QueueName": name}, queue_url=url)
+    assert resp.status == 200 and resp.text("GetQueueUrlResult/QueueUrl") == url
+
+
+def test_add_permission_policy_document(sqs, queue, account_id):
+    # test_sqs_permission_lifecycle / get-queue-policy-attribute
+    _, url = queue
+    sqs.add_permission(
+        QueueUrl=url, AWSAccountIds=[account_id], Actions=["ReceiveMessage"], Label="crossaccountpermission"
+    )
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert policy["Version"] == "2008-10-17"
+    assert policy["Id"] == f"{arn}/SQSDefaultPolicy"
+    assert policy["Statement"] == [
+        {
+            "Sid": "crossaccountpermission",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": "SQS:ReceiveMessage",
+            "Resource": arn,
+        }
+    ]

@@ -11,7 +11,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::Value;
 use std::convert::Infallible;
-use wharf_sqs::{Sqs, SqsError};
+use wharf_sqs::{ErrorKind, Sqs, SqsError};
 
 use crate::sqs::{dispatch, Input};
 use crate::{query, xml};
@@ -307,6 +307,17 @@ impl App {
         params: Vec<(String, String)>,
     ) -> Response<Body> {
         let id = request_id();
+        // A queue URL is no endpoint for the account-level CreateQueue and ListQueues (AWS's answer, asserted by
+        // LocalStack's AWS-validated test_get_create_queue_fails / test_get_list_queues_fails; GetQueueUrl is
+        // accepted there).
+        if path.len() > 1 && matches!(action, "CreateQueue" | "ListQueues") {
+            let error = SqsError::new(
+                ErrorKind::InvalidAction,
+                format!("The action {action} is not valid for this endpoint."),
+            );
+            let (status, body) = query_error_body(&error, &id);
+            return respond(status, "text/xml", body, &id);
+        }
         let mut input = match query::to_json(action, &params) {
             Ok(value) => value,
             Err(bad) => {
@@ -404,12 +415,21 @@ fn status_of(error: &SqsError) -> StatusCode {
 }
 
 fn query_error_body(error: &SqsError, id: &str) -> (StatusCode, String) {
+    // The Query protocol words a missing queue its own way (AWS responses recorded in LocalStack's
+    // AWS-validated test_sqs.snapshot.json, test_non_existent_queue: `queue-does-not-exist-query`).
+    let message = if error.kind == ErrorKind::QueueDoesNotExist
+        && error.message == SqsError::queue_does_not_exist().message
+    {
+        "The specified queue does not exist for this wsdl version."
+    } else {
+        error.message.as_str()
+    };
     (
         status_of(error),
         xml::error(
             error.kind.sender_fault(),
             error.kind.query_code(),
-            &error.message,
+            message,
             id,
         ),
     )

@@ -84,7 +84,7 @@ impl Sqs {
                 "Action": if actions.len() == 1 { json!(actions[0]) } else { json!(actions) },
                 "Resource": queue.arn,
             }));
-            let policy = json!({"Version": "2012-10-17", "Id": format!("{}/SQSDefaultPolicy", queue.arn), "Statement": list});
+            let policy = policy_document(&state.config.policy, &queue.arn, list);
             state.config.policy = Some(policy.to_string());
             state.last_modified_millis = self.now();
             let mut batch = Batch::new();
@@ -108,7 +108,7 @@ impl Sqs {
             state.config.policy = if list.is_empty() {
                 None
             } else {
-                Some(json!({"Version": "2012-10-17", "Id": format!("{}/SQSDefaultPolicy", queue.arn), "Statement": list}).to_string())
+                Some(policy_document(&state.config.policy, &queue.arn, list).to_string())
             };
             state.last_modified_millis = self.now();
             let mut batch = Batch::new();
@@ -118,4 +118,23 @@ impl Sqs {
         await_commit(commit).await?;
         Ok(Empty {})
     }
+}
+
+/// The queue policy AddPermission / RemovePermission write: the existing document's `Version` and `Id`
+/// kept, otherwise AWS's defaults, `2008-10-17` and `<queue arn>/SQSDefaultPolicy` (AWS's policy as recorded in
+/// LocalStack's AWS-validated test_sqs.snapshot.json, test_sqs_permission_lifecycle).
+fn policy_document(existing: &Option<String>, queue_arn: &str, statements: Vec<Value>) -> Value {
+    let existing: Option<Value> = existing
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    let field = |name: &str| {
+        existing
+            .as_ref()
+            .and_then(|doc| doc.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let version = field("Version").unwrap_or_else(|| "2008-10-17".to_string());
+    let id = field("Id").unwrap_or_else(|| format!("{queue_arn}/SQSDefaultPolicy"));
+    json!({"Version": version, "Id": id, "Statement": statements})
 }
