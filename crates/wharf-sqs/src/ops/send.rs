@@ -92,11 +92,13 @@ pub(crate) fn validate_message_attributes(
             }
         } else {
             let lower = name.to_ascii_lowercase();
+            // Alphanumeric is Unicode's: AWS accepts `attr.1øßä` (LocalStack's AWS-validated
+            // test_send_message_with_invalid_string_attributes sends it as the valid baseline).
             let valid = !name.is_empty()
-                && name.len() <= MAX_MESSAGE_ATTRIBUTE_NAME_LEN
+                && name.chars().count() <= MAX_MESSAGE_ATTRIBUTE_NAME_LEN
                 && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
                 && !name.starts_with('.')
                 && !name.ends_with('.')
                 && !name.contains("..")
