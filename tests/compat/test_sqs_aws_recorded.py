@@ -290,3 +290,45 @@ def test_add_permission_policy_document(sqs, queue, account_id):
             "Resource": arn,
         }
     ]
+
+
+# --------------------------------------------------------------------------
+# FIFO message groups served again once their head message is visible
+# --------------------------------------------------------------------------
+
+def _bodies(resp):
+    return [m["Body"] for m in resp.get("Messages", [])]
+
+
+def test_fifo_group_serves_its_head_again_while_a_later_message_is_in_flight(sqs, make_queue):
+    # test_fifo_message_group_visibility_after_terminate_visibility_timeout (AWS-validated assertions)
+    _, url = make_queue(fifo=True, attributes={"VisibilityTimeout": "30", "ContentBasedDeduplication": "true"})
+    for body, group in [("g1-m1", "group-1"), ("g1-m2", "group-1"), ("g2-m1", "group-2")]:
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=group)
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)
+    assert _bodies(first) == ["g1-m1", "g1-m2"]
+    sqs.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=first["Messages"][0]["ReceiptHandle"], VisibilityTimeout=0
+    )
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, WaitTimeSeconds=1)
+    assert sorted(_bodies(got)) == ["g1-m1", "g2-m1"]
+
+
+def test_fifo_group_stays_blocked_while_its_head_is_in_flight(sqs, make_queue):
+    # test_fifo_message_group_visibility_after_partial_delete (AWS-validated assertions)
+    _, url = make_queue(fifo=True, attributes={"ContentBasedDeduplication": "true"})
+    for body, group in [("g1-m1", "group-1"), ("g2-m1", "group-2"), ("g1-m2", "group-1"), ("g1-m3", "group-1")]:
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=group)
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)
+    assert _bodies(first) == ["g1-m1", "g1-m2"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first["Messages"][0]["ReceiptHandle"])
+    assert _bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)) == ["g2-m1"]
+
+
+def test_unicode_letters_in_message_attribute_names(sqs, queue):
+    # test_send_message_with_invalid_string_attributes: its valid baseline uses "attr.1øßä"
+    _, url = queue
+    attributes = {"attr.1øßä": {"StringValue": "Valida", "DataType": "String"}}
+    sqs.send_message(QueueUrl=url, MessageBody="test", MessageAttributes=attributes)
+    got = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"][0]
+    assert got["MessageAttributes"] == attributes

@@ -145,6 +145,12 @@ impl SeqSet {
         removed
     }
 
+    /// The smallest member.
+    pub fn first(&self) -> Option<u64> {
+        let (word, bits) = self.words.first_key_value()?;
+        Some((*word << CHUNK_BITS) | u64::from(bits.trailing_zeros()))
+    }
+
     /// Takes the smallest member out.
     pub fn pop_first(&mut self) -> Option<u64> {
         let mut entry = self.words.first_entry()?;

@@ -247,7 +247,24 @@ type GroupKey = Option<Arc<str>>;
 struct Group {
     ready: SeqSet,
     in_flight: usize,
+    /// FIFO queues only: which messages are in flight (a group is served while its oldest message is ready).
+    in_flight_seqs: SeqSet,
     scheduled: bool,
+}
+
+impl Group {
+    /// FIFO: the group's oldest message is ready, so the group can be served, up to its first in-flight
+    /// message. AWS serves a group again as soon as its head message is visible again, even while later
+    /// messages of the group are still in flight (LocalStack's AWS-validated
+    /// test_fifo_message_group_visibility_after_terminate_visibility_timeout and _after_change_message_visibility),
+    /// and not while the head is in flight (test_fifo_message_group_visibility_after_partial_delete).
+    fn fifo_head_ready(&self) -> bool {
+        match (self.ready.first(), self.in_flight_seqs.first()) {
+            (Some(ready), Some(in_flight)) => ready < in_flight,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -348,7 +365,7 @@ impl QueueState {
         let Some(group) = self.groups.get_mut(key) else {
             return;
         };
-        let eligible = !group.ready.is_empty() && (!fifo || group.in_flight == 0);
+        let eligible = !group.ready.is_empty() && (!fifo || group.fifo_head_ready());
         if eligible && !group.scheduled {
             group.scheduled = true;
             self.schedule.push_back(key.clone());
@@ -376,6 +393,9 @@ impl QueueState {
             }
             MessageState::InFlight => {
                 group.in_flight += 1;
+                if self.config.fifo {
+                    group.in_flight_seqs.insert(seq);
+                }
                 self.in_flight_count += 1;
                 self.timeline.insert((message.visible_at_millis, seq));
             }
@@ -409,6 +429,7 @@ impl QueueState {
                 self.timeline.remove(&(message.visible_at_millis, seq));
                 if let Some(group) = self.groups.get_mut(&key) {
                     group.in_flight -= 1;
+                    group.in_flight_seqs.remove(&seq);
                 }
                 self.in_flight_count -= 1;
             }
@@ -438,6 +459,7 @@ impl QueueState {
                     self.in_flight_count -= 1;
                     if let Some(group) = self.groups.get_mut(&key) {
                         group.in_flight -= 1;
+                        group.in_flight_seqs.remove(&seq);
                     }
                 }
                 MessageState::Ready => continue,
@@ -485,13 +507,22 @@ impl QueueState {
                 continue;
             };
             group.scheduled = false;
-            if !(fifo && group.in_flight > 0) {
+            if !fifo || group.fifo_head_ready() {
                 let per_turn = if fifo { max - taken.len() } else { 1 };
+                // FIFO: the ready run before the group's first in-flight message.
+                let limit = group.in_flight_seqs.first().unwrap_or(u64::MAX);
                 for _ in 0..per_turn {
+                    match group.ready.first() {
+                        Some(seq) if seq < limit => {}
+                        _ => break,
+                    }
                     let Some(seq) = group.ready.pop_first() else {
                         break;
                     };
                     group.in_flight += 1;
+                    if fifo {
+                        group.in_flight_seqs.insert(seq);
+                    }
                     taken.push(seq);
                 }
             }
@@ -521,9 +552,13 @@ impl QueueState {
         let key = message.group.clone();
         self.ready_count -= 1;
         self.in_flight_count += 1;
+        let fifo = self.config.fifo;
         let group = self.groups.entry(key.clone()).or_default();
         group.ready.remove(&seq);
         group.in_flight += 1;
+        if fifo {
+            group.in_flight_seqs.insert(seq);
+        }
         self.reschedule(&key);
         true
     }
@@ -637,6 +672,22 @@ mod tests {
         state.promote_due(10);
         assert_eq!(state.take_ready(10), vec![1, 2, 3]);
         assert_eq!((state.ready_count, state.in_flight_count), (0, 4));
+    }
+
+    #[test]
+    fn fifo_group_is_served_again_once_its_head_is_visible() {
+        let mut state = QueueState::new(QueueConfig::defaults(true), 0, budget());
+        for seq in 1..=3 {
+            state.insert(message(seq, Some("g"), MessageState::Ready, 0));
+        }
+        assert_eq!(state.take_ready(2), vec![1, 2]);
+        // 1 becomes visible while 2 is still in flight: 1 is served, 3 (behind 2) is not
+        state.set_invisible_until(1, 0, 5);
+        assert_eq!(state.take_ready(10), vec![1]);
+        assert!(state.take_ready(10).is_empty());
+        // the head in flight blocks the group even when a later message is visible again
+        state.set_invisible_until(2, 0, 6);
+        assert!(state.take_ready(10).is_empty());
     }
 
     #[test]
