@@ -332,3 +332,13 @@ def test_unicode_letters_in_message_attribute_names(sqs, queue):
     sqs.send_message(QueueUrl=url, MessageBody="test", MessageAttributes=attributes)
     got = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"][0]
     assert got["MessageAttributes"] == attributes
+
+
+def test_purge_clears_the_fifo_deduplication_window(sqs, fifo_queue):
+    # test_purge_queue_clears_fifo_deduplication_cache (AWS-validated assertions)
+    _, url = fifo_queue
+    sqs.send_message(QueueUrl=url, MessageBody="message-1", MessageGroupId="g", MessageDeduplicationId="d")
+    sqs.purge_queue(QueueUrl=url)
+    sqs.send_message(QueueUrl=url, MessageBody="message-2", MessageGroupId="g", MessageDeduplicationId="d")
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"] for m in got] == ["message-2"]

@@ -592,6 +592,13 @@ impl QueueState {
         self.dedup.insert(key, entry);
     }
 
+    /// Forgets every deduplication id and receive attempt (PurgeQueue); returns the dropped dedup keys.
+    pub fn clear_dedup(&mut self) -> Vec<String> {
+        self.dedup_order.clear();
+        self.attempts.clear();
+        self.dedup.drain().map(|(key, _)| key).collect()
+    }
+
     /// Drops expired deduplication ids and receive attempts; returns the dropped dedup keys.
     pub fn prune_dedup(&mut self, now_millis: u64) -> Vec<String> {
         let mut dropped = Vec::new();

@@ -375,6 +375,12 @@ impl Sqs {
             state.last_purge_millis = Some(now);
             let mut batch = Batch::new();
             persist::purge_messages(&mut batch, queue.id, below_seq);
+            // A purge also empties the FIFO deduplication window: a message sent again with a purged message's
+            // deduplication id is delivered (AWS-validated assertions of LocalStack's
+            // test_purge_queue_clears_fifo_deduplication_cache).
+            for key in state.clear_dedup() {
+                persist::delete_dedup(&mut batch, queue.id, &key);
+            }
             persist::put_queue(&mut batch, &self.queue_record(&queue, &state));
             self.submit(batch)
         };
