@@ -7,7 +7,11 @@ and `test_sqs_move_task.snapshot.json`): each test names the snapshot test and k
 import base64
 import json
 import time
+import urllib.error
+import urllib.request
 import uuid
+
+import pytest
 
 from sqs_helpers import expect_error
 
@@ -342,3 +346,14 @@ def test_purge_clears_the_fifo_deduplication_window(sqs, fifo_queue):
     sqs.send_message(QueueUrl=url, MessageBody="message-2", MessageGroupId="g", MessageDeduplicationId="d")
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
     assert [m["Body"] for m in got] == ["message-2"]
+
+
+def test_bare_get_of_a_queue_url_is_an_unknown_operation(queue):
+    # TestSqsQueryApi::test_get_without_query_returns_unknown_operation and
+    # test_get_without_query_json_format_returns_returns_xml (AWS-validated assertions)
+    _, url = queue
+    for headers in ({}, {"Accept": "application/json"}):
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10)
+        assert info.value.code == 404
+        assert b"<UnknownOperationException" in info.value.read()

@@ -210,6 +210,15 @@ impl App {
                     &id,
                 )
             }
+            // A bare GET of a queue URL (no query string): AWS answers 404 with an `UnknownOperationException`
+            // document, whatever the Accept header (LocalStack's AWS-validated
+            // test_get_without_query_returns_unknown_operation and its JSON-Accept variant).
+            None if parts.method == Method::GET && path.len() > 1 && params.is_empty() => respond(
+                StatusCode::NOT_FOUND,
+                "text/xml",
+                "<?xml version=\"1.0\"?><UnknownOperationException/>".to_string(),
+                &request_id(),
+            ),
             None => {
                 let id = request_id();
                 let (status, body) = query_error_body(
