@@ -33,13 +33,19 @@ def test_change_visibility_after_timeout_expired_succeeds(sqs, queue):
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
 
 
-def test_change_visibility_with_superseded_handle_still_fails(sqs, queue):
+def test_change_visibility_with_superseded_handle_of_a_message_in_flight(sqs, queue):
+    # test_terminate_visibility_timeout_after_receive (AWS-validated assertions): the first receive's handle
+    # makes the message, received again since, visible at once
     _, url = queue
-    sqs.send_message(QueueUrl=url, MessageBody="m")
+    sqs.send_message(QueueUrl=url, MessageBody="test")
     first = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]["ReceiptHandle"]
-    assert len(sqs.receive_message(QueueUrl=url, VisibilityTimeout=30)["Messages"]) == 1
+    second = sqs.receive_message(QueueUrl=url, VisibilityTimeout=30)["Messages"][0]["ReceiptHandle"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first, VisibilityTimeout=0)
+    third = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"][0]["ReceiptHandle"]
+    # once the message is visible again (latest handle), an older handle no longer applies
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=third, VisibilityTimeout=0)
     with expect_error("AWS.SimpleQueueService.MessageNotInflight"):
-        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first, VisibilityTimeout=10)
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=second, VisibilityTimeout=10)
 
 
 def test_fifo_delete_with_expired_receipt_handle(sqs, make_queue):

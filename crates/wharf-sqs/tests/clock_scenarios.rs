@@ -143,8 +143,30 @@ async fn change_visibility_rules() {
     );
     sqs.change_message_visibility(change(0)).await.unwrap();
     assert_eq!(receive(&sqs, &url, 1, None).await.len(), 1);
+    // An older handle of a message in flight under a newer receive still changes its visibility (as AWS does).
+    sqs.change_message_visibility(change(0)).await.unwrap();
+    let third = receive(&sqs, &url, 1, None).await.remove(0);
+    // Visible again through the latest handle: an older handle no longer applies.
+    sqs.change_message_visibility(ChangeMessageVisibilityInput {
+        queue_url: Some(url.clone()),
+        receipt_handle: Some(third.receipt_handle.clone()),
+        visibility_timeout: Some(0),
+    })
+    .await
+    .unwrap();
     let error = sqs.change_message_visibility(change(10)).await.unwrap_err();
     assert_eq!(error.kind, ErrorKind::MessageNotInflight);
+    // The latest handle of a visible message puts it back in flight.
+    sqs.change_message_visibility(ChangeMessageVisibilityInput {
+        queue_url: Some(url.clone()),
+        receipt_handle: Some(third.receipt_handle.clone()),
+        visibility_timeout: Some(10),
+    })
+    .await
+    .unwrap();
+    assert!(receive(&sqs, &url, 1, None).await.is_empty());
+    clock.advance_secs(10);
+    assert_eq!(receive(&sqs, &url, 1, None).await.len(), 1);
 }
 
 #[tokio::test]
