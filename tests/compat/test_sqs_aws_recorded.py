@@ -363,3 +363,25 @@ def test_bare_get_of_a_queue_url_is_an_unknown_operation(queue):
             urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10)
         assert info.value.code == 404
         assert b"<UnknownOperationException" in info.value.read()
+
+
+def test_move_task_fails_with_the_error_code_when_its_destination_is_deleted(sqs, make_queue):
+    # test_move_task_delete_destination_queue_while_running / list: FailureReason
+    _, dlq_url = make_queue("dlq")
+    dlq_arn = _arn(sqs, dlq_url)
+    make_queue("src", attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})
+    _, dest_url = make_queue("dest")
+    for i in range(10):
+        sqs.send_message(QueueUrl=dlq_url, MessageBody=f"m{i}")
+    sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=_arn(sqs, dest_url), MaxNumberOfMessagesPerSecond=1)
+    sqs.delete_queue(QueueUrl=dest_url)
+    deadline = time.monotonic() + 10
+    while True:
+        task = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]
+        if task["Status"] != "RUNNING" or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert task["Status"] == "FAILED"
+    assert task["FailureReason"] == "AWS.SimpleQueueService.NonExistentQueue"
+    assert "TaskHandle" not in task
+    assert sqs.receive_message(QueueUrl=dlq_url)["Messages"]

@@ -315,9 +315,9 @@ impl Sqs {
             let mut state = source.state.lock();
             self.insert_moved(source, &mut state, &content, None, &mut batch);
             drop(self.submit(batch));
-            return Err(format!(
-                "Destination queue {destination_arn} does not exist."
-            ));
+            // AWS reports the error code as the task's FailureReason (LocalStack's AWS-validated snapshot
+            // test_move_task_delete_destination_queue_while_running).
+            return Err(ErrorKind::QueueDoesNotExist.query_code().to_string());
         };
         let commit = {
             let mut state = destination.state.lock();
