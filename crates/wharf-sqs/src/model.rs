@@ -315,8 +315,9 @@ pub struct ReceivedMessage {
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ReceiveMessageOutput {
-    // Always present, empty too: AWS's JSON responses carry the empty member (LocalStack's AWS-validated
-    // snapshots, test_sqs.snapshot.json).
+    // Left out when empty: AWS answers an empty receive with `{}` (SDKs that keep absent collections null,
+    // the .NET SDK v4 and Java v2, see `Messages` as null there: floci-io/floci#773, #780).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<ReceivedMessage>,
 }
 
