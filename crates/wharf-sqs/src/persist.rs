@@ -114,7 +114,7 @@ pub fn delete_queue(batch: &mut Batch, queue_id: u64, name: &str, deleted_at_mil
     batch.delete(Keyspace::SqsQueues, name.as_bytes().to_vec());
     batch.delete_prefix(Keyspace::SqsMessages, queue_prefix(queue_id));
     batch.delete_prefix(Keyspace::SqsState, queue_prefix(queue_id));
-    batch.delete_prefix(Keyspace::SqsDedup, queue_prefix(queue_id));
+    delete_all_dedup(batch, queue_id);
     batch.put(
         Keyspace::Meta,
         deleted_key(name),
@@ -237,6 +237,11 @@ pub fn put_dedup(batch: &mut Batch, queue_id: u64, key: &str, entry: &DedupEntry
 
 pub fn delete_dedup(batch: &mut Batch, queue_id: u64, key: &str) {
     batch.delete(Keyspace::SqsDedup, dedup_key(queue_id, key));
+}
+
+/// Every deduplication entry of the queue, as one range deletion.
+pub fn delete_all_dedup(batch: &mut Batch, queue_id: u64) {
+    batch.delete_prefix(Keyspace::SqsDedup, queue_prefix(queue_id));
 }
 
 /// Rebuilds a message from its index entry, deciding its state as of `now_millis`; its content stays on

@@ -265,6 +265,20 @@ impl Group {
             (None, _) => false,
         }
     }
+
+    /// One of the group's messages goes in flight (the FIFO set is kept for FIFO queues only).
+    fn enter_flight(&mut self, seq: u64, fifo: bool) {
+        self.in_flight += 1;
+        if fifo {
+            self.in_flight_seqs.insert(seq);
+        }
+    }
+
+    /// One of the group's in-flight messages leaves flight (deleted, or visible again).
+    fn leave_flight(&mut self, seq: u64) {
+        self.in_flight -= 1;
+        self.in_flight_seqs.remove(&seq);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -392,10 +406,7 @@ impl QueueState {
                 self.ready_count += 1;
             }
             MessageState::InFlight => {
-                group.in_flight += 1;
-                if self.config.fifo {
-                    group.in_flight_seqs.insert(seq);
-                }
+                group.enter_flight(seq, self.config.fifo);
                 self.in_flight_count += 1;
                 self.timeline.insert((message.visible_at_millis, seq));
             }
@@ -428,8 +439,7 @@ impl QueueState {
             MessageState::InFlight => {
                 self.timeline.remove(&(message.visible_at_millis, seq));
                 if let Some(group) = self.groups.get_mut(&key) {
-                    group.in_flight -= 1;
-                    group.in_flight_seqs.remove(&seq);
+                    group.leave_flight(seq);
                 }
                 self.in_flight_count -= 1;
             }
@@ -458,8 +468,7 @@ impl QueueState {
                 MessageState::InFlight => {
                     self.in_flight_count -= 1;
                     if let Some(group) = self.groups.get_mut(&key) {
-                        group.in_flight -= 1;
-                        group.in_flight_seqs.remove(&seq);
+                        group.leave_flight(seq);
                     }
                 }
                 MessageState::Ready => continue,
@@ -510,19 +519,19 @@ impl QueueState {
             if !fifo || group.fifo_head_ready() {
                 let per_turn = if fifo { max - taken.len() } else { 1 };
                 // FIFO: the ready run before the group's first in-flight message.
-                let limit = group.in_flight_seqs.first().unwrap_or(u64::MAX);
+                let limit = if fifo {
+                    group.in_flight_seqs.first().unwrap_or(u64::MAX)
+                } else {
+                    u64::MAX
+                };
                 for _ in 0..per_turn {
-                    match group.ready.first() {
-                        Some(seq) if seq < limit => {}
-                        _ => break,
+                    if fifo && group.ready.first().is_none_or(|seq| seq >= limit) {
+                        break;
                     }
                     let Some(seq) = group.ready.pop_first() else {
                         break;
                     };
-                    group.in_flight += 1;
-                    if fifo {
-                        group.in_flight_seqs.insert(seq);
-                    }
+                    group.enter_flight(seq, fifo);
                     taken.push(seq);
                 }
             }
@@ -555,10 +564,7 @@ impl QueueState {
         let fifo = self.config.fifo;
         let group = self.groups.entry(key.clone()).or_default();
         group.ready.remove(&seq);
-        group.in_flight += 1;
-        if fifo {
-            group.in_flight_seqs.insert(seq);
-        }
+        group.enter_flight(seq, fifo);
         self.reschedule(&key);
         true
     }
@@ -592,11 +598,13 @@ impl QueueState {
         self.dedup.insert(key, entry);
     }
 
-    /// Forgets every deduplication id and receive attempt (PurgeQueue); returns the dropped dedup keys.
-    pub fn clear_dedup(&mut self) -> Vec<String> {
+    /// Forgets every deduplication id and receive attempt (PurgeQueue); `true` if there were any ids.
+    pub fn clear_dedup(&mut self) -> bool {
         self.dedup_order.clear();
         self.attempts.clear();
-        self.dedup.drain().map(|(key, _)| key).collect()
+        let had_ids = !self.dedup.is_empty();
+        self.dedup.clear();
+        had_ids
     }
 
     /// Drops expired deduplication ids and receive attempts; returns the dropped dedup keys.

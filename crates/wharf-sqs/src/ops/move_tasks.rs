@@ -349,7 +349,7 @@ impl Sqs {
             .move_tasks
             .lock()
             .iter()
-            .find(|t| t.handle == handle)
+            .find(|t| t.handle == handle.trim())
             .cloned()
             .ok_or_else(|| SqsError::new(ErrorKind::ResourceNotFound, "Task does not exist."))?;
         if task.status() != "RUNNING" {

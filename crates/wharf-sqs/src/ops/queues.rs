@@ -378,8 +378,8 @@ impl Sqs {
             // A purge also empties the FIFO deduplication window: a message sent again with a purged message's
             // deduplication id is delivered (AWS-validated assertions of LocalStack's
             // test_purge_queue_clears_fifo_deduplication_cache).
-            for key in state.clear_dedup() {
-                persist::delete_dedup(&mut batch, queue.id, &key);
+            if state.clear_dedup() {
+                persist::delete_all_dedup(&mut batch, queue.id);
             }
             persist::put_queue(&mut batch, &self.queue_record(&queue, &state));
             self.submit(batch)
