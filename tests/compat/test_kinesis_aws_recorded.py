@@ -137,3 +137,229 @@ def test_consumer_arn_is_not_a_stream_arn(kinesis, make_stream, account_id):
     # The consumer's own actions and the resource-policy actions still take it.
     assert kinesis.describe_stream_consumer(ConsumerARN=consumer_arn)["ConsumerDescription"]["StreamARN"] == arn
     assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"][0]["ConsumerARN"] == consumer_arn
+
+
+# ---------------------------------------------------------------------------------------------------------
+# AWS's answers recorded in kinesalite's tests (test/*.js of mhart/kinesalite, run against production
+# Kinesis). boto3's own parameter validation is off so that the server's answers are seen.
+
+
+@pytest.fixture(scope="module")
+def raw_kinesis(endpoint):
+    import boto3
+    from botocore.config import Config
+
+    from sqs_helpers import ACCESS_KEY, REGION, SECRET_KEY
+
+    return boto3.client(
+        "kinesis",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
+    )
+
+
+def _validation(excinfo):
+    code, message = error_of(excinfo)
+    assert code == "ValidationException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    return message
+
+
+def _at(member, value, constraint):
+    return f"Value {value} at '{member}' failed to satisfy constraint: {constraint}"
+
+
+NAME_PATTERN = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+MIN_LENGTH_1 = "Member must have length greater than or equal to 1"
+
+
+def test_merge_shards_needs_the_lower_shard_first(raw_kinesis, make_stream, account_id):
+    # mergeShards.js, "should return InvalidArgumentException if adjacency is inverted".
+    name = make_stream(shards=3)
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.merge_shards(
+            StreamName=name, ShardToMerge="shardId-000000000001", AdjacentShardToMerge="shardId-000000000000"
+        )
+    assert error_of(excinfo) == (
+        "InvalidArgumentException",
+        f"Shards shardId-000000000001 and shardId-000000000000 in stream {name} under account {account_id} "
+        "are not an adjacent pair of shards eligible for merging",
+    )
+    summary = raw_kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    assert summary["StreamStatus"] == "ACTIVE"
+    assert summary["OpenShardCount"] == 3
+    # The lower shard first merges.
+    raw_kinesis.merge_shards(
+        StreamName=name, ShardToMerge="shardId-000000000000", AdjacentShardToMerge="shardId-000000000001"
+    )
+
+
+def test_validation_errors_name_the_stream_last(raw_kinesis, make_stream):
+    # createStream.js, describeStream.js, listTagsForStream.js, putRecords.js, putRecord.js: the exact
+    # messages, members in AWS's order (the stream's name after the others).
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.create_stream(StreamName="", ShardCount=0)
+    assert _validation(excinfo) == "3 validation errors detected: " + "; ".join([
+        _at("shardCount", "'0'", "Member must have value greater than or equal to 1"),
+        _at("streamName", "''", NAME_PATTERN),
+        _at("streamName", "''", MIN_LENGTH_1),
+    ])
+    long = "a" * 129
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.describe_stream(StreamName=long, Limit=100000, ExclusiveStartShardId=long)
+    assert _validation(excinfo) == "3 validation errors detected: " + "; ".join([
+        _at("limit", "'100000'", "Member must have value less than or equal to 10000"),
+        _at("exclusiveStartShardId", f"'{long}'", "Member must have length less than or equal to 128"),
+        _at("streamName", f"'{long}'", "Member must have length less than or equal to 128"),
+    ])
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.list_tags_for_stream(StreamName="", ExclusiveStartTagKey="", Limit=0)
+    assert _validation(excinfo) == "4 validation errors detected: " + "; ".join([
+        _at("limit", "'0'", "Member must have value greater than or equal to 1"),
+        _at("exclusiveStartTagKey", "''", MIN_LENGTH_1),
+        _at("streamName", "''", NAME_PATTERN),
+        _at("streamName", "''", MIN_LENGTH_1),
+    ])
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.put_records(StreamName="", Records=[])
+    assert _validation(excinfo) == "3 validation errors detected: " + "; ".join([
+        _at("records", "'[]'", MIN_LENGTH_1),
+        _at("streamName", "''", NAME_PATTERN),
+        _at("streamName", "''", MIN_LENGTH_1),
+    ])
+    hash_pattern = "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})"
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.put_records(
+            StreamName="", Records=[{"PartitionKey": "", "Data": b"", "ExplicitHashKey": ""}]
+        )
+    assert _validation(excinfo) == "4 validation errors detected: " + "; ".join([
+        _at("records.1.member.partitionKey", "''", MIN_LENGTH_1),
+        _at("records.1.member.explicitHashKey", "''", hash_pattern),
+        _at("streamName", "''", NAME_PATTERN),
+        _at("streamName", "''", MIN_LENGTH_1),
+    ])
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.put_record(
+            StreamName="", PartitionKey="", Data=b"", ExplicitHashKey="", SequenceNumberForOrdering=""
+        )
+    assert _validation(excinfo) == "5 validation errors detected: " + "; ".join([
+        _at("sequenceNumberForOrdering", "''", "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})"),
+        _at("partitionKey", "''", MIN_LENGTH_1),
+        _at("explicitHashKey", "''", hash_pattern),
+        _at("streamName", "''", NAME_PATTERN),
+        _at("streamName", "''", MIN_LENGTH_1),
+    ])
+
+
+def test_at_most_ten_validation_errors_are_listed(raw_kinesis):
+    # putRecords.js, "should return ValidationException for too many records": 501 records with empty
+    # partition keys and an empty stream name give "10 validation errors detected:" and ten of them.
+    records = [{"PartitionKey": "", "Data": b""} for _ in range(501)]
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.put_records(StreamName="", Records=records)
+    message = _validation(excinfo)
+    assert message.startswith("10 validation errors detected: ")
+    listed = message[len("10 validation errors detected: "):].split("; ")
+    assert len(listed) == 10
+    assert listed[0].endswith("at 'records' failed to satisfy constraint: Member must have length less than or equal to 500")
+    assert listed[1:] == [
+        _at(f"records.{i}.member.partitionKey", "''", MIN_LENGTH_1) for i in range(1, 10)
+    ]
+
+
+def test_tag_maps_and_key_lists_are_printed_as_aws_prints_them(raw_kinesis):
+    # addTagsToStream.js and removeTagsFromStream.js: the map or list as Java prints it, one violation for
+    # its keys, values or members.
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.add_tags_to_stream(StreamName="", Tags={})
+    assert _validation(excinfo) == "3 validation errors detected: " + "; ".join([
+        _at("tags", "'{}'", MIN_LENGTH_1),
+        _at("streamName", "''", NAME_PATTERN),
+        _at("streamName", "''", MIN_LENGTH_1),
+    ])
+    long_key = "a" * 129
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.add_tags_to_stream(StreamName="s", Tags={"a": "1", "b": "2", long_key: "3"})
+    assert _validation(excinfo) == "1 validation error detected: " + _at(
+        "tags",
+        f"'{{a=1, {long_key}=3, b=2}}'",
+        "Map keys must satisfy constraint: [Member must have length less than or equal to 128, "
+        "Member must have length greater than or equal to 1]",
+    )
+    long_value = "a" * 257
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.add_tags_to_stream(StreamName="s", Tags={"a": "1", "c": long_value})
+    assert _validation(excinfo) == "1 validation error detected: " + _at(
+        "tags",
+        f"'{{a=1, c={long_value}}}'",
+        "Map value must satisfy constraint: [Member must have length less than or equal to 256, "
+        "Member must have length greater than or equal to 0]",
+    )
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.remove_tags_from_stream(StreamName="", TagKeys=[])
+    assert _validation(excinfo) == "3 validation errors detected: " + "; ".join([
+        _at("tagKeys", "'[]'", MIN_LENGTH_1),
+        _at("streamName", "''", NAME_PATTERN),
+        _at("streamName", "''", MIN_LENGTH_1),
+    ])
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.remove_tags_from_stream(StreamName="s", TagKeys=["a", long_key, "b"])
+    assert _validation(excinfo) == "1 validation error detected: " + _at(
+        "tagKeys",
+        f"'[a, {long_key}, b]'",
+        "Member must satisfy constraint: [Member must have length less than or equal to 128, "
+        "Member must have length greater than or equal to 1]",
+    )
+    keys = [str(i) for i in range(1, 52)]
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.remove_tags_from_stream(StreamName="s", TagKeys=keys)
+    assert _validation(excinfo) == "1 validation error detected: " + _at(
+        "tagKeys", f"'[{', '.join(keys)}]'", "Member must have length less than or equal to 50"
+    )
+
+
+def test_tab_or_line_break_in_a_tag_is_invalid(raw_kinesis, make_stream):
+    # addTagsToStream.js / removeTagsFromStream.js: a tab or a newline in a key or a value is refused
+    # ("white space" is the space characters), with AWS's wording.
+    name = make_stream(shards=1)
+    expected = (
+        "InvalidArgumentException",
+        "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, "
+        "_ . / = + - % @.",
+    )
+    for text in ("abc\tdef", "abc\ndef"):
+        with pytest.raises(ClientError) as excinfo:
+            raw_kinesis.add_tags_to_stream(StreamName=name, Tags={text: "1"})
+        assert error_of(excinfo) == expected
+        with pytest.raises(ClientError) as excinfo:
+            raw_kinesis.add_tags_to_stream(StreamName=name, Tags={"a": text})
+        assert error_of(excinfo) == expected
+        with pytest.raises(ClientError) as excinfo:
+            raw_kinesis.remove_tags_from_stream(StreamName=name, TagKeys=[text])
+        assert error_of(excinfo) == expected
+    # A plain space (and the other listed characters) stays valid.
+    raw_kinesis.add_tags_to_stream(StreamName=name, Tags={"ü0 _.": "a", "/=+-@": "ü0 _./=+-@"})
+    tags = {t["Key"]: t["Value"] for t in raw_kinesis.list_tags_for_stream(StreamName=name)["Tags"]}
+    assert tags == {"ü0 _.": "a", "/=+-@": "ü0 _./=+-@"}
+
+
+def test_list_shards_needs_a_stream_or_a_token(raw_kinesis, make_stream):
+    # listShards.js: neither StreamName nor NextToken → AWS's wording.
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.list_shards()
+    assert error_of(excinfo) == (
+        "InvalidArgumentException",
+        "Either NextToken or StreamName should be provided.",
+    )
+    # NextToken with a ShardFilter: AWS's answer quoted in apache/beam#33478.
+    name = make_stream(shards=2)
+    token = raw_kinesis.list_shards(StreamName=name, MaxResults=1)["NextToken"]
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.list_shards(NextToken=token, ShardFilter={"Type": "AT_LATEST"})
+    assert error_of(excinfo) == (
+        "InvalidArgumentException",
+        "NextToken and ShardFilter cannot be provided together.",
+    )

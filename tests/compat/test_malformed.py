@@ -113,6 +113,16 @@ def test_kinesis_json_body_that_is_not_an_object(endpoint):
     }
 
 
+def test_kinesis_unknown_operation_has_no_message(endpoint):
+    # As AWS (kinesalite's connection test, run against production): a bare UnknownOperationException.
+    status, ctype, data = _post(
+        endpoint, "{}", {"X-Amz-Target": "Kinesis_20131202.ListStream", "Content-Type": KINESIS_JSON}
+    )
+    assert status == 400
+    assert ctype == KINESIS_JSON
+    assert json.loads(data) == {"__type": "UnknownOperationException"}
+
+
 @pytest.mark.parametrize("body", ["not json", '{"StreamName":', "42", "null"], ids=["text", "truncated", "number", "null"])
 def test_kinesis_json_unparseable_body_has_no_message(endpoint, body):
     # As AWS (kinesalite's recordings): a bare SerializationException, nothing from the parser.

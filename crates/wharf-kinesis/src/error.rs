@@ -102,9 +102,13 @@ pub type KinesisResult<T> = Result<T, KinesisError>;
 
 /// Collects model-constraint violations and renders them as AWS does:
 /// `2 validation errors detected: Value 'x' at 'streamName' failed to satisfy constraint: ...; ...`.
+///
+/// As recorded against AWS (kinesalite's tests, run against production): the stream's name comes after
+/// every other member, and at most [`MAX_REPORTED`](Self::MAX_REPORTED) violations are listed (and counted).
 #[derive(Debug, Default)]
 pub struct Validation {
-    errors: Vec<String>,
+    /// (member, rendered violation), in the order found.
+    errors: Vec<(String, String)>,
 }
 
 impl Validation {
@@ -112,9 +116,15 @@ impl Validation {
         Self::default()
     }
 
+    /// AWS lists (and counts) no more than ten violations.
+    pub const MAX_REPORTED: usize = 10;
+
     fn push(&mut self, rendered_value: String, member: &str, constraint: &str) {
-        self.errors.push(format!(
-            "Value {rendered_value} at '{member}' failed to satisfy constraint: {constraint}"
+        self.errors.push((
+            member.to_string(),
+            format!(
+                "Value {rendered_value} at '{member}' failed to satisfy constraint: {constraint}"
+            ),
         ));
     }
 
@@ -135,6 +145,11 @@ impl Validation {
             member,
             constraint,
         );
+    }
+
+    /// A violation for a value rendered by the caller (a list or map, as Java prints it).
+    pub fn fail_rendered(&mut self, rendered: &str, member: &str, constraint: &str) {
+        self.push(format!("'{rendered}'"), member, constraint);
     }
 
     /// A missing required member.
@@ -242,15 +257,23 @@ impl Validation {
 
     /// `Ok(())` if nothing failed, otherwise the `ValidationException`.
     pub fn finish(self) -> KinesisResult<()> {
-        match self.errors.len() {
+        // The stream reference last (stable: the other members keep their order).
+        let (stream, mut errors): (Vec<_>, Vec<_>) = self
+            .errors
+            .into_iter()
+            .partition(|(member, _)| member == "streamName" || member == "streamARN");
+        errors.extend(stream);
+        errors.truncate(Self::MAX_REPORTED);
+        let listed: Vec<String> = errors.into_iter().map(|(_, text)| text).collect();
+        match listed.len() {
             0 => Ok(()),
             1 => Err(KinesisError::new(
                 ErrorKind::Validation,
-                format!("1 validation error detected: {}", self.errors[0]),
+                format!("1 validation error detected: {}", listed[0]),
             )),
             n => Err(KinesisError::new(
                 ErrorKind::Validation,
-                format!("{n} validation errors detected: {}", self.errors.join("; ")),
+                format!("{n} validation errors detected: {}", listed.join("; ")),
             )),
         }
     }

@@ -261,9 +261,10 @@ async fn errors_match_aws() {
     assert_eq!(error.kind, ErrorKind::Validation);
     assert_eq!(
         error.message,
-        "2 validation errors detected: Value 'bad/name' at 'streamName' failed to satisfy constraint: \
-         Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '0' at 'shardCount' \
-         failed to satisfy constraint: Member must have value greater than or equal to 1"
+        // The stream's name after the other members, as AWS lists them (kinesalite's recordings).
+        "2 validation errors detected: Value '0' at 'shardCount' failed to satisfy constraint: Member \
+         must have value greater than or equal to 1; Value 'bad/name' at 'streamName' failed to \
+         satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
     );
     let error = kinesis.describe_stream(DescribeStreamInput {
         stream: named("nope"),

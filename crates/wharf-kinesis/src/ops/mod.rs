@@ -143,19 +143,59 @@ pub(crate) fn check_shard_id(v: &mut Validation, value: &str, member: &str) {
     check_name(v, value, member);
 }
 
-/// Tag map constraints (`TagMap`: 1..200 entries, keys 1..128, values 0..256).
+/// Tag map constraints (`TagMap`: 1..200 entries, keys 1..128, values 0..256), reported as AWS does
+/// (kinesalite's recordings): one violation for the whole map, printed as Java prints it (`{a=1, b=2}`),
+/// with "Map keys must satisfy constraint: [...]" / "Map value must satisfy constraint: [...]".
 pub(crate) fn check_tags(v: &mut Validation, tags: &BTreeMap<String, String>, member: &str) {
-    v.count(tags.len(), member, 1, 200, "'{...}'");
-    for (key, value) in tags {
-        v.length(key, &format!("{member}.key"), 1, 128);
-        v.length(value, &format!("{member}.value"), 0, 256);
+    let rendered = || {
+        let entries: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{{{}}}", entries.join(", "))
+    };
+    v.count(tags.len(), member, 1, 200, &format!("'{}'", rendered()));
+    let utf16 = |s: &str| s.encode_utf16().count();
+    if tags.keys().any(|k| !(1..=128).contains(&utf16(k))) {
+        v.fail_rendered(
+            &rendered(),
+            member,
+            "Map keys must satisfy constraint: [Member must have length less than or equal to 128, \
+             Member must have length greater than or equal to 1]",
+        );
+    }
+    if tags.values().any(|value| utf16(value) > 256) {
+        v.fail_rendered(
+            &rendered(),
+            member,
+            "Map value must satisfy constraint: [Member must have length less than or equal to 256, \
+             Member must have length greater than or equal to 0]",
+        );
     }
 }
 
-/// Tag values may only use letters, digits, white space and `_ . / = + - % @` (AWS's tag rules).
+/// Tag key list constraints (`TagKeyList`: 1..50 keys of 1..128), reported as AWS does (kinesalite's
+/// recordings): the list printed as Java prints it (`[a, b]`), one violation for its members.
+pub(crate) fn check_tag_keys(v: &mut Validation, keys: &[String], member: &str) {
+    let rendered = format!("[{}]", keys.join(", "));
+    v.count(keys.len(), member, 1, 50, &format!("'{rendered}'"));
+    if keys
+        .iter()
+        .any(|k| !(1..=128).contains(&k.encode_utf16().count()))
+    {
+        v.fail_rendered(
+            &rendered,
+            member,
+            "Member must satisfy constraint: [Member must have length less than or equal to 128, \
+             Member must have length greater than or equal to 1]",
+        );
+    }
+}
+
+/// Tag keys and values may only use letters, digits, white space and `_ . / = + - % @` (AWS's tag
+/// rules; `:` is accepted too). White space is the Unicode separators: a tab or a line break is refused,
+/// as AWS refuses them (kinesalite's recordings).
 pub(crate) fn tag_chars_ok(text: &str) -> bool {
-    text.chars()
-        .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_./=+-%@:".contains(c))
+    text.chars().all(|c| {
+        c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_./=+-%@:".contains(c)
+    })
 }
 
 /// A shard id as Kinesis reads it: the number after the last `-` (or the whole id), at most 2^31 - 1.

@@ -46,17 +46,15 @@ impl Kinesis {
     pub async fn put_record(&self, input: PutRecordInput) -> KinesisResult<PutRecordOutput> {
         let mut v = Validation::new();
         check_stream_ref(&mut v, &input.stream);
-        if let Some(data) = v.required(&input.data, "data") {
-            if data.0.len() > limits::MAX_DATA_BYTES {
-                v.fail_blob(
-                    data.0.len(),
-                    "data",
-                    &format!(
-                        "Member must have length less than or equal to {}",
-                        limits::MAX_DATA_BYTES
-                    ),
-                );
-            }
+        // In AWS's order (kinesalite's recordings): sequenceNumberForOrdering, partitionKey,
+        // explicitHashKey, data, then the stream.
+        if let Some(seq) = &input.sequence_number_for_ordering {
+            v.pattern(
+                seq,
+                "sequenceNumberForOrdering",
+                SEQUENCE_PATTERN,
+                seq::matches_pattern(seq),
+            );
         }
         // Required unless the stream distributes records itself (checked below, once the stream is known).
         if let Some(key) = &input.partition_key {
@@ -70,13 +68,17 @@ impl Kinesis {
                 hash::matches_pattern(key),
             );
         }
-        if let Some(seq) = &input.sequence_number_for_ordering {
-            v.pattern(
-                seq,
-                "sequenceNumberForOrdering",
-                SEQUENCE_PATTERN,
-                seq::matches_pattern(seq),
-            );
+        if let Some(data) = v.required(&input.data, "data") {
+            if data.0.len() > limits::MAX_DATA_BYTES {
+                v.fail_blob(
+                    data.0.len(),
+                    "data",
+                    &format!(
+                        "Member must have length less than or equal to {}",
+                        limits::MAX_DATA_BYTES
+                    ),
+                );
+            }
         }
         v.finish()?;
         let stream = self.writable_stream(&input.stream)?;
@@ -138,10 +140,26 @@ impl Kinesis {
                 "records",
                 1,
                 limits::PUT_RECORDS_MAX_ENTRIES,
-                "'[...]'",
+                if records.is_empty() {
+                    "'[]'"
+                } else {
+                    "'[...]'"
+                },
             );
             for (i, record) in records.iter().enumerate() {
+                // AWS's order (kinesalite's recordings): partitionKey, explicitHashKey, data.
                 let at = |m: &str| format!("records.{}.member.{m}", i + 1);
+                if let Some(key) = &record.partition_key {
+                    v.length(key, &at("partitionKey"), 1, 256);
+                }
+                if let Some(key) = &record.explicit_hash_key {
+                    v.pattern(
+                        key,
+                        &at("explicitHashKey"),
+                        HASH_KEY_PATTERN,
+                        hash::matches_pattern(key),
+                    );
+                }
                 if let Some(data) = v.required(&record.data, &at("data")) {
                     if data.0.len() > limits::MAX_DATA_BYTES {
                         v.fail_blob(
@@ -153,17 +171,6 @@ impl Kinesis {
                             ),
                         );
                     }
-                }
-                if let Some(key) = &record.partition_key {
-                    v.length(key, &at("partitionKey"), 1, 256);
-                }
-                if let Some(key) = &record.explicit_hash_key {
-                    v.pattern(
-                        key,
-                        &at("explicitHashKey"),
-                        HASH_KEY_PATTERN,
-                        hash::matches_pattern(key),
-                    );
                 }
             }
         }

@@ -115,12 +115,24 @@ impl Kinesis {
                         "NextToken and StreamCreationTimestamp cannot be provided together.",
                     ));
                 }
+                // AWS's answer quoted in apache/beam#33478.
+                if input.shard_filter.is_some() {
+                    return Err(KinesisError::invalid_argument(
+                        "NextToken and ShardFilter cannot be provided together.",
+                    ));
+                }
                 let last = self.decode_next_token(token, "ListShards")?;
                 ListShardsCursor::decode(&last).ok_or_else(|| {
                     KinesisError::invalid_argument("Invalid NextToken for ListShards.")
                 })?
             }
             None => {
+                // AWS's wording (kinesalite's recording), from before StreamARN existed.
+                if input.stream.stream_name.is_none() && input.stream.stream_arn.is_none() {
+                    return Err(KinesisError::invalid_argument(
+                        "Either NextToken or StreamName should be provided.",
+                    ));
+                }
                 let name = self.name_of(&input.stream)?;
                 let filter = input.shard_filter.clone().unwrap_or_default();
                 let filter_type = filter.filter_type.as_deref().unwrap_or_default();
@@ -327,12 +339,11 @@ impl Kinesis {
             }
             let first = self.open_shard_for_reshard(&meta, first_index, &stream, "merging")?;
             let second = self.open_shard_for_reshard(&meta, second_index, &stream, "merging")?;
-            let (low, high) = if first.hash_start < second.hash_start {
-                (&first, &second)
-            } else {
-                (&second, &first)
-            };
-            if first_index == second_index || low.hash_end.checked_add(1) != Some(high.hash_start) {
+            // ShardToMerge must be the lower of the pair: AWS refuses the inverted order with the same
+            // answer as for shards that do not touch (kinesalite's recording, run against production).
+            if first_index == second_index
+                || first.hash_end.checked_add(1) != Some(second.hash_start)
+            {
                 return Err(KinesisError::invalid_argument(format!(
                     "Shards {} and {} in stream {} under account {} are not an adjacent pair of shards \
                      eligible for merging",

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{check_stream_ref, check_tags, require_resource_arn};
+use super::{check_stream_ref, check_tag_keys, check_tags, require_resource_arn};
 use crate::error::{KinesisError, KinesisResult, Validation};
 use crate::model::*;
 use crate::stream::Stream;
@@ -31,10 +31,7 @@ impl Kinesis {
         let mut v = Validation::new();
         check_stream_ref(&mut v, &input.stream);
         if let Some(keys) = v.required(&input.tag_keys, "tagKeys") {
-            v.count(keys.len(), "tagKeys", 1, 50, "'[...]'");
-            for key in keys {
-                v.length(key, "tagKeys.member", 1, 128);
-            }
+            check_tag_keys(&mut v, keys, "tagKeys");
         }
         v.finish()?;
         self.rate_limit_ref(api::REMOVE_TAGS_FROM_STREAM, &input.stream)?;
@@ -49,11 +46,12 @@ impl Kinesis {
     ) -> KinesisResult<ListTagsForStreamOutput> {
         let mut v = Validation::new();
         check_stream_ref(&mut v, &input.stream);
-        if let Some(key) = &input.exclusive_start_tag_key {
-            v.length(key, "exclusiveStartTagKey", 1, 128);
-        }
+        // AWS's order (kinesalite's recording): limit, exclusiveStartTagKey, then the stream.
         if let Some(limit) = input.limit {
             v.range(limit, "limit", Some(1), Some(50));
+        }
+        if let Some(key) = &input.exclusive_start_tag_key {
+            v.length(key, "exclusiveStartTagKey", 1, 128);
         }
         v.finish()?;
         self.rate_limit_ref(api::LIST_TAGS_FOR_STREAM, &input.stream)?;
@@ -102,7 +100,7 @@ impl Kinesis {
         let mut v = Validation::new();
         require_resource_arn(&mut v, &input.resource_arn);
         if let Some(keys) = v.required(&input.tag_keys, "tagKeys") {
-            v.count(keys.len(), "tagKeys", 1, 50, "'[...]'");
+            check_tag_keys(&mut v, keys, "tagKeys");
         }
         v.finish()?;
         let arn = input.resource_arn.unwrap_or_default();
@@ -213,14 +211,15 @@ impl Kinesis {
     }
 }
 
-/// Tag keys and values may only use Unicode letters, digits, white space and `_ . / = + - % @ :`.
+/// Tag keys and values may only use Unicode letters, digits, white space and `_ . / = + - % @` (and
+/// `:`); the message is AWS's (kinesalite's recordings).
 pub(crate) fn check_tag_chars<'a>(
     mut texts: impl Iterator<Item = &'a String>,
 ) -> KinesisResult<()> {
     if texts.any(|t| !super::tag_chars_ok(t)) {
         return Err(KinesisError::invalid_argument(
             "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white \
-             space, _ . / = + - % @ :.",
+             space, _ . / = + - % @.",
         ));
     }
     Ok(())
