@@ -363,3 +363,33 @@ def test_list_shards_needs_a_stream_or_a_token(raw_kinesis, make_stream):
         "InvalidArgumentException",
         "NextToken and ShardFilter cannot be provided together.",
     )
+
+
+def test_update_shard_count_over_the_account_shard_limit(raw_kinesis, make_stream):
+    # updateShardCount.js, "should return LimitExceededException if increasing over shards limit": AWS's
+    # own wording for UpdateShardCount (not CreateStream's "This request would exceed the shard limit").
+    name = make_stream(shards=10)
+    limits = raw_kinesis.describe_limits()
+    room = limits["ShardLimit"] - limits["OpenShardCount"]
+    fillers = []
+    try:
+        while room > 0:
+            count = min(room, 10_000)
+            filler = stream_name("fill")
+            raw_kinesis.create_stream(StreamName=filler, ShardCount=count)
+            fillers.append(filler)
+            room -= count
+        for filler in fillers:
+            wait_active(raw_kinesis, filler)
+        with pytest.raises(ClientError) as excinfo:
+            raw_kinesis.update_shard_count(StreamName=name, TargetShardCount=11, ScalingType="UNIFORM_SCALING")
+        assert error_of(excinfo) == (
+            "LimitExceededException",
+            f"Target shard count or number of open shards cannot be greater than {limits['ShardLimit']}. "
+            "Current open shard count: 10, Target shard count: 11",
+        )
+    finally:
+        for filler in fillers:
+            raw_kinesis.delete_stream(StreamName=filler)
+        for filler in fillers:
+            wait_gone(raw_kinesis, filler)

@@ -7,7 +7,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from test_kinesis import error_of, kinesis, make_stream, stream_name, wait_active  # noqa: F401
+from test_kinesis import error_of, kinesis, make_stream, stream_name, wait_active, wait_gone  # noqa: F401
 
 
 def test_describe_stream_and_list_shards_cap_their_pages(kinesis, make_stream):
@@ -129,19 +129,20 @@ def test_consumer_arn_pattern_and_conflicting_identifiers(kinesis, make_stream):
     assert names == ["other", "reader"]
 
 
-def test_delete_stream_while_creating_is_refused(kinesis):
+def test_delete_stream_while_creating_is_allowed(kinesis, account_id):
+    # AWS's answers recorded in kinesalite's deleteStream test ("should allow stream to be deleted while it
+    # is being created", run against production): 200, then DELETING with no shards, then gone. (Was
+    # refused with ResourceInUseException, after an older kinesalite implementation.)
     name = stream_name()
     kinesis.create_stream(StreamName=name, ShardCount=1)
-    try:
-        with pytest.raises(ClientError) as excinfo:
-            kinesis.delete_stream(StreamName=name)
-        assert error_of(excinfo) == (
-            "ResourceInUseException",
-            f"Attempt to change a resource which is still in use: Stream is being created: {name}",
-        )
-        assert wait_active(kinesis, name) == "ACTIVE"
-    finally:
-        kinesis.delete_stream(StreamName=name)
+    assert kinesis.describe_stream(StreamName=name)["StreamDescription"]["StreamStatus"] == "CREATING"
+    kinesis.delete_stream(StreamName=name)
+    description = kinesis.describe_stream(StreamName=name)["StreamDescription"]
+    assert description["StreamStatus"] == "DELETING"
+    assert description["Shards"] == []
+    assert description["HasMoreShards"] is False
+    assert description["StreamARN"] == f"arn:aws:kinesis:us-east-1:{account_id}:stream/{name}"
+    wait_gone(kinesis, name)
 
 
 def test_tag_characters_are_checked_everywhere(kinesis, make_stream):

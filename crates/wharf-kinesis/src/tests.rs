@@ -1695,24 +1695,40 @@ async fn a_creating_stream_has_no_shards_to_read_or_write() {
         .await
         .unwrap_err();
     assert_eq!(error.kind, ErrorKind::ResourceInUse);
-    let error = kinesis
+    // (DeleteStream is allowed while CREATING: see `a_creating_stream_can_be_deleted`.)
+    clock.advance_millis(DELAY);
+    assert_eq!(describe(&kinesis, "s").shards.len(), 2);
+    assert_eq!(summary(&kinesis, "s").open_shard_count, 2);
+    put(&kinesis, "s", "k", b"x").await;
+}
+
+#[tokio::test]
+async fn a_creating_stream_can_be_deleted() {
+    // AWS's answers recorded in kinesalite's deleteStream test: 200, then DELETING with no shards.
+    let (kinesis, clock) = engine_at(KinesisConfig::default(), Store::in_memory(), T0);
+    create(&kinesis, "s", 2).await;
+    assert_eq!(status(&kinesis, "s"), "CREATING");
+    kinesis
         .delete_stream(DeleteStreamInput {
             stream: named("s"),
             ..Default::default()
         })
         .await
-        .unwrap_err();
-    assert_eq!(
-        (error.kind, error.message.as_str()),
-        (
-            ErrorKind::ResourceInUse,
-            "Attempt to change a resource which is still in use: Stream is being created: s"
-        )
-    );
+        .unwrap();
+    assert_eq!(status(&kinesis, "s"), "DELETING");
+    assert!(describe(&kinesis, "s").shards.is_empty());
     clock.advance_millis(DELAY);
-    assert_eq!(describe(&kinesis, "s").shards.len(), 2);
-    assert_eq!(summary(&kinesis, "s").open_shard_count, 2);
-    put(&kinesis, "s", "k", b"x").await;
+    let error = kinesis
+        .describe_stream(DescribeStreamInput {
+            stream: named("s"),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::ResourceNotFound);
+    // The name can be used again.
+    create(&kinesis, "s", 1).await;
+    clock.advance_millis(DELAY);
+    assert_eq!(describe(&kinesis, "s").shards.len(), 1);
 }
 
 #[tokio::test]

@@ -379,7 +379,15 @@ impl Kinesis {
         let now = self.now();
         // Checked before taking the write lock: the check reads every stream's settings.
         let open_now = stream.meta.read().open.len() as u32;
-        self.check_shard_limit(&self.streams.read(), target, open_now)?;
+        // AWS's wording for UpdateShardCount (kinesalite's recording, run against production).
+        self.check_shard_limit(&self.streams.read(), target, open_now)
+            .map_err(|_| {
+                KinesisError::limit_exceeded(format!(
+                    "Target shard count or number of open shards cannot be greater than {}. Current open \
+                     shard count: {open_now}, Target shard count: {target}",
+                    self.config.shard_limit
+                ))
+            })?;
         let (current, commit) = {
             let mut meta = stream.meta.write();
             let status = meta.status(now);

@@ -256,12 +256,8 @@ impl Kinesis {
             if stream.is_deleted() {
                 return Err(self.not_found(&stream.name));
             }
-            if meta.status(now) == STATUS_CREATING {
-                return Err(KinesisError::in_use(format!(
-                    "Attempt to change a resource which is still in use: Stream is being created: {}",
-                    stream.name
-                )));
-            }
+            // A CREATING stream may be deleted: it goes DELETING at once (AWS's answers recorded in
+            // kinesalite's deleteStream test, run against production).
             let registered = meta
                 .consumers
                 .values()
@@ -334,8 +330,9 @@ impl Kinesis {
             .exclusive_start_shard_id
             .as_deref()
             .map(|id| super::parse_shard_index(id).map_or(i64::MAX, i64::from));
-        // A CREATING stream has no shards yet (AWS answers `Shards: []` until it is ACTIVE).
-        let creating = meta.status(now) == STATUS_CREATING;
+        // A CREATING stream has no shards yet (AWS answers `Shards: []` until it is ACTIVE), nor has one
+        // deleted while CREATING (kinesalite's deleteStream recording: DELETING with `Shards: []`).
+        let creating = now < meta.ready_at_millis;
         let mut shards: Vec<Shard_> = meta
             .shards
             .iter()
@@ -394,7 +391,7 @@ impl Kinesis {
                 }],
                 encryption_type: meta.encryption_type().into(),
                 key_id: meta.encryption_key.clone(),
-                open_shard_count: if meta.status(now) == STATUS_CREATING {
+                open_shard_count: if now < meta.ready_at_millis {
                     0
                 } else {
                     meta.open.len() as u32
