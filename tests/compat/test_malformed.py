@@ -113,11 +113,18 @@ def test_kinesis_json_body_that_is_not_an_object(endpoint):
     }
 
 
-def test_kinesis_unknown_operation_has_no_message(endpoint):
-    # As AWS (kinesalite's connection test, run against production): a bare UnknownOperationException.
-    status, ctype, data = _post(
-        endpoint, "{}", {"X-Amz-Target": "Kinesis_20131202.ListStream", "Content-Type": KINESIS_JSON}
-    )
+@pytest.mark.parametrize(
+    "target",
+    ["Kinesis_20131202.ListStream", "Kinesis_20131201.ListStreams", None],
+    ids=["unknown-operation", "unknown-version", "no-target"],
+)
+def test_kinesis_unknown_operation_has_no_message(endpoint, target):
+    # As AWS (kinesalite's connection test, run against production): a Kinesis (JSON 1.1) request naming
+    # no known operation gets a bare UnknownOperationException, whatever the target (or none).
+    headers = {"Content-Type": KINESIS_JSON}
+    if target:
+        headers["X-Amz-Target"] = target
+    status, ctype, data = _post(endpoint, "{}", headers)
     assert status == 400
     assert ctype == KINESIS_JSON
     assert json.loads(data) == {"__type": "UnknownOperationException"}

@@ -99,6 +99,26 @@ pub async fn dispatch(
     }
 }
 
+/// AWS's answer to a Kinesis request (JSON 1.1 or CBOR body) naming no known operation: HTTP 400 and a bare `UnknownOperationException` (kinesalite's recordings).
+pub fn unknown_operation(content_type: &str) -> KinesisResponse {
+    error_response(
+        Encoding::of(content_type),
+        &KinesisError::new(ErrorKind::UnknownOperation, ""),
+    )
+}
+
+/// Whether a request without a Kinesis target is still meant for Kinesis: its content type is Kinesis's
+/// (`application/x-amz-json-1.1` or `application/x-amz-cbor-1.1`; SQS uses JSON 1.0, SNS forms).
+pub fn is_kinesis_content_type(content_type: &str) -> bool {
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    media == JSON_CONTENT_TYPE || media == CBOR_CONTENT_TYPE
+}
+
 /// The error response for `error` in `encoding`.
 pub fn error_response(encoding: Encoding, error: &KinesisError) -> KinesisResponse {
     let mut fields = Map::new();

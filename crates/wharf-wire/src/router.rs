@@ -166,18 +166,29 @@ impl App {
             }
             _ => {}
         }
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        // Kinesis's content type with no Kinesis operation named: Kinesis's own answer (a bare
+        // UnknownOperationException, as recorded against AWS by kinesalite), not SQS's.
+        let meant_for_kinesis = content_type.is_some_and(crate::kinesis::is_kinesis_content_type);
+        let kinesis_unknown = |content_type: Option<&str>| {
+            let r = crate::kinesis::unknown_operation(content_type.unwrap_or_default());
+            let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
+            respond(status, r.content_type, r.body, &request_id())
+        };
         if let Some(target) = parts
             .headers
             .get("x-amz-target")
             .and_then(|v| v.to_str().ok())
         {
             if let Some(operation) = target.strip_prefix("Kinesis_20131202.") {
-                let content_type = parts
-                    .headers
-                    .get(header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("application/x-amz-json-1.1");
+                let content_type = content_type.unwrap_or("application/x-amz-json-1.1");
                 return self.handle_kinesis(operation, content_type, &body).await;
+            }
+            if meant_for_kinesis && !target.starts_with("AmazonSQS.") {
+                return kinesis_unknown(content_type);
             }
             return self.handle_json(target, &body).await;
         }
@@ -219,6 +230,7 @@ impl App {
                 "<?xml version=\"1.0\"?><UnknownOperationException/>".to_string(),
                 &request_id(),
             ),
+            None if meant_for_kinesis => kinesis_unknown(content_type),
             None => {
                 let id = request_id();
                 let (status, body) = query_error_body(
