@@ -393,3 +393,31 @@ def test_update_shard_count_over_the_account_shard_limit(raw_kinesis, make_strea
             raw_kinesis.delete_stream(StreamName=filler)
         for filler in fillers:
             wait_gone(raw_kinesis, filler)
+
+
+def test_get_shard_iterator_and_get_records_validation_as_recorded(raw_kinesis):
+    # getShardIterator.js and getRecords.js: the iterator types in the order AWS lists them, and GetRecords'
+    # `limit` before `shardIterator`.
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.get_shard_iterator(
+            StreamName="", ShardIteratorType="", ShardId="", StartingSequenceNumber=""
+        )
+    assert _validation(excinfo) == "6 validation errors detected: " + "; ".join([
+        _at("shardId", "''", NAME_PATTERN),
+        _at("shardId", "''", MIN_LENGTH_1),
+        _at(
+            "shardIteratorType",
+            "''",
+            "Member must satisfy enum value set: "
+            "[AFTER_SEQUENCE_NUMBER, LATEST, AT_TIMESTAMP, AT_SEQUENCE_NUMBER, TRIM_HORIZON]",
+        ),
+        _at("startingSequenceNumber", "''", "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})"),
+        _at("streamName", "''", NAME_PATTERN),
+        _at("streamName", "''", MIN_LENGTH_1),
+    ])
+    with pytest.raises(ClientError) as excinfo:
+        raw_kinesis.get_records(ShardIterator="", Limit=0)
+    assert _validation(excinfo) == "2 validation errors detected: " + "; ".join([
+        _at("limit", "'0'", "Member must have value greater than or equal to 1"),
+        _at("shardIterator", "''", MIN_LENGTH_1),
+    ])

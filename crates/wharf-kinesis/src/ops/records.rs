@@ -11,12 +11,14 @@ use crate::model::*;
 use crate::stream::{Shard, StoredRecord, Stream};
 use crate::{await_commit, hash, limits, persist, seq, Kinesis};
 
+/// In the order AWS lists them in its "Member must satisfy enum value set" message (kinesalite's
+/// getShardIterator recording).
 pub(crate) const ITERATOR_TYPES: &[&str] = &[
-    "AT_SEQUENCE_NUMBER",
     "AFTER_SEQUENCE_NUMBER",
-    "TRIM_HORIZON",
     "LATEST",
     "AT_TIMESTAMP",
+    "AT_SEQUENCE_NUMBER",
+    "TRIM_HORIZON",
 ];
 
 /// One validated record on its way into a shard.
@@ -548,14 +550,15 @@ impl Kinesis {
 
     pub async fn get_records(&self, input: GetRecordsInput) -> KinesisResult<GetRecordsOutput> {
         let mut v = Validation::new();
-        if let Some(iterator) = v.required(&input.shard_iterator, "shardIterator") {
-            v.length(iterator, "shardIterator", 1, 512);
-        }
+        // `limit` before `shardIterator`, as AWS lists them (kinesalite's getRecords recording).
         // Below the model's minimum is a validation error; above 10,000 the API reference documents
         // InvalidArgumentException ("If you specify a value that is greater than 10,000, GetRecords throws
         // InvalidArgumentException").
         if let Some(limit) = input.limit {
             v.range(limit, "limit", Some(1), None);
+        }
+        if let Some(iterator) = v.required(&input.shard_iterator, "shardIterator") {
+            v.length(iterator, "shardIterator", 1, 512);
         }
         if let Some(arn) = &input.stream_arn {
             super::check_stream_arn(&mut v, arn, "streamARN");
