@@ -71,3 +71,16 @@ def test_fifo_send_message_delay_seconds_query(query, make_queue):
     resp = query.call("SendMessage", dict(params, DelaySeconds="0"))
     assert resp.status == 200, resp
     assert resp.text("SendMessageResult/MessageId"), resp
+
+
+def test_queue_url_without_account_path_is_a_missing_queue(sqs, query):
+    # moto test_sqs.py test_get_nonexistent_queue, run against AWS by moto's maintainer (getmoto/moto#3657
+    # review: "Running this against AWS itself results in this NonExistentQueue-error", not InvalidAddress):
+    # an http URL that names no account/queue path is answered as a queue that does not exist.
+    bad = "http://whatever-incorrect-queue-address"
+    with expect_error("AWS.SimpleQueueService.NonExistentQueue", 400, exception="QueueDoesNotExist"):
+        sqs.get_queue_attributes(QueueUrl=bad, AttributeNames=["All"])
+    resp = query.call("GetQueueAttributes", {"QueueUrl": bad, "AttributeName.1": "All"})
+    assert resp.status == 400, resp
+    assert resp.error_code == "AWS.SimpleQueueService.NonExistentQueue", resp
+    assert resp.error_message == "The specified queue does not exist for this wsdl version.", resp
