@@ -208,11 +208,9 @@ impl Sns {
         })
     }
 
-    pub(crate) async fn publish_to_endpoint(
-        &self,
-        arn: &str,
-        outgoing: &Outgoing,
-    ) -> SnsResult<PublishOutput> {
+    /// The platform of the endpoint a Publish `TargetArn` names, if messages can be published to it: the
+    /// endpoint exists (AWS: `InvalidParameter`, not `NotFound`) and is enabled (`EndpointDisabled`).
+    pub(crate) fn publishable_endpoint(&self, arn: &str) -> SnsResult<String> {
         check_platform_arn(arn, "TargetArn", PlatformArn::Endpoint)?;
         let (platform, enabled) = {
             let registry = self.registry.read();
@@ -245,6 +243,15 @@ impl Sns {
                 "Endpoint is disabled",
             ));
         }
+        Ok(platform)
+    }
+
+    pub(crate) async fn publish_to_endpoint(
+        &self,
+        arn: &str,
+        outgoing: &Outgoing,
+    ) -> SnsResult<PublishOutput> {
+        let platform = self.publishable_endpoint(arn)?;
         let message_id = uuid::Uuid::new_v4().to_string();
         let mut batch = Batch::new();
         self.outbox_put(

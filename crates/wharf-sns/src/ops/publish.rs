@@ -387,6 +387,20 @@ impl Sns {
             (Some(arn), _) | (None, Some(arn)) if !arn.is_empty() => self.topic_size_limit(arn),
             _ => MAX_MESSAGE_BYTES,
         };
+        let arn = input
+            .topic_arn
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .or(input.target_arn.as_deref())
+            .unwrap_or_default();
+        let is_endpoint = input.topic_arn.is_none()
+            && parse_arn(arn, "sns").is_some_and(|p| p.resource.starts_with("endpoint/"));
+        if is_endpoint {
+            // The endpoint is looked at before the message: AWS answers `EndpointDisabled` to a
+            // `MessageStructure=json` publish whose message is not JSON (moto's AWS-verified
+            // test_publish_to_disabled_platform_endpoint).
+            self.publishable_endpoint(arn)?;
+        }
         let outgoing = prepare_sized(
             input.message.as_deref(),
             input.subject.as_deref(),
@@ -399,14 +413,6 @@ impl Sns {
         if let Some(phone) = input.phone_number.as_deref().filter(|p| !p.is_empty()) {
             return self.publish_sms(phone, &outgoing).await;
         }
-        let arn = input
-            .topic_arn
-            .as_deref()
-            .filter(|t| !t.is_empty())
-            .or(input.target_arn.as_deref())
-            .unwrap_or_default();
-        let is_endpoint = input.topic_arn.is_none()
-            && parse_arn(arn, "sns").is_some_and(|p| p.resource.starts_with("endpoint/"));
         if is_endpoint {
             return self.publish_to_endpoint(arn, &outgoing).await;
         }

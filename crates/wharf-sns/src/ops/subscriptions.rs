@@ -253,6 +253,15 @@ impl Sns {
                     "FIFO SQS Queues can not be subscribed to standard SNS topics",
                 ));
             }
+            // An application subscription needs an existing platform endpoint (AWS, in moto's
+            // AWS-run test_publish_to_deleted_platform_endpoint: "Invalid parameter: Endpoint Reason:
+            // Endpoint does not exist for endpoint arn<arn>", without a space before the ARN).
+            if protocol == "application" && !registry.platform.endpoints.contains_key(&endpoint) {
+                return Err(SnsError::invalid_reason(
+                    "Endpoint",
+                    format!("Endpoint does not exist for endpoint arn{endpoint}"),
+                ));
+            }
             let existing = entry
                 .subscriptions
                 .iter()
