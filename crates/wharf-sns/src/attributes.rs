@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{SnsError, SnsResult};
-use crate::filter::{FilterPolicy, FilterScope};
+use crate::filter::{FilterPolicy, FilterScope, PolicyError};
 
 /// Topic attributes a caller may set (CreateTopic `Attributes`, SetTopicAttributes).
 pub const SETTABLE_TOPIC_ATTRIBUTES: &[&str] = &[
@@ -681,11 +681,44 @@ pub fn validate_fifo_redrive(
 
 /// Validates one subscription attribute for a subscription of `protocol` on a topic of the given kind;
 /// returns the compiled filter policy when `name` touches it.
-pub fn validate_subscription_attribute(name: &str, value: &str, protocol: &str) -> SnsResult<()> {
+/// Which action refuses a subscription attribute: Subscribe names its `Attributes` parameter first
+/// (AWS: "Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [x]. Must be true or
+/// false.", "... Attributes Reason: FilterPolicy: ..."), SetSubscriptionAttributes does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttributeCall {
+    Subscribe,
+    Set,
+}
+
+impl AttributeCall {
+    fn refuse(self, reason: String) -> SnsError {
+        match self {
+            AttributeCall::Subscribe => SnsError::invalid_reason("Attributes", reason),
+            AttributeCall::Set => SnsError::invalid(reason),
+        }
+    }
+
+    /// A filter policy that does not compile: document errors as [`AttributeCall::refuse`] words them, a
+    /// scope error the same for both actions.
+    pub fn refuse_filter(self, error: PolicyError) -> SnsError {
+        if error.in_document {
+            self.refuse(error.reason)
+        } else {
+            SnsError::invalid(error.reason)
+        }
+    }
+}
+
+pub fn validate_subscription_attribute(
+    name: &str,
+    value: &str,
+    protocol: &str,
+    call: AttributeCall,
+) -> SnsResult<()> {
     match name {
         "RawMessageDelivery" => {
             if !BOOLEAN.contains(&value.to_ascii_lowercase().as_str()) {
-                return Err(SnsError::invalid(format!(
+                return Err(call.refuse(format!(
                     "RawMessageDelivery: Invalid value [{value}]. Must be true or false."
                 )));
             }
@@ -733,7 +766,7 @@ pub fn validate_subscription_attribute(name: &str, value: &str, protocol: &str) 
 /// Compiles a subscription's filter policy from its attributes (`None` when it has none).
 pub fn compile_filter(
     attributes: &crate::model::Attributes,
-) -> SnsResult<Option<std::sync::Arc<FilterPolicy>>> {
+) -> Result<Option<std::sync::Arc<FilterPolicy>>, PolicyError> {
     let Some(text) = attributes
         .get("FilterPolicy")
         .filter(|t| !t.trim().is_empty())
@@ -744,9 +777,7 @@ pub fn compile_filter(
         .get("FilterPolicyScope")
         .and_then(|s| FilterScope::parse(s))
         .unwrap_or(FilterScope::MessageAttributes);
-    FilterPolicy::compile(text, scope)
-        .map(|p| Some(std::sync::Arc::new(p)))
-        .map_err(|e| SnsError::invalid(e.0))
+    FilterPolicy::compile(text, scope).map(|p| Some(std::sync::Arc::new(p)))
 }
 
 #[cfg(test)]
@@ -918,8 +949,11 @@ mod tests {
             Some(standard_dlq)
         )
         .is_ok());
-        assert!(validate_subscription_attribute("RawMessageDelivery", "true", "email").is_err());
-        assert!(validate_subscription_attribute("RawMessageDelivery", "true", "sqs").is_ok());
-        assert!(validate_subscription_attribute("Bogus", "x", "sqs").is_err());
+        let set = AttributeCall::Set;
+        assert!(
+            validate_subscription_attribute("RawMessageDelivery", "true", "email", set).is_err()
+        );
+        assert!(validate_subscription_attribute("RawMessageDelivery", "true", "sqs", set).is_ok());
+        assert!(validate_subscription_attribute("Bogus", "x", "sqs", set).is_err());
     }
 }

@@ -74,7 +74,7 @@ impl Sns {
                 continue;
             };
             let filter = compile_filter(&record.attributes).unwrap_or_else(|error| {
-                tracing::error!(subscription = %record.arn, %error, "stored filter policy no longer compiles; ignoring it");
+                tracing::error!(subscription = %record.arn, error = %error.reason, "stored filter policy no longer compiles; ignoring it");
                 None
             });
             subscriptions.push(Subscription {

@@ -57,11 +57,18 @@ impl FilterScope {
 
 /// Why a policy was refused: the text after `Invalid parameter: `.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyError(pub String);
+pub struct PolicyError {
+    pub reason: String,
+    /// The reason is about the policy document (`FilterPolicy: ...`), not about its scope.
+    pub in_document: bool,
+}
 
 impl PolicyError {
     fn policy(detail: impl Into<String>) -> Self {
-        PolicyError(format!("FilterPolicy: {}", detail.into()))
+        PolicyError {
+            reason: format!("FilterPolicy: {}", detail.into()),
+            in_document: true,
+        }
     }
 }
 
@@ -322,10 +329,12 @@ impl FilterPolicy {
         let mut nested = false;
         let root = compile_object(&map, &mut Vec::new(), &mut nested)?;
         if nested && scope == FilterScope::MessageAttributes {
-            return Err(PolicyError(
-                "Filter policy scope MessageAttributes does not support nested filter policy"
-                    .into(),
-            ));
+            return Err(PolicyError {
+                reason:
+                    "Filter policy scope MessageAttributes does not support nested filter policy"
+                        .into(),
+                in_document: false,
+            });
         }
         if max_keys(&root) > MAX_KEYS {
             return Err(PolicyError::policy(format!(

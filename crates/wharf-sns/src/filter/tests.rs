@@ -53,7 +53,9 @@ fn on_body(policy: Value, body: Value) -> bool {
 }
 
 fn error(policy: &str, scope: FilterScope) -> String {
-    FilterPolicy::compile(policy, scope).expect_err(policy).0
+    FilterPolicy::compile(policy, scope)
+        .expect_err(policy)
+        .reason
 }
 
 #[test]

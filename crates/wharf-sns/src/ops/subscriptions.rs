@@ -8,7 +8,7 @@ use super::required;
 use crate::attributes::{
     check_large_message_subscriptions, compile_filter, subscription_effective_delivery_policy,
     topic_maximum_message_size, validate_fifo_redrive, validate_subscription_attribute,
-    SETTABLE_SUBSCRIPTION_ATTRIBUTES,
+    AttributeCall, SETTABLE_SUBSCRIPTION_ATTRIBUTES,
 };
 use crate::delivery::{DeliveryRecord, Target};
 use crate::email;
@@ -192,17 +192,7 @@ impl Sns {
                     format!("Unknown attribute {key}"),
                 ));
             }
-            // Subscribe names the Attributes parameter first (AWS: "Invalid parameter: Attributes
-            // Reason: RawMessageDelivery: Invalid value [x]. Must be true or false.").
-            if key == "RawMessageDelivery"
-                && !matches!(value.to_ascii_lowercase().as_str(), "true" | "false")
-            {
-                return Err(SnsError::invalid_reason(
-                    "Attributes",
-                    format!("RawMessageDelivery: Invalid value [{value}]. Must be true or false."),
-                ));
-            }
-            validate_subscription_attribute(key, value, &protocol)?;
+            validate_subscription_attribute(key, value, &protocol, AttributeCall::Subscribe)?;
             let value = if key == "RawMessageDelivery" {
                 value.to_ascii_lowercase()
             } else {
@@ -216,16 +206,8 @@ impl Sns {
             &endpoint,
             attributes.get("RedrivePolicy").map(String::as_str),
         )?;
-        // Subscribe reports a bad filter policy under its Attributes parameter (AWS: "Invalid parameter:
-        // Attributes Reason: FilterPolicy: ...").
-        let filter = compile_filter(&attributes).map_err(|e| {
-            match e.message.strip_prefix("Invalid parameter: ") {
-                Some(detail) if detail.starts_with("FilterPolicy:") => {
-                    SnsError::invalid_reason("Attributes", detail)
-                }
-                _ => e,
-            }
-        })?;
+        let filter =
+            compile_filter(&attributes).map_err(|e| AttributeCall::Subscribe.refuse_filter(e))?;
         // A pending subscription past its lifetime is gone, even if the worker has not swept it yet.
         self.expire_pending_subscriptions().await?;
         // The confirmation is signed under the registry lock: have the key ready (its first use generates it).
@@ -751,7 +733,7 @@ impl Sns {
         let commit = {
             let mut registry = self.registry.write();
             let current = self.subscription(&registry, arn)?;
-            validate_subscription_attribute(name, &value, &current.protocol)?;
+            validate_subscription_attribute(name, &value, &current.protocol, AttributeCall::Set)?;
             // A ReplayPolicy starts a replay (superseding a running one); an empty one stops it.
             let replay = if name == "ReplayPolicy" {
                 let entry = registry
@@ -785,7 +767,8 @@ impl Sns {
             } else {
                 updated.attributes.insert(name.to_string(), value);
             }
-            updated.filter = compile_filter(&updated.attributes)?;
+            updated.filter = compile_filter(&updated.attributes)
+                .map_err(|e| AttributeCall::Set.refuse_filter(e))?;
             if updated.filter.is_some() && current.filter.is_none() {
                 check_filter_policy_quota(&registry, &current.topic_name)?;
             }
