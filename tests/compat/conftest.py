@@ -21,9 +21,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -33,6 +31,7 @@ from sqs_helpers import (  # noqa: E402
     SECRET_KEY,
     JsonClient,
     QueryClient,
+    suite_client,
     unique_name,
 )
 
@@ -125,18 +124,7 @@ def account_id():
 @pytest.fixture(scope="session")
 def sqs(endpoint):
     """boto3 SQS client; botocore speaks the AWS JSON 1.0 protocol to SQS."""
-    return boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=Config(
-            retries={"total_max_attempts": 1},
-            connect_timeout=5,
-            read_timeout=30,
-        ),
-    )
+    return suite_client("sqs", endpoint)
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,11 @@ import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 
+import boto3
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
@@ -34,6 +36,20 @@ SNS_AUTH = (
 )
 
 XML_NS = "http://queue.amazonaws.com/doc/2012-11-05/"
+
+
+def suite_client(service, endpoint, **config):
+    """boto3 client for the server with the suite's credentials and region, one attempt per call and short
+    timeouts; ``config`` adds or overrides botocore ``Config`` options (``parameter_validation=False``...)."""
+    options = {"retries": {"total_max_attempts": 1}, "connect_timeout": 5, "read_timeout": 30, **config}
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(**options),
+    )
 
 
 def unique_name(prefix="q", fifo=False):

@@ -4,7 +4,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from sqs_helpers import ACCESS_KEY, REGION, SECRET_KEY, expect_error, unique_name
+from sqs_helpers import REGION, expect_error, suite_client, unique_name
 
 NON_EXISTENT = "AWS.SimpleQueueService.NonExistentQueue"
 
@@ -185,14 +185,7 @@ def test_json_member_of_the_wrong_type_is_a_serialization_error(json_raw, queue,
 
 def test_wrong_type_through_boto3_without_client_validation(endpoint, queue):
     _, url = queue
-    unchecked = boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
-    )
+    unchecked = suite_client("sqs", endpoint, parameter_validation=False)
     with expect_error("MalformedInput", 400):
         unchecked.receive_message(QueueUrl=url, MaxNumberOfMessages="ten")
 

@@ -5,12 +5,10 @@ import json
 import time
 import uuid
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from sqs_helpers import ACCESS_KEY, REGION, SECRET_KEY
+from sqs_helpers import REGION, suite_client
 
 MAX_HASH = 2**128 - 1
 
@@ -18,14 +16,7 @@ MAX_HASH = 2**128 - 1
 @pytest.fixture(scope="session")
 def kinesis(endpoint):
     """boto3 Kinesis client (AWS JSON 1.1)."""
-    return boto3.client(
-        "kinesis",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30),
-    )
+    return suite_client("kinesis", endpoint)
 
 
 def stream_name(prefix="ks"):

@@ -4,6 +4,7 @@ quoted in client issues) or stated by the current API reference, checked with bo
 import pytest
 from botocore.exceptions import ClientError
 
+from sqs_helpers import suite_client
 from test_kinesis import error_of, kinesis, make_stream, stream_name, wait_active, wait_gone  # noqa: F401
 
 
@@ -146,19 +147,7 @@ def test_consumer_arn_is_not_a_stream_arn(kinesis, make_stream, account_id):
 
 @pytest.fixture(scope="module")
 def raw_kinesis(endpoint):
-    import boto3
-    from botocore.config import Config
-
-    from sqs_helpers import ACCESS_KEY, REGION, SECRET_KEY
-
-    return boto3.client(
-        "kinesis",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}),
-    )
+    return suite_client("kinesis", endpoint, parameter_validation=False)
 
 
 def _validation(excinfo):

@@ -10,16 +10,14 @@ import time
 import urllib.parse
 import urllib.request
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from sqs_helpers import ACCESS_KEY, REGION, SECRET_KEY, unique_name
+from sqs_helpers import suite_client, unique_name
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -27,14 +25,7 @@ ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 @pytest.fixture(scope="session")
 def sns(endpoint):
     """boto3 SNS client (botocore speaks the AWS Query protocol to SNS)."""
-    return boto3.client(
-        "sns",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30),
-    )
+    return suite_client("sns", endpoint)
 
 
 @pytest.fixture

@@ -101,31 +101,29 @@ def test_empty_query_results_stay_empty_elements(query, queue):
 # FIFO SendMessageBatch: missing ids fail the whole request
 # --------------------------------------------------------------------------
 
-def test_fifo_batch_entry_without_group_fails_the_request(sqs, fifo_queue):
-    # test_send_batch_missing_message_group_id_for_fifo_queue / test_missing_message_group_id_for_fifo_queue
+@pytest.mark.parametrize(
+    "second, message",
+    [
+        # test_send_batch_missing_message_group_id_for_fifo_queue / test_missing_message_group_id_for_fifo_queue
+        ({"MessageDeduplicationId": "d2"}, "The request must contain the parameter MessageGroupId."),
+        # test_send_batch_missing_deduplication_id_for_fifo_queue / test_missing_deduplication_id_for_fifo_queue
+        (
+            {"MessageGroupId": "g"},
+            "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+            "provided explicitly",
+        ),
+    ],
+    ids=["no-group", "no-dedup-id"],
+)
+def test_fifo_batch_entry_without_ids_fails_the_request(sqs, fifo_queue, second, message):
     _, url = fifo_queue
     entries = [
         {"Id": "a", "MessageBody": "m", "MessageGroupId": "g", "MessageDeduplicationId": "d1"},
-        {"Id": "b", "MessageBody": "m", "MessageDeduplicationId": "d2"},
+        {"Id": "b", "MessageBody": "m", **second},
     ]
     with expect_error("InvalidParameterValue", 400) as info:
         sqs.send_message_batch(QueueUrl=url, Entries=entries)
-    assert info.value.response["Error"]["Message"] == "The request must contain the parameter MessageGroupId."
-    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
-
-
-def test_fifo_batch_entry_without_dedup_id_fails_the_request(sqs, fifo_queue):
-    # test_send_batch_missing_deduplication_id_for_fifo_queue / test_missing_deduplication_id_for_fifo_queue
-    _, url = fifo_queue
-    entries = [
-        {"Id": "a", "MessageBody": "m", "MessageGroupId": "g", "MessageDeduplicationId": "d1"},
-        {"Id": "b", "MessageBody": "m", "MessageGroupId": "g"},
-    ]
-    with expect_error("InvalidParameterValue", 400) as info:
-        sqs.send_message_batch(QueueUrl=url, Entries=entries)
-    assert info.value.response["Error"]["Message"] == (
-        "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
-    )
+    assert info.value.response["Error"]["Message"] == message
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
 
 
