@@ -410,3 +410,88 @@ def test_get_shard_iterator_and_get_records_validation_as_recorded(raw_kinesis):
         _at("limit", "'0'", "Member must have value greater than or equal to 1"),
         _at("shardIterator", "''", MIN_LENGTH_1),
     ])
+
+
+def _is_aws_sequence_number(text):
+    return len(text) == 56 and text.isdigit()
+
+
+def test_sequence_numbers_have_56_digits_like_aws(kinesis, make_stream, account_id):
+    # The AWS CLI reference's put-records example output shows AWS's sequence numbers:
+    # "49600883331171471519674795588238531498465399900093808706" (56 digits), and kinesalite's tests, run
+    # against production Kinesis, expect /^\d{56}$/ for every sequence number a response carries.
+    name = make_stream(shards=1)
+    one = kinesis.put_record(StreamName=name, Data=b"a", PartitionKey="k")["SequenceNumber"]
+    many = [r["SequenceNumber"] for r in kinesis.put_records(
+        StreamName=name, Records=[{"Data": b"b", "PartitionKey": "k"}, {"Data": b"c", "PartitionKey": "k"}]
+    )["Records"]]
+    assert all(_is_aws_sequence_number(s) for s in [one, *many]), [one, *many]
+    assert int(one) < int(many[0]) < int(many[1])
+    assert one < many[0] < many[1]  # same length: the strings sort like the numbers
+
+    read = kinesis.get_records(ShardIterator=kinesis.get_shard_iterator(
+        StreamName=name, ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"])["Records"]
+    assert [r["SequenceNumber"] for r in read] == [one, *many]
+
+    # Positions given back by the client: AT and AFTER a returned sequence number.
+    def first_data(kind, number):
+        iterator = kinesis.get_shard_iterator(
+            StreamName=name, ShardId="shardId-000000000000", ShardIteratorType=kind,
+            StartingSequenceNumber=number,
+        )["ShardIterator"]
+        return [r["Data"] for r in kinesis.get_records(ShardIterator=iterator)["Records"]][:1]
+
+    assert first_data("AT_SEQUENCE_NUMBER", many[0]) == [b"b"]
+    assert first_data("AFTER_SEQUENCE_NUMBER", many[0]) == [b"c"]
+    # SequenceNumberForOrdering takes one back too.
+    later = kinesis.put_record(
+        StreamName=name, Data=b"d", PartitionKey="k", SequenceNumberForOrdering=many[1]
+    )["SequenceNumber"]
+    assert _is_aws_sequence_number(later) and int(later) > int(many[1])
+
+    # A 56-digit number Wharf never handed out is not a position of the shard.
+    bogus = str(int(one) + 1)
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.get_shard_iterator(
+            StreamName=name, ShardId="shardId-000000000000", ShardIteratorType="AT_SEQUENCE_NUMBER",
+            StartingSequenceNumber=bogus,
+        )
+    assert error_of(excinfo) == (
+        "InvalidArgumentException",
+        f"StartingSequenceNumber {bogus} used in GetShardIterator on shard shardId-000000000000 in stream "
+        f"{name} under account {account_id} is invalid.",
+    )
+
+    # Shard ranges: the open shard's start, and a split parent's end.
+    shard = kinesis.list_shards(StreamName=name)["Shards"][0]
+    assert _is_aws_sequence_number(shard["SequenceNumberRange"]["StartingSequenceNumber"])
+    kinesis.split_shard(
+        StreamName=name, ShardToSplit="shardId-000000000000",
+        NewStartingHashKey=str(2**127),
+    )
+    assert wait_active(kinesis, name) == "ACTIVE"
+    shards = kinesis.describe_stream(StreamName=name)["StreamDescription"]["Shards"]
+    parent = shards[0]["SequenceNumberRange"]
+    assert _is_aws_sequence_number(parent["EndingSequenceNumber"])
+    assert int(parent["EndingSequenceNumber"]) > int(later)
+    for child in shards[1:]:
+        assert _is_aws_sequence_number(child["SequenceNumberRange"]["StartingSequenceNumber"])
+
+
+def test_sequence_numbers_of_earlier_wharf_versions_are_still_read(kinesis, make_stream):
+    # Wharf used to hand out the 38-digit value that the 56-digit form is shifted from (by 60 bits); a
+    # consumer's checkpoint of such a number still positions an iterator.
+    name = make_stream(shards=1)
+    for data in (b"a", b"b"):
+        kinesis.put_record(StreamName=name, Data=data, PartitionKey="k")
+    first = kinesis.get_records(ShardIterator=kinesis.get_shard_iterator(
+        StreamName=name, ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"])["Records"][0]["SequenceNumber"]
+    legacy = str(int(first) >> 60)
+    assert len(legacy) == 38 and int(legacy) << 60 == int(first)
+    iterator = kinesis.get_shard_iterator(
+        StreamName=name, ShardId="shardId-000000000000", ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+        StartingSequenceNumber=legacy,
+    )["ShardIterator"]
+    assert [r["Data"] for r in kinesis.get_records(ShardIterator=iterator)["Records"]] == [b"b"]
