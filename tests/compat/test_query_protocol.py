@@ -501,3 +501,33 @@ def test_batch_entries_numbered_from_two_or_with_gaps(query, q_queue):
         "SendMessageBatchResponse",
     )
     assert [resp.text("Id", e) for e in resp.findall("SendMessageBatchResult/SendMessageBatchResultEntry")] == ["b", "e"]
+
+
+# botocore releases that spoke Query to SQS (before 1.31.x) serialize an empty list as its JSON member name with
+# an empty value (`Entries=`, `AttributeNames=`). That is no Query list parameter ("These lists are specified
+# using the param.n notation"), so AWS ignores it: the awsdocs SQS example test
+# `test_message_wrapper.py::test_send_messages_wrong_size[0]`, run against AWS with such a botocore, expects
+# `AWS.SimpleQueueService.EmptyBatchRequest` for `send_messages(queue, [])`. Wharf answered MalformedInput.
+@pytest.mark.parametrize("action", sorted(_BATCH_ENTRY))
+def test_empty_list_as_json_member_name_is_ignored_in_batches(query, q_queue, action):
+    _, url = q_queue
+    resp = _error(query.call(action, {"Entries": ""}, queue_url=url), "AWS.SimpleQueueService.EmptyBatchRequest")
+    assert resp.error_message == f"There should be at least one {_BATCH_ENTRY[action][0]} in the request."
+
+
+def test_empty_lists_as_json_member_names_are_ignored(query, sqs, q_queue):
+    _, url = q_queue
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    resp, messages = _receive(
+        query, url, {"AttributeNames": "", "MessageAttributeNames": "", "MessageSystemAttributeNames": "", "VisibilityTimeout": "0"}
+    )
+    assert [resp.text("Body", m) for m in messages] == ["x"], resp
+    _ok(query.call("GetQueueAttributes", {"AttributeNames": ""}, queue_url=url), "GetQueueAttributesResponse")
+    # Required lists sent that way are missing, as if not sent at all.
+    for action, params, json_only in [
+        ("UntagQueue", {}, {"TagKeys": ""}),
+        ("AddPermission", {"Label": "l"}, {"AWSAccountIds": "", "Actions": ""}),
+    ]:
+        absent = _error(query.call(action, params, queue_url=url), "MissingParameter")
+        sent = _error(query.call(action, {**params, **json_only}, queue_url=url), "MissingParameter")
+        assert sent.error_message == absent.error_message, sent

@@ -15,6 +15,26 @@ const INTEGER_PARAMETERS: &[&str] = &[
     "MaxNumberOfMessagesPerSecond",
 ];
 
+/// The JSON names of the list and map members of SQS inputs. Over Query these are only ever sent in their
+/// own forms (`AttributeName.1`, `SendMessageBatchRequestEntry.1.Id`, `Tag.1.Key`, ...); a parameter named
+/// like the JSON member is not part of the input and is ignored like any unknown parameter. botocore releases
+/// that spoke Query to SQS send an empty list that way (`Entries=`, `AttributeNames=`), and AWS answers them as
+/// if the list were absent (an empty batch is `EmptyBatchRequest`, not a malformed request).
+const JSON_ONLY_NAMES: &[&str] = &[
+    "Entries",
+    "AttributeNames",
+    "MessageAttributeNames",
+    "MessageSystemAttributeNames",
+    "TagKeys",
+    "AWSAccountIds",
+    "Actions",
+    "Attributes",
+    "Tags",
+    "tags",
+    "MessageAttributes",
+    "MessageSystemAttributes",
+];
+
 /// The most dot-separated segments a parameter name may have. The deepest real parameters (an SNS batch
 /// entry's message attribute value) have about eight; deeper names cannot name a member of any input, and
 /// the tree (built, converted and dropped recursively) must stay shallow whatever a request sends.
@@ -178,6 +198,7 @@ fn convert_object(action: &str, node: &Node) -> Result<Value, QueryError> {
                     .collect::<Result<Vec<_>, _>>()?;
                 ("Entries".to_string(), Value::Array(items))
             }
+            json_only if JSON_ONLY_NAMES.contains(&json_only) => continue,
             scalar => {
                 let Some(text) = &child.value else { continue };
                 let value = if INTEGER_PARAMETERS.contains(&scalar) {
@@ -296,6 +317,27 @@ mod tests {
         .unwrap();
         assert_eq!(value["MessageAttributeNames"], json!(["All"]));
         assert_eq!(value["AttributeNames"], json!([]));
+    }
+
+    #[test]
+    fn json_member_names_of_lists_and_maps_are_ignored() {
+        let value = to_json(
+            "SendMessageBatch",
+            &params(&[
+                ("QueueUrl", "u"),
+                ("Entries", ""),
+                ("AttributeNames", ""),
+                ("Tags", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(value, json!({"QueueUrl": "u"}));
+        let value = to_json(
+            "ReceiveMessage",
+            &params(&[("AttributeName.1", "All"), ("AttributeNames", "")]),
+        )
+        .unwrap();
+        assert_eq!(value, json!({"AttributeNames": ["All"]}));
     }
 
     #[test]
