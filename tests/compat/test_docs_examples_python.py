@@ -252,31 +252,37 @@ def test_sns_fifo_topic_flow(sns_res, sqs_res):
         queue.delete()
 
 
-@pytest.mark.parametrize("content_dedup", [False, True])
-def test_topics_and_queues_workflow(sns_res, sqs_res, content_dedup):
-    """The "topics and queues" workflow on a FIFO topic: FIFO queues without content-based deduplication
-    (SNS passes its deduplication id on), one subscribed with a `tone` FilterPolicy given to Subscribe."""
+@pytest.mark.parametrize("fifo,content_dedup", [(False, False), (True, False), (True, True)])
+def test_topics_and_queues_scenario(sns_res, sqs_res, fifo, content_dedup):
+    """The cross-service "topics and queues" scenario: two queues subscribed to a topic (on a FIFO topic,
+    FIFO queues without content-based deduplication, the first with a `tone` FilterPolicy given to Subscribe),
+    messages published, each queue polled and emptied with DeleteMessageBatch; the clean-up deletes the
+    queues before it unsubscribes, then deletes the topic."""
     sns = sns_res.meta.client
     sqs = sqs_res.meta.client
-    attributes = {"FifoTopic": "true"}
+    attributes = {"FifoTopic": "true"} if fifo else {}
     if content_dedup:
         attributes["ContentBasedDeduplication"] = "true"
-    topic_arn = sns.create_topic(Name=unique_name("pydoc-tq", fifo=True), Attributes=attributes)["TopicArn"]
-    urls = []
-    for tones in (["cheerful", "funny"], None):
-        url = sqs.create_queue(QueueName=unique_name("pydoc-tq", fifo=True), Attributes={"FifoQueue": "true"})["QueueUrl"]
+    topic_arn = sns.create_topic(Name=unique_name("pydoc-tq", fifo=fifo), Attributes=attributes)["TopicArn"]
+    urls, subscription_arns = [], []
+    for tones in (["cheerful", "funny"] if fifo else None, None):
+        url = sqs.create_queue(
+            QueueName=unique_name("pydoc-tq", fifo=fifo), Attributes={"FifoQueue": "true"} if fifo else {}
+        )["QueueUrl"]
         urls.append(url)
         queue = sqs_res.Queue(url)
         _allow_topic(queue, topic_arn, {"Service": "sns.amazonaws.com"})
-        extra = {"Attributes": {"FilterPolicy": json.dumps({"tone": tones})}} if tones else {}
-        sub = sns.subscribe(
-            Protocol="sqs", TopicArn=topic_arn, Endpoint=queue.attributes["QueueArn"], ReturnSubscriptionArn=True, **extra
-        )
-        assert sub["SubscriptionArn"].startswith(topic_arn + ":")
-    for body, group, dedup, tone in [("a", "g1", "d1", "cheerful"), ("b", "g1", "d2", "serious"), ("c", "g2", "d3", "")]:
-        kwargs = {"TopicArn": topic_arn, "Message": body, "MessageGroupId": group}
-        if not content_dedup:
-            kwargs["MessageDeduplicationId"] = dedup
+        sub_attributes = {"FilterPolicy": json.dumps({"tone": tones})} if tones else {}
+        arn = sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue.attributes["QueueArn"], Attributes=sub_attributes)
+        assert arn["SubscriptionArn"].startswith(topic_arn + ":")
+        subscription_arns.append(arn["SubscriptionArn"])
+    published = [("a", "g1", "d1", "cheerful"), ("b", "g1", "d2", "serious"), ("c", "g2", "d3", "")]
+    for body, group, dedup, tone in published:
+        kwargs = {"TopicArn": topic_arn, "Message": body}
+        if fifo:
+            kwargs["MessageGroupId"] = group
+            if not content_dedup:
+                kwargs["MessageDeduplicationId"] = dedup
         if tone:
             kwargs["MessageAttributes"] = {"tone": {"DataType": "String", "StringValue": tone}}
         sns.publish(**kwargs)
@@ -284,16 +290,21 @@ def test_topics_and_queues_workflow(sns_res, sqs_res, content_dedup):
     for url in urls:
         messages = []
         while True:
-            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+            batch = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
+            ).get("Messages", [])
             if not batch:
                 break
             messages.extend(batch)
-        received.append([json.loads(m["Body"])["Message"] for m in messages])
-        if messages:
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-            assert len(sqs.delete_message_batch(QueueUrl=url, Entries=entries)["Successful"]) == len(messages)
+        received.append(sorted(json.loads(m["Body"])["Message"] for m in messages))
+        entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+        assert len(sqs.delete_message_batch(QueueUrl=url, Entries=entries)["Successful"]) == len(messages)
+    assert received == ([["a"], ["a", "b", "c"]] if fifo else [["a", "b", "c"], ["a", "b", "c"]])
+    for url in urls:
         sqs.delete_queue(QueueUrl=url)
-    assert received == [["a"], ["a", "b", "c"]]
+    for arn in subscription_arns:
+        sns.unsubscribe(SubscriptionArn=arn)
+    assert sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"] == []
     sns.delete_topic(TopicArn=topic_arn)
 
 
