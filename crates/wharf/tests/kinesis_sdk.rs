@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_kinesis::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::{
-    ConsumerStatus, PutRecordsRequestEntry, Record, Shard, ShardIteratorType, StartingPosition,
-    StreamStatus, SubscribeToShardEventStream,
+    ConsumerStatus, EncryptionType, PutRecordsRequestEntry, Record, Shard, ShardIteratorType,
+    StartingPosition, StreamStatus, SubscribeToShardEventStream,
 };
 use aws_sdk_kinesis::Client;
 use base64::Engine as _;
@@ -1399,4 +1399,74 @@ async fn a_restart_finishes_updating_and_deleting() {
     )
     .await;
     assert!(read_all(&client, it).await.0.is_empty());
+}
+
+/// The AWS SDK for Rust Kinesis examples (awsdocs/aws-doc-sdk-examples `rustv1/examples/kinesis`:
+/// `create-stream` with 4 shards, `describe-stream`, `list-streams`, `put-record`, `delete-stream`) through a
+/// client whose region is the examples' fallback (`us-west-2`) and an endpoint with a trailing slash.
+/// `describe-stream` unwraps `EncryptionType`: DescribeStream carries it (`NONE`) from the start, while the
+/// stream is still CREATING, and so does PutRecord's answer.
+#[tokio::test]
+async fn docs_example_stream_lifecycle_with_four_shards() {
+    let server = Server::in_memory();
+    let client = common::kinesis_client_in(&format!("{}/", server.endpoint()), "us-west-2");
+    let name = unique_name("examples");
+    client
+        .create_stream()
+        .stream_name(&name)
+        .shard_count(4)
+        .send()
+        .await
+        .unwrap();
+    let described = client
+        .describe_stream()
+        .stream_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let description = described.stream_description().unwrap();
+    assert_eq!(description.stream_name(), name);
+    assert_eq!(description.encryption_type(), Some(&EncryptionType::None));
+    assert_eq!(description.retention_period_hours(), 24);
+
+    wait_active(&client, &name).await;
+    let described = client
+        .describe_stream()
+        .stream_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let description = described.stream_description().unwrap();
+    assert_eq!(description.stream_status(), &StreamStatus::Active);
+    assert_eq!(description.shards().len(), 4);
+    assert_eq!(description.encryption_type(), Some(&EncryptionType::None));
+    let listed = client.list_streams().send().await.unwrap();
+    assert_eq!(listed.stream_names(), std::slice::from_ref(&name));
+
+    let put = client
+        .put_record()
+        .data(Blob::new("some data"))
+        .partition_key("a key")
+        .stream_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let shard_ids: Vec<&str> = description.shards().iter().map(Shard::shard_id).collect();
+    assert!(shard_ids.contains(&put.shard_id()), "{put:?}");
+    assert_eq!(put.encryption_type(), Some(&EncryptionType::None));
+
+    client
+        .delete_stream()
+        .stream_name(&name)
+        .send()
+        .await
+        .unwrap();
+    wait_gone(&client, &name).await;
+    assert!(client
+        .list_streams()
+        .send()
+        .await
+        .unwrap()
+        .stream_names()
+        .is_empty());
 }

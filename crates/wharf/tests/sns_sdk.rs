@@ -855,3 +855,103 @@ async fn a_topic_with_fifty_queue_subscriptions_delivers_to_every_queue() {
         .unwrap();
     assert_eq!(attributes["SubscriptionsConfirmed"], "50");
 }
+
+/// The AWS SDK for Rust SNS examples (awsdocs/aws-doc-sdk-examples `rustv1/examples/sns`: `create-topic`,
+/// `list-topics`, `sns-hello-world`) through a client whose region is the examples' fallback (`us-west-2`)
+/// and an endpoint with a trailing slash. An email subscription needs confirmation: Subscribe answers
+/// "pending confirmation", or the subscription's ARN with `ReturnSubscriptionArn` (API reference,
+/// Subscribe `SubscriptionArn`), which GetSubscriptionAttributes shows as `PendingConfirmation` "true";
+/// listings show "PendingConfirmation"; Publish to the topic still succeeds. An address that is not an
+/// email address is refused.
+#[tokio::test]
+async fn docs_example_email_subscription_stays_pending_and_publish_succeeds() {
+    let server = Server::in_memory();
+    let sns = common::sns_client_in(&format!("{}/", server.endpoint()), "us-west-2");
+    let name = unique_name("hello");
+    let arn = sns
+        .create_topic()
+        .name(&name)
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string();
+    let listed = sns.list_topics().send().await.unwrap();
+    let listed: Vec<_> = listed
+        .topics()
+        .iter()
+        .filter_map(|t| t.topic_arn())
+        .collect();
+    assert_eq!(listed, [arn.as_str()]);
+
+    let pending = sns
+        .subscribe()
+        .topic_arn(&arn)
+        .protocol("email")
+        .endpoint("someone@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pending.subscription_arn(), Some("pending confirmation"));
+    let with_arn = sns
+        .subscribe()
+        .topic_arn(&arn)
+        .protocol("email")
+        .endpoint("other@example.com")
+        .return_subscription_arn(true)
+        .send()
+        .await
+        .unwrap();
+    let sub_arn = with_arn.subscription_arn().unwrap();
+    assert!(sub_arn.starts_with(&format!("{arn}:")), "{sub_arn}");
+    let attributes = sns
+        .get_subscription_attributes()
+        .subscription_arn(sub_arn)
+        .send()
+        .await
+        .unwrap();
+    let attributes = attributes.attributes().unwrap();
+    assert_eq!(attributes["PendingConfirmation"], "true");
+    assert_eq!(attributes["Protocol"], "email");
+    let subscriptions = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let mut endpoints: Vec<_> = subscriptions
+        .subscriptions()
+        .iter()
+        .map(|s| (s.endpoint().unwrap(), s.subscription_arn().unwrap()))
+        .collect();
+    endpoints.sort();
+    assert_eq!(
+        endpoints,
+        [
+            ("other@example.com", "PendingConfirmation"),
+            ("someone@example.com", "PendingConfirmation")
+        ]
+    );
+
+    let published = sns
+        .publish()
+        .topic_arn(&arn)
+        .message("hello sns!")
+        .send()
+        .await
+        .unwrap();
+    assert!(published.message_id().is_some_and(|id| !id.is_empty()));
+
+    let error = sns
+        .subscribe()
+        .topic_arn(&arn)
+        .protocol("email")
+        .endpoint("not-an-email")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(error.code(), Some("InvalidParameter"));
+    assert_eq!(error.message(), Some("Invalid parameter: Email address"));
+}

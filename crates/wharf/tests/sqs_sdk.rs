@@ -1102,3 +1102,57 @@ async fn purge_queue() {
     assert_eq!(out.messages().len(), 1);
     assert_eq!(out.messages()[0].body(), Some("after"));
 }
+
+/// The flow of the AWS SDK for Rust SQS example (awsdocs/aws-doc-sdk-examples `rustv1/examples/sqs`,
+/// `sqs-hello-world`) as its users run it: a client whose region is the examples' fallback (`us-west-2`)
+/// and an endpoint written with a trailing slash (the `use-localstack` example's form). ListQueues on an
+/// empty account lists nothing; the first listed queue takes a message; a ReceiveMessage with no options
+/// returns that one message, with no attributes, and nothing more while it is in flight.
+#[tokio::test]
+async fn docs_example_hello_flow_from_another_region_and_a_slash_ended_endpoint() {
+    let server = Server::in_memory();
+    let client = common::client_in(&format!("{}/", server.endpoint()), "us-west-2");
+
+    let listed = client.list_queues().send().await.unwrap();
+    assert!(listed.queue_urls().is_empty(), "{listed:?}");
+    let url = create_queue(&client, &unique_name("hello"), &[]).await;
+    let listed = client.list_queues().send().await.unwrap();
+    assert_eq!(listed.queue_urls().first(), Some(&url));
+
+    let body = "hello from my queue";
+    let sent = client
+        .send_message()
+        .queue_url(&url)
+        .message_body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.md5_of_message_body(),
+        Some(md5_hex(body.as_bytes()).as_str())
+    );
+    assert_eq!(sent.md5_of_message_attributes(), None);
+
+    let received = client
+        .receive_message()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap();
+    let messages = received.messages();
+    assert_eq!(messages.len(), 1, "{received:?}");
+    let message = &messages[0];
+    assert_eq!(message.body(), Some(body));
+    assert_eq!(message.message_id(), sent.message_id());
+    assert_eq!(message.md5_of_body(), sent.md5_of_message_body());
+    assert!(message.receipt_handle().is_some());
+    assert!(message.attributes().is_none() && message.message_attributes().is_none());
+
+    let again = client
+        .receive_message()
+        .queue_url(&url)
+        .send()
+        .await
+        .unwrap();
+    assert!(again.messages().is_empty(), "{again:?}");
+}

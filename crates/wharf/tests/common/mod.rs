@@ -253,10 +253,15 @@ fn http_client() -> aws_sdk_sqs::config::SharedHttpClient {
 
 /// An SQS client for `endpoint`, built without aws-config.
 pub fn client(endpoint: &str) -> aws_sdk_sqs::Client {
+    client_in(endpoint, "us-east-1")
+}
+
+/// An SQS client for `endpoint` that signs for `region`.
+pub fn client_in(endpoint: &str, region: &str) -> aws_sdk_sqs::Client {
     let http_client = http_client();
     let config = aws_sdk_sqs::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_string()))
         .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
         .endpoint_url(endpoint)
         .http_client(http_client)
@@ -266,9 +271,14 @@ pub fn client(endpoint: &str) -> aws_sdk_sqs::Client {
 
 /// An SNS client for `endpoint`, built like [`client`].
 pub fn sns_client(endpoint: &str) -> aws_sdk_sns::Client {
+    sns_client_in(endpoint, "us-east-1")
+}
+
+/// An SNS client for `endpoint` that signs for `region`.
+pub fn sns_client_in(endpoint: &str, region: &str) -> aws_sdk_sns::Client {
     let config = aws_sdk_sns::Config::builder()
         .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
-        .region(aws_sdk_sns::config::Region::new("us-east-1"))
+        .region(aws_sdk_sns::config::Region::new(region.to_string()))
         .credentials_provider(aws_sdk_sns::config::Credentials::new(
             "AKID", "secret", None, None, "test",
         ))
@@ -280,9 +290,14 @@ pub fn sns_client(endpoint: &str) -> aws_sdk_sns::Client {
 
 /// A Kinesis client for `endpoint`, built like [`client`] (same HTTP client: HTTP/1.1 over plain http).
 pub fn kinesis_client(endpoint: &str) -> aws_sdk_kinesis::Client {
+    kinesis_client_in(endpoint, "us-east-1")
+}
+
+/// A Kinesis client for `endpoint` that signs for `region`.
+pub fn kinesis_client_in(endpoint: &str, region: &str) -> aws_sdk_kinesis::Client {
     let config = aws_sdk_kinesis::Config::builder()
         .behavior_version(aws_sdk_kinesis::config::BehaviorVersion::latest())
-        .region(aws_sdk_kinesis::config::Region::new("us-east-1"))
+        .region(aws_sdk_kinesis::config::Region::new(region.to_string()))
         .credentials_provider(aws_sdk_kinesis::config::Credentials::new(
             "AKID", "secret", None, None, "test",
         ))
