@@ -58,3 +58,18 @@ def test_add_permission_unknown_queue(sqs, endpoint, account_id):
         sqs.add_permission(
             QueueUrl=url, Label="x", AWSAccountIds=[OTHER_ACCOUNT], Actions=["SendMessage"]
         )
+
+
+def test_add_permission_refuses_a_non_account_principal(sqs, queue):
+    # "Amazon SQS AddPermission does not support adding a non-account principal" (API reference): "*", an IAM
+    # ARN or the CLI reference's placeholder "12345EXAMPLE" cannot be verified as an account; nothing is added.
+    _, url = queue
+    for principal in ("*", "arn:aws:iam::111122223333:user/alice", "12345EXAMPLE", "11112222333"):
+        with expect_error("InvalidParameterValue", 400) as info:
+            sqs.add_permission(
+                QueueUrl=url, Label="x", AWSAccountIds=[OTHER_ACCOUNT, principal], Actions=["SendMessage"]
+            )
+        assert info.value.response["Error"]["Message"] == (
+            f"Value [{principal}] for parameter PrincipalId is invalid. Reason: Unable to verify."
+        )
+    assert _statements(sqs, url) == []

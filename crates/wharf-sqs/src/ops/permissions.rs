@@ -32,6 +32,11 @@ fn statements(policy: &Option<String>) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// An AWS account number: 12 decimal digits.
+fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn has_label(statements: &[Value], label: &str) -> bool {
     statements
         .iter()
@@ -52,6 +57,16 @@ impl Sqs {
         }
         if input.aws_account_ids.is_empty() {
             return Err(SqsError::missing("AWSAccountIds"));
+        }
+        // "AddPermission does not support adding a non-account principal" (API reference): an entry that is not
+        // a 12-digit account number (`*`, an IAM ARN, the CLI reference's placeholder `12345EXAMPLE`) is refused
+        // as AWS refuses a principal it cannot verify.
+        if let Some(bad) = input.aws_account_ids.iter().find(|a| !is_account_id(a)) {
+            return Err(SqsError::invalid_value(
+                "PrincipalId",
+                format!("[{bad}]"),
+                "Unable to verify.",
+            ));
         }
         if input.actions.is_empty() {
             return Err(SqsError::missing("Actions"));
