@@ -48,16 +48,15 @@ def _wait(predicate, timeout=10.0):
         time.sleep(0.1)
 
 
-def test_cli_doc_sqs_queue_listing_examples(aws, documented_names, account_id):
+def test_cli_doc_sqs_queue_listing_examples(aws, sqs, documented_names, account_id):
     token = documented_names
-    names = ["MyDeadLetterQueue", "MyQueue", "MyOtherQueue", "TestQueue1", "TestQueue2"]
-    urls = {}
-    for name in names:
-        # create-queue.rst (the short form): only the URL comes back.
-        created = aws.json("create-queue", "--queue-name", token + name)
-        assert list(created) == ["QueueUrl"]
-        urls[name] = created["QueueUrl"]
-        assert urls[name].endswith(f"/{account_id}/{token}{name}")
+    # create-queue.rst (the short form): only the URL comes back. The other queues of the pages through boto3.
+    created = aws.json("create-queue", "--queue-name", token + "MyQueue")
+    assert created == {"QueueUrl": sqs.get_queue_url(QueueName=token + "MyQueue")["QueueUrl"]}
+    assert created["QueueUrl"].endswith(f"/{account_id}/{token}MyQueue")
+    urls = {"MyQueue": created["QueueUrl"]}
+    for name in ("MyDeadLetterQueue", "MyOtherQueue", "TestQueue1", "TestQueue2"):
+        urls[name] = sqs.create_queue(QueueName=token + name)["QueueUrl"]
 
     # list-queues.rst: every queue, then those whose name starts with "My".
     listed = aws.json("list-queues")
@@ -77,10 +76,10 @@ def test_cli_doc_sqs_queue_listing_examples(aws, documented_names, account_id):
     # list-dead-letter-source-queues.rst: MyQueue and MyOtherQueue both dead-letter into MyDeadLetterQueue.
     redrive = json.dumps({"deadLetterTargetArn": _arn(account_id, token + "MyDeadLetterQueue"),
                           "maxReceiveCount": "1000"})
-    for name in ("MyQueue", "MyOtherQueue"):
-        proc = aws("set-queue-attributes", "--queue-url", urls[name],
-                   "--attributes", json.dumps({"RedrivePolicy": redrive}))
-        assert proc.stdout.strip() == ""
+    sqs.set_queue_attributes(QueueUrl=urls["MyOtherQueue"], Attributes={"RedrivePolicy": redrive})
+    proc = aws("set-queue-attributes", "--queue-url", urls["MyQueue"],
+               "--attributes", json.dumps({"RedrivePolicy": redrive}))
+    assert proc.stdout.strip() == ""
     sources = aws.json("list-dead-letter-source-queues", "--queue-url", urls["MyDeadLetterQueue"])
     assert list(sources) == ["queueUrls"]
     assert sorted(sources["queueUrls"]) == sorted([urls["MyQueue"], urls["MyOtherQueue"]])
