@@ -73,3 +73,20 @@ def test_add_permission_refuses_a_non_account_principal(sqs, queue):
             f"Value [{principal}] for parameter PrincipalId is invalid. Reason: Unable to verify."
         )
     assert _statements(sqs, url) == []
+
+
+def test_add_permission_at_most_seven_actions(sqs, queue):
+    # "An Amazon SQS policy can have a maximum of seven actions per statement" (AddPermission API reference,
+    # also on the CLI's add-permission page): the eighth is refused with OverLimit (403), nothing added.
+    _, url = queue
+    actions = ["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
+               "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues"]
+    with expect_error("OverLimit", 403) as info:
+        sqs.add_permission(
+            QueueUrl=url, Label="eight", AWSAccountIds=[OTHER_ACCOUNT], Actions=actions + ["PurgeQueue"]
+        )
+    assert info.value.response["Error"]["Message"] == "8 Actions were found, maximum allowed is 7."
+    assert _statements(sqs, url) == []
+    sqs.add_permission(QueueUrl=url, Label="seven", AWSAccountIds=[OTHER_ACCOUNT], Actions=actions)
+    [statement] = _statements(sqs, url)
+    assert len(statement["Action"]) == 7

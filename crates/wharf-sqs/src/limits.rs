@@ -62,5 +62,7 @@ pub const DEFAULT_KMS_REUSE: u64 = 300;
 pub const MAX_MOVE_RATE: u64 = 500;
 /// `ListMessageMoveTasks` `MaxResults`: 1..10, default 1.
 pub const MAX_MOVE_TASK_RESULTS: usize = 10;
+/// `AddPermission`: "An Amazon SQS policy can have a maximum of seven actions per statement" (API reference).
+pub const MAX_PERMISSION_ACTIONS: usize = 7;
 /// Queue policy: up to 8,192 bytes (taken from AWS's quota page).
 pub const MAX_POLICY_LEN: usize = 8_192;

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 use wharf_store::Batch;
 
 use super::required;
-use crate::error::{SqsError, SqsResult};
+use crate::error::{ErrorKind, SqsError, SqsResult};
+use crate::limits::MAX_PERMISSION_ACTIONS;
 use crate::model::*;
 use crate::persist;
 use crate::{await_commit, Sqs};
@@ -70,6 +71,15 @@ impl Sqs {
         }
         if input.actions.is_empty() {
             return Err(SqsError::missing("Actions"));
+        }
+        if input.actions.len() > MAX_PERMISSION_ACTIONS {
+            return Err(SqsError::new(
+                ErrorKind::OverLimit,
+                format!(
+                    "{} Actions were found, maximum allowed is {MAX_PERMISSION_ACTIONS}.",
+                    input.actions.len()
+                ),
+            ));
         }
         for action in &input.actions {
             if !GRANTABLE.contains(&action.as_str()) {
