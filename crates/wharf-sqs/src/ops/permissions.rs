@@ -61,12 +61,18 @@ impl Sqs {
         }
         // "AddPermission does not support adding a non-account principal" (API reference): an entry that is not
         // a 12-digit account number (`*`, an IAM ARN, the CLI reference's placeholder `12345EXAMPLE`) is refused
-        // as AWS refuses a principal it cannot verify.
+        // as AWS refuses a principal it cannot verify. AWS's answers on record: "Unable to verify." for `*` and
+        // for a short string, "Unable to verify principal." for an IAM user's ARN (aws/aws-cli#7416).
         if let Some(bad) = input.aws_account_ids.iter().find(|a| !is_account_id(a)) {
+            let reason = if bad.starts_with("arn:") {
+                "Unable to verify principal."
+            } else {
+                "Unable to verify."
+            };
             return Err(SqsError::invalid_value(
                 "PrincipalId",
                 format!("[{bad}]"),
-                "Unable to verify.",
+                reason,
             ));
         }
         if input.actions.is_empty() {
