@@ -5,16 +5,33 @@ pinned by the Python, JavaScript, Rust and CLI example tests. What is left here 
 examples (and their integration tests, which run against AWS) do: the shapes the Java IAM policy builder
 writes into a queue policy, a FIFO topic fanned out to FIFO and standard queues read back at once, KMS
 settings on a queue that already has SQS-managed encryption, tag keys with spaces, a dead-letter setting
-naming the queue itself, the SNS filter policies the Java filter-policy helper builds, and the .NET
-"topics and queues" scenario's defaults. Each test is this suite's own code, driven with boto3.
+naming the queue itself, the SNS filter policies the Java filter-policy helper builds, the .NET
+"topics and queues" scenario's defaults, and the Java Kinesis examples as the Java SDK v2 sends them: in
+CBOR (``application/x-amz-cbor-1.1``), which no other client of the suite speaks. Each test is this suite's
+own code, driven with boto3 (and, for CBOR, a small codec below over signed HTTP).
 """
 
 import json
+import struct
+import time
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
-from sqs_helpers import md5_of_message_attributes, suite_client, unique_name
+from sqs_helpers import (
+    ACCESS_KEY,
+    KINESIS_CBOR,
+    REGION,
+    SECRET_KEY,
+    md5_of_message_attributes,
+    suite_client,
+    unique_name,
+)
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +239,181 @@ def test_dotnet_topics_and_queues_defaults(sqs, sns):
     for sub in subs:
         sns.unsubscribe(SubscriptionArn=sub)
     sns.delete_topic(TopicArn=topic)
+
+
+# --------------------------------------------------------------------------
+# Kinesis over CBOR, as the Java SDK v2 speaks it
+# --------------------------------------------------------------------------
+
+class Tag:
+    """A CBOR tagged value (tag 1: a timestamp, epoch milliseconds for this protocol)."""
+
+    def __init__(self, tag, value):
+        self.tag, self.value = tag, value
+
+    def __repr__(self):
+        return f"Tag({self.tag}, {self.value!r})"
+
+
+def _head(major, n):
+    if n < 24:
+        return bytes([major << 5 | n])
+    for info, fmt in ((24, ">B"), (25, ">H"), (26, ">I"), (27, ">Q")):
+        if n < 1 << (8 * struct.calcsize(fmt)):
+            return bytes([major << 5 | info]) + struct.pack(fmt, n)
+    raise ValueError(n)
+
+
+def cbor_encode(value, indefinite=True):
+    """Jackson's CBOR generator (under the Java SDK) writes maps and lists with indefinite length."""
+    if value is None or isinstance(value, bool):
+        return {None: b"\xf6", True: b"\xf5", False: b"\xf4"}[value]
+    if isinstance(value, int):
+        return _head(0, value) if value >= 0 else _head(1, -1 - value)
+    if isinstance(value, bytes):
+        return _head(2, len(value)) + value
+    if isinstance(value, str):
+        return _head(3, len(value.encode())) + value.encode()
+    if isinstance(value, Tag):
+        return _head(6, value.tag) + cbor_encode(value.value, indefinite)
+    if isinstance(value, list):
+        items = b"".join(cbor_encode(v, indefinite) for v in value)
+        return b"\x9f" + items + b"\xff" if indefinite else _head(4, len(value)) + items
+    if isinstance(value, dict):
+        items = b"".join(cbor_encode(k, indefinite) + cbor_encode(v, indefinite) for k, v in value.items())
+        return b"\xbf" + items + b"\xff" if indefinite else _head(5, len(value)) + items
+    raise TypeError(value)
+
+
+def cbor_decode(data):
+    def item(i):
+        major, info = data[i] >> 5, data[i] & 31
+        i += 1
+        if major == 7:
+            if info in (20, 21, 22):
+                return {20: False, 21: True, 22: None}[info], i
+            size, fmt = {25: (2, ">e"), 26: (4, ">f"), 27: (8, ">d")}[info]
+            return struct.unpack(fmt, data[i:i + size])[0], i + size
+        if info < 24:
+            n = info
+        elif info == 31:
+            n = None
+        else:
+            size = 1 << (info - 24)
+            n = int.from_bytes(data[i:i + size], "big")
+            i += size
+        if major == 0:
+            return n, i
+        if major == 1:
+            return -1 - n, i
+        if major in (2, 3):
+            if n is None:  # chunked
+                chunks = []
+                while data[i] != 0xFF:
+                    chunk, i = item(i)
+                    chunks.append(chunk)
+                return (b"" if major == 2 else "").join(chunks), i + 1
+            raw = data[i:i + n]
+            return (raw if major == 2 else raw.decode()), i + n
+        if major == 6:
+            inner, i = item(i)
+            return Tag(n, inner), i
+        out = [] if major == 4 else {}
+        count = 0
+        while (data[i] != 0xFF) if n is None else (count < n):
+            if major == 4:
+                value, i = item(i)
+                out.append(value)
+            else:
+                key, i = item(i)
+                out[key], i = item(i)
+            count += 1
+        return out, i + (1 if n is None else 0)
+
+    value, end = item(0)
+    assert end == len(data), "trailing bytes"
+    return value
+
+
+def _cbor_call(endpoint, operation, body=None, raw=None, indefinite=True):
+    payload = raw if raw is not None else cbor_encode(body, indefinite)
+    headers = {"Content-Type": KINESIS_CBOR, "X-Amz-Target": f"Kinesis_20131202.{operation}"}
+    req = AWSRequest(method="POST", url=endpoint + "/", data=payload, headers=headers)
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "kinesis", REGION).add_auth(req)
+    request = urllib.request.Request(endpoint + "/", data=payload, headers=dict(req.headers.items()), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            status, ctype, data = resp.status, resp.headers.get("Content-Type"), resp.read()
+    except urllib.error.HTTPError as err:
+        status, ctype, data = err.code, err.headers.get("Content-Type"), err.read()
+    assert ctype == KINESIS_CBOR
+    return status, cbor_decode(data)
+
+
+def test_java_kinesis_examples_over_cbor(endpoint):
+    """The Java v2 Kinesis examples in KinTest's order (CreateDataStream, DescribeLimits, ListShards,
+    StockTradesWriter, GetRecords, AddDataShards, RegisterStreamConsumer, DeleteDataStream), in CBOR:
+    indefinite-length maps, blobs as byte strings, timestamps as tag 1 with epoch milliseconds."""
+    name = unique_name("javadoc-cbor")
+
+    def ok(operation, body=None, **kwargs):
+        status, out = _cbor_call(endpoint, operation, body, **kwargs)
+        assert status == 200, (operation, out)
+        return out
+
+    assert ok("CreateStream", {"StreamName": name, "ShardCount": 1}) == {}
+    limits = ok("DescribeLimits", {})
+    assert isinstance(limits["ShardLimit"], int) and limits["OpenShardCount"] >= 1
+    deadline = time.time() + 10
+    while ok("DescribeStream", {"StreamName": name})["StreamDescription"]["StreamStatus"] != "ACTIVE":
+        assert time.time() < deadline
+        time.sleep(0.1)
+    shards = ok("ListShards", {"StreamName": name})["Shards"]
+    assert [s["ShardId"] for s in shards] == ["shardId-000000000000"]
+
+    before = int(time.time() * 1000) - 1000
+    trades = [json.dumps({"tickerSymbol": t, "tradeType": "BUY", "price": 12.5 + i, "quantity": i, "id": i},
+                         separators=(",", ":")).encode() for i, t in enumerate(["AMZN", "ORCL", "AMZN", "IBM"])]
+    for trade in trades:
+        out = ok("PutRecord", {"PartitionKey": json.loads(trade)["tickerSymbol"], "StreamName": name, "Data": trade})
+        assert out["ShardId"] == "shardId-000000000000" and len(out["SequenceNumber"]) == 56
+    # A long partition key as Jackson writes long text: a chunked (indefinite-length) string.
+    chunked_key = b"\x7f" + cbor_encode("ticker-") + cbor_encode("MSFT") + b"\xff"
+    ok("PutRecord", raw=b"\xbf" + cbor_encode("StreamName") + cbor_encode(name) + cbor_encode("PartitionKey")
+       + chunked_key + cbor_encode("Data") + b"\x5f" + cbor_encode(b"{}") + b"\xff" + b"\xff")
+
+    described = ok("DescribeStream", {"StreamName": name}, indefinite=False)["StreamDescription"]
+    assert described["HasMoreShards"] is False
+    created = described["StreamCreationTimestamp"]
+    assert isinstance(created, Tag) and created.tag == 1 and isinstance(created.value, int)
+    iterator = ok("GetShardIterator", {"StreamName": name, "ShardIteratorType": "TRIM_HORIZON",
+                                       "ShardId": described["Shards"][0]["ShardId"]})["ShardIterator"]
+    records = ok("GetRecords", {"ShardIterator": iterator, "Limit": 1000})["Records"]
+    assert [r["Data"] for r in records] == trades + [b"{}"]
+    assert records[-1]["PartitionKey"] == "ticker-MSFT"
+    for record in records:
+        stamp = record["ApproximateArrivalTimestamp"]
+        assert isinstance(stamp, Tag) and stamp.tag == 1
+        assert isinstance(stamp.value, int) and before <= stamp.value <= int(time.time() * 1000) + 1000
+    # AT_TIMESTAMP given as the Java SDK writes an Instant: tag 1, epoch milliseconds.
+    at = ok("GetShardIterator", {"StreamName": name, "ShardId": "shardId-000000000000",
+                                 "ShardIteratorType": "AT_TIMESTAMP", "Timestamp": Tag(1, before)})["ShardIterator"]
+    assert len(ok("GetRecords", {"ShardIterator": at})["Records"]) == len(records)
+
+    scaled = ok("UpdateShardCount", {"ScalingType": "UNIFORM_SCALING", "StreamName": name, "TargetShardCount": 2})
+    assert (scaled["StreamName"], scaled["CurrentShardCount"], scaled["TargetShardCount"]) == (name, 1, 2)
+    deadline = time.time() + 10
+    while True:
+        summary = ok("DescribeStreamSummary", {"StreamName": name})["StreamDescriptionSummary"]
+        if summary["StreamStatus"] == "ACTIVE":
+            break
+        assert time.time() < deadline
+        time.sleep(0.1)
+    assert summary["OpenShardCount"] == 2
+    consumer = ok("RegisterStreamConsumer", {"ConsumerName": "MyConsumer", "StreamARN": summary["StreamARN"]})
+    assert consumer["Consumer"]["ConsumerARN"].startswith(summary["StreamARN"] + "/consumer/MyConsumer:")
+    assert consumer["Consumer"]["ConsumerCreationTimestamp"].tag == 1
+
+    status, err = _cbor_call(endpoint, "DescribeStream", {"StreamName": name + "-missing"})
+    assert status == 400 and err["__type"] == "ResourceNotFoundException"
+    ok("DeleteStream", {"StreamName": name, "EnforceConsumerDeletion": True})
