@@ -22,6 +22,7 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 
 from sqs_helpers import (
     ACCESS_KEY,
@@ -417,3 +418,37 @@ def test_java_kinesis_examples_over_cbor(endpoint):
     status, err = _cbor_call(endpoint, "DescribeStream", {"StreamName": name + "-missing"})
     assert status == 400 and err["__type"] == "ResourceNotFoundException"
     ok("DeleteStream", {"StreamName": name, "EnforceConsumerDeletion": True})
+
+
+def test_go_fcm_publish_to_platform_endpoint(sns):
+    """Go ``sns/publish_to_fcm_endpoint.go``: Publish with ``TargetArn`` = a platform endpoint,
+    ``MessageStructure=json`` and a message whose only key is ``GCM`` (the payload shape of the SNS
+    developer guide's "platform-specific payloads" and FCM v1 pages). An endpoint takes its platform's
+    entry in place of ``default``; without either, AWS answers "JSON must contain an entry for 'default'
+    or 'GCM'." (quoted in aws/aws-sdk-net#180 and aws/aws-sdk-java#1991). Topics still need ``default``."""
+    tag = uuid.uuid4().hex[:8]
+    app = sns.create_platform_application(Name=f"godoc-fcm-{tag}", Platform="GCM",
+                                          Attributes={"PlatformCredential": "server-key"})["PlatformApplicationArn"]
+    endpoint = sns.create_platform_endpoint(PlatformApplicationArn=app, Token=f"token-{tag}")["EndpointArn"]
+    notification = json.dumps({"notification": {"title": "Notification Title", "body": "Sample Body"},
+                               "data": {"sampleData1": "Sample Data", "sampleData2": "Sample Data"}})
+    out = sns.publish(TargetArn=endpoint, MessageStructure="json", Message=json.dumps({"GCM": notification}))
+    assert out["MessageId"]
+    fcm_v1 = json.dumps({"fcmV1Message": {"message": {"notification": {"title": "Hello", "body": "This is a test."},
+                                                      "data": {"dataKey": "example"}}}})
+    assert sns.publish(TargetArn=endpoint, MessageStructure="json", Message=json.dumps({"GCM": fcm_v1}))["MessageId"]
+    # The entry must be the endpoint's platform, spelled as AWS spells it, with a string value.
+    for message in ({"gcm": notification}, {"APNS": notification}, {"GCM": json.loads(notification)}):
+        with pytest.raises(ClientError) as err:
+            sns.publish(TargetArn=endpoint, MessageStructure="json", Message=json.dumps(message))
+        assert err.value.response["Error"]["Code"] == "InvalidParameter"
+        assert err.value.response["Error"]["Message"] == (
+            "Invalid parameter: JSON must contain an entry for 'default' or 'GCM'.")
+    topic = sns.create_topic(Name=f"godoc-fcm-{tag}")["TopicArn"]
+    with pytest.raises(ClientError) as err:
+        sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"GCM": notification}))
+    assert err.value.response["Error"]["Message"] == (
+        "Invalid parameter: Message Structure - No default entry in JSON message body")
+    sns.delete_endpoint(EndpointArn=endpoint)
+    sns.delete_platform_application(PlatformApplicationArn=app)
+    sns.delete_topic(TopicArn=topic)

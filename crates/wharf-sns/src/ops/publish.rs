@@ -206,10 +206,13 @@ pub(crate) fn prepare(
         group_id,
         dedup_id,
         MAX_MESSAGE_BYTES,
+        None,
     )
 }
 
-/// Validates a message whose body and attributes may take up to `max_bytes`.
+/// Validates a message whose body and attributes may take up to `max_bytes`. `platform` is the platform
+/// (`GCM`, `APNS`, ...) of the endpoint a message is published to directly, `None` for topics and phones.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn prepare_sized(
     message: Option<&str>,
     subject: Option<&str>,
@@ -218,6 +221,7 @@ pub(crate) fn prepare_sized(
     group_id: Option<&str>,
     dedup_id: Option<&str>,
     max_bytes: usize,
+    platform: Option<&str>,
 ) -> SnsResult<Outgoing> {
     let message = message
         .filter(|m| !m.is_empty())
@@ -239,10 +243,23 @@ pub(crate) fn prepare_sized(
             let map = parse_structured_message(message).ok_or_else(|| {
                 SnsError::invalid("Message Structure - JSON message body failed to parse")
             })?;
-            if !map.get("default").is_some_and(Value::is_string) {
-                return Err(SnsError::invalid(
-                    "Message Structure - No default entry in JSON message body",
-                ));
+            let has_entry = |key: &str| map.get(key).is_some_and(Value::is_string);
+            match platform {
+                // A platform endpoint takes its own platform's entry in place of `default` (the AWS
+                // docs' FCM payloads are `{"GCM": "..."}` alone; AWS's answer without either is quoted
+                // in aws/aws-sdk-net#180 and aws/aws-sdk-java#1991). The key is case-sensitive and its
+                // value must be a string, as for `default`.
+                Some(platform) if !has_entry("default") && !has_entry(platform) => {
+                    return Err(SnsError::invalid(format!(
+                        "JSON must contain an entry for 'default' or '{platform}'."
+                    )));
+                }
+                None if !has_entry("default") => {
+                    return Err(SnsError::invalid(
+                        "Message Structure - No default entry in JSON message body",
+                    ));
+                }
+                _ => {}
             }
             Some(map)
         }
@@ -395,12 +412,14 @@ impl Sns {
             .unwrap_or_default();
         let is_endpoint = input.topic_arn.is_none()
             && parse_arn(arn, "sns").is_some_and(|p| p.resource.starts_with("endpoint/"));
-        if is_endpoint {
-            // The endpoint is looked at before the message: AWS answers `EndpointDisabled` to a
-            // `MessageStructure=json` publish whose message is not JSON (moto's AWS-verified
-            // test_publish_to_disabled_platform_endpoint).
-            self.publishable_endpoint(arn)?;
-        }
+        // The endpoint is looked at before the message: AWS answers `EndpointDisabled` to a
+        // `MessageStructure=json` publish whose message is not JSON (moto's AWS-verified
+        // test_publish_to_disabled_platform_endpoint).
+        let platform = if is_endpoint {
+            Some(self.publishable_endpoint(arn)?)
+        } else {
+            None
+        };
         let outgoing = prepare_sized(
             input.message.as_deref(),
             input.subject.as_deref(),
@@ -409,6 +428,7 @@ impl Sns {
             input.message_group_id.as_deref(),
             input.message_deduplication_id.as_deref(),
             max_bytes,
+            platform.as_deref(),
         )?;
         if let Some(phone) = input.phone_number.as_deref().filter(|p| !p.is_empty()) {
             return self.publish_sms(phone, &outgoing).await;
@@ -505,6 +525,7 @@ impl Sns {
                 entry.message_group_id.as_deref(),
                 entry.message_deduplication_id.as_deref(),
                 max_bytes,
+                None,
             )?;
             check_fifo_parameters(snapshot.topic.fifo, snapshot.content_based_dedup, &outgoing)?;
             prepared.push((entry.id.clone().unwrap_or_default(), outgoing));
@@ -988,6 +1009,39 @@ mod tests {
             err.message,
             "Invalid parameter: Message Structure - No default entry in JSON message body"
         );
+        // Published to a platform endpoint, the platform's own entry stands in for `default`.
+        let gcm = r#"{"GCM":"{\"data\":{}}"}"#;
+        let sized = |message: &str, platform| {
+            prepare_sized(
+                Some(message),
+                None,
+                Some("json"),
+                &empty,
+                None,
+                None,
+                MAX_MESSAGE_BYTES,
+                platform,
+            )
+        };
+        assert_eq!(
+            sized(gcm, Some("GCM")).unwrap().message_for("GCM"),
+            r#"{"data":{}}"#
+        );
+        for (message, platform) in [
+            (gcm, Some("APNS")),
+            (r#"{"gcm":"x"}"#, Some("GCM")),
+            (r#"{"GCM":{}}"#, Some("GCM")),
+        ] {
+            assert_eq!(
+                sized(message, platform).err().unwrap().message,
+                format!(
+                    "Invalid parameter: JSON must contain an entry for 'default' or '{}'.",
+                    platform.unwrap()
+                )
+            );
+        }
+        assert!(sized(r#"{"default":"d"}"#, Some("GCM")).is_ok());
+        assert!(sized(gcm, None).is_err());
         // Repeated top-level keys are refused; repeats inside an ignored value are not looked at.
         let duplicate = r#"{"default":"a","default":"b"}"#;
         assert!(prepare(Some(duplicate), None, Some("json"), &empty, None, None).is_err());
