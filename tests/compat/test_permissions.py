@@ -78,6 +78,35 @@ def test_add_permission_refuses_a_non_account_principal(sqs, queue):
     assert _statements(sqs, url) == []
 
 
+def test_a_policy_statement_with_more_than_seven_actions_is_over_limit(sqs, queue):
+    # AWS's answer to SetQueueAttributes with a 10-action statement, quoted through Terraform in
+    # ministryofjustice/cloud-platform-environments#9082 (2022): "OverLimit: 10 actions were found in a statement
+    # from the submitted policy, max allowed is 7". The queue keeps its policy; CreateQueue checks the same.
+    name, url = queue
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    actions = [f"sqs:{a}" for a in ("SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
+                                    "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues",
+                                    "PurgeQueue", "SetQueueAttributes", "ListQueueTags")]
+
+    def policy(statement_actions, single=False):
+        statement = {"Effect": "Allow", "Principal": "*", "Action": statement_actions, "Resource": arn}
+        return json.dumps({"Version": "2012-10-17", "Statement": statement if single else [
+            {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": arn}, statement]})
+
+    for document in (policy(actions), policy(actions, single=True)):
+        with expect_error("OverLimit", 403) as info:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": document})
+        assert info.value.response["Error"]["Message"] == (
+            "10 actions were found in a statement from the submitted policy, max allowed is 7"
+        )
+    assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes", {})
+    with expect_error("OverLimit", 403):
+        sqs.create_queue(QueueName=name + "-p", Attributes={"Policy": policy(actions[:8])})
+    # Seven in one statement (and "sqs:*" as one) is fine.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy(actions[:7])})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy("sqs:*")})
+
+
 def test_add_permission_at_most_seven_actions(sqs, queue):
     # "An Amazon SQS policy can have a maximum of seven actions per statement" (AddPermission API reference,
     # also on the CLI's add-permission page): the eighth is refused with OverLimit (403), nothing added.

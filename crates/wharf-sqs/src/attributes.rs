@@ -193,9 +193,24 @@ impl QueueConfig {
                 if value.is_empty() {
                     self.policy = None;
                 } else {
-                    if value.len() > MAX_POLICY_LEN || serde_json::from_str::<Value>(value).is_err()
-                    {
+                    let Some(document) = (value.len() <= MAX_POLICY_LEN)
+                        .then(|| serde_json::from_str::<Value>(value).ok())
+                        .flatten()
+                    else {
                         return Err(invalid_attribute(name));
+                    };
+                    if let Some(actions) =
+                        most_statement_actions(&document).filter(|&n| n > MAX_PERMISSION_ACTIONS)
+                    {
+                        // AWS's answer as quoted in ministryofjustice/cloud-platform-environments#9082
+                        // (2022, SetQueueAttributes through Terraform).
+                        return Err(SqsError::new(
+                            ErrorKind::OverLimit,
+                            format!(
+                                "{actions} actions were found in a statement from the submitted policy, \
+                                 max allowed is {MAX_PERMISSION_ACTIONS}"
+                            ),
+                        ));
                     }
                     self.policy = Some(value.to_string());
                 }
@@ -370,6 +385,23 @@ fn boolean(name: &str, value: &str) -> SqsResult<bool> {
         "false" => Ok(false),
         _ => Err(invalid_attribute(name)),
     }
+}
+
+/// The most actions one statement of a policy document lists (`Action` as a string counts one; `Statement`
+/// may be a list or a single statement). `None` if there are no statements.
+fn most_statement_actions(document: &Value) -> Option<usize> {
+    let statements = match document.get("Statement")? {
+        Value::Array(list) => list.iter().collect::<Vec<_>>(),
+        single => vec![single],
+    };
+    statements
+        .into_iter()
+        .map(|statement| match statement.get("Action") {
+            Some(Value::Array(actions)) => actions.len(),
+            Some(_) => 1,
+            None => 0,
+        })
+        .max()
 }
 
 fn parse_redrive_policy(value: &str) -> SqsResult<RedrivePolicy> {
