@@ -11,7 +11,9 @@
 //! - Rules: exact string, exact number (numbers compare with five decimals), `true`/`false`/`null` (body),
 //!   `prefix`, `suffix`, `equals-ignore-case`, `anything-but` (a value, a list of values, or
 //!   `{"prefix": ..}`), `numeric` (`=`, or a range of `>`/`>=` then `<`/`<=`), `exists`, `cidr` (IPv4 and
-//!   IPv6). A key whose value is absent matches only `{"exists": false}`.
+//!   IPv6). A key whose value is absent matches only `{"exists": false}`, and that only when the message
+//!   has at least one attribute (scope `MessageAttributes`): a message without attributes matches no
+//!   policy but `{}`.
 //! - Limits: at most 5 keys on any path through `$or` branches, at most 150 combinations (the product of
 //!   the array lengths, summed over `$or` branches), policy JSON at most 256 KiB, numbers within ±1e9.
 
@@ -361,6 +363,9 @@ impl FilterPolicy {
             return true;
         }
         match self.scope {
+            // "`exists: false` only matches if at least one attribute is present": a message without
+            // attributes matches no policy but the empty one (developer guide, "Key matching").
+            FilterScope::MessageAttributes if message.attributes.is_empty() => false,
             FilterScope::MessageAttributes => self
                 .root
                 .matches(&|path: &[String]| attribute_candidates(message.attributes, &path[0])),

@@ -208,6 +208,7 @@ pub fn matches(
         return true;
     }
     match scope {
+        FilterScope::MessageAttributes if attributes.is_empty() => false,
         FilterScope::MessageAttributes => eval(policy, &[], &|path: &[String]| {
             lookup_attribute(attributes, &path[0])
         }),

@@ -183,7 +183,12 @@ fn exists_and_cidr() {
         &[("k", "String", "x")]
     ));
     assert!(!on_attrs(json!({"k": [{"exists": true}]}), &[]));
-    assert!(on_attrs(json!({"k": [{"exists": false}]}), &[]));
+    // Only with at least one attribute (developer guide, "Key matching").
+    assert!(!on_attrs(json!({"k": [{"exists": false}]}), &[]));
+    assert!(on_attrs(
+        json!({"k": [{"exists": false}]}),
+        &[("other", "String", "x")]
+    ));
     assert!(!on_attrs(
         json!({"k": [{"exists": false}]}),
         &[("k", "String", "x")]

@@ -1,0 +1,250 @@
+"""The step-by-step walkthroughs and worked examples of the AWS developer guides for Amazon SNS, Amazon SQS
+and Amazon Kinesis Data Streams, driven with boto3 as the pages show them (names, account and region
+replaced), each checked against what the page says happens.
+
+SNS filter policies: every example policy of the SNS developer guide's filtering pages ("Amazon SNS example
+filter policies", "String value matching", "Numeric value matching", "Key matching", "AND/OR logic") is
+attached to a queue subscription and given the messages the page lists as matching and as not matching;
+only the first must arrive."""
+
+import json
+import time
+
+import pytest
+
+from test_sns import make_topic, queue_arn, sns  # noqa: F401 (fixtures)
+
+
+# --------------------------------------------------------------------------------------------------------
+# SNS filter policies
+
+
+def _attrs(spec):
+    """``{"name": ("String", "v")}`` -> SNS MessageAttributes."""
+    return {name: {"DataType": kind, "StringValue": value} for name, (kind, value) in spec.items()}
+
+
+def _drain(sqs, url):
+    """Everything in the queue now (SNS delivers to SQS before Publish answers)."""
+    bodies = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not got:
+            return bodies
+        bodies += [m["Body"] for m in got]
+        sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)]
+        )
+
+
+def _delivered(sns, sqs, make_topic, make_queue, policy, messages, scope="MessageAttributes"):
+    """Subscribes a raw-delivery queue with ``policy`` and publishes ``messages`` (attribute specs, or JSON
+    bodies for the MessageBody scope); returns the indices of the messages the queue received."""
+    topic = make_topic("filterdoc")
+    _, url = make_queue("filterdoc")
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=queue_arn(sqs, url),
+        Attributes={"RawMessageDelivery": "true", "FilterPolicy": json.dumps(policy), "FilterPolicyScope": scope},
+    )
+    for index, message in enumerate(messages):
+        if scope == "MessageBody":
+            body = dict(message, doc_index=index)
+            sns.publish(TopicArn=topic, Message=json.dumps(body))
+        else:
+            sns.publish(TopicArn=topic, Message=f"message {index}", MessageAttributes=_attrs(message))
+    received = _drain(sqs, url)
+    if scope == "MessageBody":
+        return sorted(json.loads(body)["doc_index"] for body in received)
+    return sorted(int(body.split()[1]) for body in received)
+
+
+def _check(sns, sqs, make_topic, make_queue, policy, matching, not_matching, scope="MessageAttributes"):
+    got = _delivered(sns, sqs, make_topic, make_queue, policy, matching + not_matching, scope)
+    assert got == list(range(len(matching))), (policy, scope, [(matching + not_matching)[i] for i in got])
+
+
+EXAMPLE_ATTRIBUTES = {
+    "customer_interests": ("String.Array", '["soccer", "rugby", "hockey"]'),
+    "store": ("String", "example_corp"),
+    "event": ("String", "order_placed"),
+    "price_usd": ("Number", "210.75"),
+}
+EXAMPLE_BODY = {
+    "customer_interests": ["soccer", "rugby", "hockey"],
+    "store": "example_corp",
+    "event": "order_placed",
+    "price_usd": 210.75,
+}
+
+
+def test_example_filter_policies_page(sns, sqs, make_topic, make_queue):
+    """"Amazon SNS example filter policies": the transaction message (as attributes, and as a JSON body with
+    the MessageBody scope) passes the accepting policy and fails the rejecting one (no `encrypted` key)."""
+    accepts = {
+        "store": ["example_corp"],
+        "event": [{"anything-but": "order_cancelled"}],
+        "customer_interests": ["rugby", "football", "baseball"],
+        "price_usd": [{"numeric": [">=", 100]}],
+    }
+    rejects = {
+        "store": ["example_corp"],
+        "event": ["order_cancelled"],
+        "encrypted": [False],
+        "customer_interests": ["basketball", "baseball"],
+    }
+    _check(sns, sqs, make_topic, make_queue, accepts, [EXAMPLE_ATTRIBUTES], [])
+    _check(sns, sqs, make_topic, make_queue, rejects, [], [EXAMPLE_ATTRIBUTES])
+    _check(sns, sqs, make_topic, make_queue, accepts, [EXAMPLE_BODY], [], scope="MessageBody")
+    _check(sns, sqs, make_topic, make_queue, rejects, [], [EXAMPLE_BODY], scope="MessageBody")
+
+
+def _interests(kind, value):
+    return {"customer_interests": (kind, value)}
+
+
+def test_string_value_matching_page(sns, sqs, make_topic, make_queue):
+    """"String value matching": exact, anything-but (values and prefix), equals-ignore-case, prefix, suffix
+    and cidr, on attributes (String and String.Array) and on bodies."""
+    check = lambda *args, **kw: _check(sns, sqs, make_topic, make_queue, *args, **kw)  # noqa: E731
+
+    exact = {"customer_interests": ["rugby", "tennis"]}
+    check(
+        exact,
+        [_interests("String", "rugby"), _interests("String", "tennis"),
+         _interests("String.Array", '["rugby", "tennis"]')],
+        [_interests("String", "baseball"), _interests("String.Array", '["baseball"]')],
+    )
+    check(exact, [{"customer_interests": "rugby"}, {"customer_interests": "tennis"}],
+          [{"customer_interests": "baseball"}], scope="MessageBody")
+
+    anything_but = {"customer_interests": [{"anything-but": ["rugby", "tennis"]}]}
+    check(
+        anything_but,
+        [_interests("String", "baseball"), _interests("String", "football"),
+         _interests("String.Array", '["rugby", "baseball"]')],
+        [_interests("String", "rugby")],
+    )
+    check(anything_but,
+          [{"customer_interests": "baseball"}, {"customer_interests": "football"},
+           {"customer_interests": ["rugby", "baseball"]}],
+          [{"customer_interests": "rugby"}], scope="MessageBody")
+
+    not_prefixed = {"event": [{"anything-but": {"prefix": "order-"}}]}
+    check(not_prefixed, [{"event": ("String", "data-entry")}, {"event": ("String", "order_number")}],
+          [{"event": ("String", "order-cancelled")}])
+    check(not_prefixed, [{"event": "data-entry"}, {"event": "order_number"}], [{"event": "order-cancelled"}],
+          scope="MessageBody")
+
+    ignore_case = {"customer_interests": [{"equals-ignore-case": "tennis"}]}
+    check(ignore_case, [_interests("String", "TENNIS"), _interests("String", "Tennis")],
+          [_interests("String", "rugby")])
+    check(ignore_case, [{"customer_interests": "TENNIS"}, {"customer_interests": "teNnis"}],
+          [{"customer_interests": "rugby"}], scope="MessageBody")
+
+    prefix = {"customer_interests": [{"prefix": "bas"}]}
+    check(prefix, [_interests("String", "baseball"), _interests("String", "basketball")],
+          [_interests("String", "rugby")])
+    check(prefix, [{"customer_interests": "baseball"}, {"customer_interests": "basketball"}],
+          [{"customer_interests": "rugby"}], scope="MessageBody")
+
+    suffix = {"customer_interests": [{"suffix": "ball"}]}
+    check(suffix, [_interests("String", "baseball"), _interests("String", "basketball")],
+          [_interests("String", "rugby")])
+    check(suffix, [{"customer_interests": "baseball"}, {"customer_interests": "basketball"}],
+          [{"customer_interests": "rugby"}], scope="MessageBody")
+
+    cidr = {"source_ip": [{"cidr": "10.0.0.0/24"}]}
+    check(cidr, [{"source_ip": ("String", "10.0.0.0")}, {"source_ip": ("String", "10.0.0.255")}],
+          [{"source_ip": ("String", "10.1.1.0")}])
+    check(cidr, [{"source_ip": "10.0.0.0"}, {"source_ip": "10.0.0.255"}], [{"source_ip": "10.1.1.0"}],
+          scope="MessageBody")
+
+
+def test_numeric_value_matching_page(sns, sqs, make_topic, make_queue):
+    """"Numeric value matching": `=` (also against an exponent form), anything-but and ranges."""
+    check = lambda *args, **kw: _check(sns, sqs, make_topic, make_queue, *args, **kw)  # noqa: E731
+
+    equals = {"price_usd": [{"numeric": ["=", 301.5]}]}
+    check(equals, [{"price_usd": ("Number", "301.5")}, {"price_usd": ("Number", "3.015e2")}],
+          [{"price_usd": ("Number", "301.4")}, {"price_usd": ("String", "301.5")}])
+    check(equals, [{"price_usd": 301.5}, {"price_usd": 3.015e2}], [{"price_usd": "301.5"}], scope="MessageBody")
+
+    anything_but = {"price": [{"anything-but": [100, 500]}]}
+    check(anything_but, [{"price": ("Number", "101")}, {"price": ("Number", "100.1")}],
+          [{"price": ("Number", "100")}, {"price": ("Number", "500")}])
+    check(anything_but, [{"price": 101}, {"price": 100.1}, {"price": [100, 50]}], [{"price": 100}],
+          scope="MessageBody")
+
+    negative = {"price_usd": [{"numeric": ["<", 0]}]}
+    check(negative, [{"price_usd": ("Number", "-0.5")}, {"price_usd": ("Number", "-1000")}],
+          [{"price_usd": ("Number", "0")}, {"price_usd": ("Number", "7")}])
+    up_to_150 = {"price_usd": [{"numeric": [">", 0, "<=", 150]}]}
+    check(up_to_150, [{"price_usd": ("Number", "0.00001")}, {"price_usd": ("Number", "150")}],
+          [{"price_usd": ("Number", "0")}, {"price_usd": ("Number", "150.5")}])
+    check(up_to_150, [{"price_usd": 1}, {"price_usd": 150}], [{"price_usd": -3}, {"price_usd": 151}],
+          scope="MessageBody")
+
+
+def test_and_or_logic_page(sns, sqs, make_topic, make_queue):
+    """"AND/OR logic": keys are ANDed, a key's values ORed, and `$or` ORs whole conditions (nested too)."""
+    check = lambda *args, **kw: _check(sns, sqs, make_topic, make_queue, *args, **kw)  # noqa: E731
+
+    both = {"customer_interests": ["rugby"], "price_usd": [{"numeric": [">", 100]}]}
+    check(both, [{"customer_interests": ("String", "rugby"), "price_usd": ("Number", "100.5")}],
+          [{"customer_interests": ("String", "rugby"), "price_usd": ("Number", "100")},
+           {"customer_interests": ("String", "tennis"), "price_usd": ("Number", "500")},
+           {"customer_interests": ("String", "rugby")}])
+
+    either = {"customer_interests": ["rugby", "football", "baseball"]}
+    check(either, [_interests("String", v) for v in ("rugby", "football", "baseball")],
+          [_interests("String", "tennis")])
+
+    or_operator = {"source": ["aws.cloudwatch"],
+                   "$or": [{"metricName": ["CPUUtilization"]}, {"namespace": ["AWS/EC2"]}]}
+    check(or_operator,
+          [{"source": ("String", "aws.cloudwatch"), "metricName": ("String", "CPUUtilization")},
+           {"source": ("String", "aws.cloudwatch"), "namespace": ("String", "AWS/EC2")}],
+          [{"source": ("String", "aws.cloudwatch"), "metricName": ("String", "ReadLatency")},
+           {"source": ("String", "aws.events"), "namespace": ("String", "AWS/EC2")}])
+    nested = {"source": ["aws.cloudwatch"],
+              "$or": [{"metricName": ["CPUUtilization", "ReadLatency"]},
+                      {"metricType": ["MetricType"],
+                       "$or": [{"metricId": [1234, 4321]}, {"spaceId": [1000, 2000, 3000]}]}]}
+    check(nested,
+          [{"source": "aws.cloudwatch", "metricName": "ReadLatency"},
+           {"source": "aws.cloudwatch", "metricType": "MetricType", "spaceId": 2000},
+           {"source": "aws.cloudwatch", "metricType": "MetricType", "metricId": 4321}],
+          [{"source": "aws.cloudwatch", "metricType": "MetricType"},
+           {"source": "aws.cloudwatch", "metricType": "Other", "spaceId": 2000},
+           {"source": "aws.ec2", "metricName": "ReadLatency"}],
+          scope="MessageBody")
+
+
+STORE_AND_INTERESTS = {"store": ("String", "fans"), "customer_interests": ("String.Array", '["baseball", "basketball"]')}
+INTERESTS_ONLY = {"customer_interests": ("String.Array", '["baseball", "basketball"]')}
+
+
+def test_key_matching_page(sns, sqs, make_topic, make_queue):
+    """"Key matching": `exists` true/false on attributes and bodies, on leaf nodes only."""
+    check = lambda *args, **kw: _check(sns, sqs, make_topic, make_queue, *args, **kw)  # noqa: E731
+
+    present = {"store": [{"exists": True}]}
+    absent = {"store": [{"exists": False}]}
+    check(present, [STORE_AND_INTERESTS], [INTERESTS_ONLY])
+    check(absent, [INTERESTS_ONLY], [STORE_AND_INTERESTS])
+    with_store = {"store": "fans", "customer_interests": ["baseball", "basketball"]}
+    without_store = {"customer_interests": ["baseball", "basketball"]}
+    check(present, [with_store], [without_store], scope="MessageBody")
+    check(absent, [without_store], [with_store], scope="MessageBody")
+    # Leaf nodes only: an object under the key is not a value.
+    check(present, [], [{"store": {"name": "fans"}}], scope="MessageBody")
+
+
+def test_exists_false_needs_at_least_one_attribute(sns, sqs, make_topic, make_queue):
+    """"Key matching", note: `"exists": false` only matches if at least one attribute is present; a message
+    without attributes does not match it."""
+    absent = {"store": [{"exists": False}]}
+    check = lambda *args, **kw: _check(sns, sqs, make_topic, make_queue, *args, **kw)  # noqa: E731
+    check(absent, [INTERESTS_ONLY, {"other": ("Number", "1")}], [{}, STORE_AND_INTERESTS])
