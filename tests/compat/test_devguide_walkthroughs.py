@@ -248,3 +248,62 @@ def test_exists_false_needs_at_least_one_attribute(sns, sqs, make_topic, make_qu
     absent = {"store": [{"exists": False}]}
     check = lambda *args, **kw: _check(sns, sqs, make_topic, make_queue, *args, **kw)  # noqa: E731
     check(absent, [INTERESTS_ONLY, {"other": ("Number", "1")}], [{}, STORE_AND_INTERESTS])
+
+
+# --------------------------------------------------------------------------------------------------------
+# SQS: dead-letter queues and their redrive
+
+
+def _arn(sqs, url):
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def _wait_move_task(sqs, source_arn, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        task = sqs.list_message_move_tasks(SourceArn=source_arn)["Results"][0]
+        if task["Status"] != "RUNNING" or time.monotonic() > deadline:
+            return task
+        time.sleep(0.05)
+
+
+def test_dead_letter_queue_and_redrive_walkthrough(sqs, make_queue):
+    """"Using dead-letter queues" / "Configure a dead-letter queue redrive" (API): a message received more
+    than maxReceiveCount times moves to the DLQ (same id, original SentTimestamp for a standard queue,
+    DeadLetterQueueSourceArn); StartMessageMoveTask without a destination moves it back to its source, where
+    "all redriven messages are considered new messages" with a new message id and enqueue time."""
+    _, dlq = make_queue("walk-dlq")
+    dlq_arn = _arn(sqs, dlq)
+    _, source = make_queue("walk-src", attributes={
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})
+    source_arn = _arn(sqs, source)
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [source]
+
+    sent = sqs.send_message(QueueUrl=source, MessageBody="order 42",
+                            MessageAttributes={"kind": {"DataType": "String", "StringValue": "order"}})
+    for _ in range(2):  # two receives without a delete: at maxReceiveCount
+        got = sqs.receive_message(QueueUrl=source, VisibilityTimeout=0, AttributeNames=["All"])["Messages"]
+        assert got[0]["MessageId"] == sent["MessageId"]
+    original_sent = int(got[0]["Attributes"]["SentTimestamp"])
+    assert sqs.receive_message(QueueUrl=source).get("Messages") is None  # third receive: moved instead
+    dead = sqs.receive_message(QueueUrl=dlq, VisibilityTimeout=0, AttributeNames=["All"],
+                               MessageAttributeNames=["All"])["Messages"][0]
+    assert dead["MessageId"] == sent["MessageId"]
+    assert dead["Body"] == "order 42" and dead["MessageAttributes"]["kind"]["StringValue"] == "order"
+    assert int(dead["Attributes"]["SentTimestamp"]) == original_sent
+    assert dead["Attributes"]["DeadLetterQueueSourceArn"] == source_arn
+
+    time.sleep(0.01)
+    started = sqs.start_message_move_task(SourceArn=dlq_arn)
+    assert started["TaskHandle"]
+    task = _wait_move_task(sqs, dlq_arn)
+    assert task["Status"] == "COMPLETED"
+    assert task["ApproximateNumberOfMessagesMoved"] == 1
+    assert "DestinationArn" not in task
+    back = sqs.receive_message(QueueUrl=source, AttributeNames=["All"], MessageAttributeNames=["All"])["Messages"]
+    assert [m["Body"] for m in back] == ["order 42"]
+    assert back[0]["MessageAttributes"]["kind"]["StringValue"] == "order"
+    assert back[0]["Attributes"]["ApproximateReceiveCount"] == "1"
+    assert back[0]["MessageId"] != sent["MessageId"]
+    assert int(back[0]["Attributes"]["SentTimestamp"]) >= task["StartedTimestamp"] > original_sent
+    assert sqs.receive_message(QueueUrl=dlq).get("Messages") is None

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use parking_lot::Mutex;
 use wharf_store::Batch;
 
+use super::receive::Moved;
 use super::{ranged, required};
 use crate::error::{ErrorKind, SqsError, SqsResult};
 use crate::limits::*;
@@ -313,7 +314,7 @@ impl Sqs {
         let Some(destination) = self.queue_by_arn(&destination_arn) else {
             // Put the message back before failing.
             let mut state = source.state.lock();
-            self.insert_moved(source, &mut state, &content, None, &mut batch);
+            self.insert_moved(source, &mut state, &content, Moved::PutBack, &mut batch);
             drop(self.submit(batch));
             // AWS reports the error code as the task's FailureReason (LocalStack's AWS-validated snapshot
             // test_move_task_delete_destination_queue_while_running).
@@ -321,7 +322,13 @@ impl Sqs {
         };
         let commit = {
             let mut state = destination.state.lock();
-            self.insert_moved(&destination, &mut state, &content, None, &mut batch);
+            self.insert_moved(
+                &destination,
+                &mut state,
+                &content,
+                Moved::Redriven,
+                &mut batch,
+            );
             task.put(&mut batch, task.moved.load(Ordering::Acquire) + 1);
             self.submit(batch)
         };

@@ -352,7 +352,7 @@ impl Sqs {
                         &target,
                         &mut state,
                         &content,
-                        Some(source.arn.clone()),
+                        Moved::DeadLetter(source.arn.clone()),
                         &mut batch,
                     );
                 }
@@ -363,17 +363,31 @@ impl Sqs {
         await_commit(commit).await
     }
 
-    /// Inserts a message moved from another queue (dead-letter redrive or a move task) as a fresh arrival.
+    /// Inserts a message moved from another queue (into a dead-letter queue, by a move task, or back into
+    /// the queue it was taken from) as a fresh arrival.
     pub(crate) fn insert_moved(
         &self,
         target: &Queue,
         state: &mut crate::queue::QueueState,
         content: &MessageContent,
-        dead_letter_source: Option<String>,
+        how: Moved,
         batch: &mut Batch,
     ) {
         let now = self.now();
         let seq = state.next_seq(now);
+        let mut content = content.clone();
+        let dead_letter_source = match how {
+            Moved::DeadLetter(source) => Some(source),
+            Moved::Redriven => {
+                // "The redrive task resets the retention period. All redriven messages are considered new
+                // messages" with a new message id and enqueue time
+                // (SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html).
+                content.message_id = crate::fixed::MessageId::random();
+                content.sent_millis = now;
+                None
+            }
+            Moved::PutBack => None,
+        };
         // Retention runs from the original enqueue time, except in a FIFO dead-letter queue, where the
         // enqueue timestamp resets (SQSDeveloperGuide/setting-up-dead-letter-queue-retention.html).
         let enqueued_millis = if dead_letter_source.is_some() && target.fifo {
@@ -381,7 +395,6 @@ impl Sqs {
         } else {
             content.sent_millis
         };
-        let mut content = content.clone();
         let message_id = content.message_id.to_string();
         content.edit_extra(|extra| {
             if dead_letter_source.is_some() {
@@ -410,6 +423,16 @@ impl Sqs {
         persist::put_new_message(batch, target.id, &moved, &content);
         state.insert(moved);
     }
+}
+
+/// How a message came to be moved, for [`Sqs::insert_moved`].
+pub(crate) enum Moved {
+    /// Into a dead-letter queue from this source queue (ARN): same id and sent time.
+    DeadLetter(String),
+    /// By a message move task to its destination: a new message.
+    Redriven,
+    /// Back into the queue it was taken from (a move that could not be done): unchanged.
+    PutBack,
 }
 
 fn render(
