@@ -13,6 +13,7 @@ import time
 import pytest
 
 from test_sns import make_topic, queue_arn, sns  # noqa: F401 (fixtures)
+from test_kinesis import kinesis, make_stream  # noqa: F401 (fixtures)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -250,6 +251,23 @@ def test_exists_false_needs_at_least_one_attribute(sns, sqs, make_topic, make_qu
     check(absent, [INTERESTS_ONLY, {"other": ("Number", "1")}], [{}, STORE_AND_INTERESTS])
 
 
+def test_raw_delivery_carries_at_most_ten_attributes(sns, sqs, make_topic, make_queue):
+    """"Amazon SNS message attributes": with raw message delivery an SQS subscription gets at most 10
+    attributes; a message with more "will be discarded as client side errors", while a subscription without
+    raw delivery gets all of them in the notification's MessageAttributes."""
+    topic = make_topic("attrs11")
+    _, raw = make_queue("attrs11-raw")
+    _, wrapped = make_queue("attrs11-env")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn(sqs, raw),
+                  Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn(sqs, wrapped))
+    ten = {f"a{i}": ("String", str(i)) for i in range(10)}
+    sns.publish(TopicArn=topic, Message="ten", MessageAttributes=_attrs(ten))
+    sns.publish(TopicArn=topic, Message="eleven", MessageAttributes=_attrs(dict(ten, a10=("Number", "10"))))
+    assert _drain(sqs, raw) == ["ten"]
+    assert sorted(len(json.loads(body)["MessageAttributes"]) for body in _drain(sqs, wrapped)) == [10, 11]
+
+
 # --------------------------------------------------------------------------------------------------------
 # SQS: dead-letter queues and their redrive
 
@@ -307,3 +325,76 @@ def test_dead_letter_queue_and_redrive_walkthrough(sqs, make_queue):
     assert back[0]["MessageId"] != sent["MessageId"]
     assert int(back[0]["Attributes"]["SentTimestamp"]) >= task["StartedTimestamp"] > original_sent
     assert sqs.receive_message(QueueUrl=dlq).get("Messages") is None
+
+
+# --------------------------------------------------------------------------------------------------------
+# Kinesis Data Streams: resharding as the developer guide walks through it
+
+
+def _wait_active(kinesis, name, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"] != "ACTIVE":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def _read_shard(kinesis, name, shard_id):
+    """Reads a shard one record per call until its iterator chain ends; returns (data, ChildShards of each
+    call)."""
+    it = kinesis.get_shard_iterator(StreamName=name, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    data, children = [], []
+    while it:
+        out = kinesis.get_records(ShardIterator=it, Limit=1)
+        data += [r["Data"] for r in out["Records"]]
+        children.append(out.get("ChildShards"))
+        it = out.get("NextShardIterator")
+        if it and not out["Records"]:
+            break  # an open shard read to its tip
+    return data, children
+
+
+def test_split_and_merge_walkthrough(kinesis, make_stream):
+    """"Split a shard" (NewStartingHashKey halfway through the parent's range), "Merge two shards" (the
+    adjacency test: one shard's EndingHashKey + 1 is the other's StartingHashKey) and "Handle resharding":
+    a closed parent stays readable, its last GetRecords has no NextShardIterator and lists ChildShards with
+    their ParentShards and ranges (earlier calls none), and the children cover the parent's range."""
+    name = make_stream(shards=1)
+    kinesis.put_record(StreamName=name, Data=b"before-low", PartitionKey="p", ExplicitHashKey="1")
+    kinesis.put_record(StreamName=name, Data=b"before-high", PartitionKey="p", ExplicitHashKey=str(2**128 - 1))
+    parent = kinesis.describe_stream(StreamName=name)["StreamDescription"]["Shards"][0]
+    start, end = (int(parent["HashKeyRange"][k]) for k in ("StartingHashKey", "EndingHashKey"))
+    middle = (start + end) // 2
+    kinesis.split_shard(StreamName=name, ShardToSplit=parent["ShardId"], NewStartingHashKey=str(middle))
+    assert kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamStatus"] == "UPDATING"
+    _wait_active(kinesis, name)
+
+    shards = kinesis.describe_stream(StreamName=name)["StreamDescription"]["Shards"]
+    closed, low, high = shards
+    assert "EndingSequenceNumber" in closed["SequenceNumberRange"]
+    assert [s["ParentShardId"] for s in (low, high)] == [parent["ShardId"]] * 2
+    assert (low["HashKeyRange"]["StartingHashKey"], low["HashKeyRange"]["EndingHashKey"]) == (str(start), str(middle - 1))
+    assert (high["HashKeyRange"]["StartingHashKey"], high["HashKeyRange"]["EndingHashKey"]) == (str(middle), str(end))
+    assert kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["OpenShardCount"] == 2
+    assert kinesis.put_record(StreamName=name, Data=b"after-low", PartitionKey="p",
+                              ExplicitHashKey="1")["ShardId"] == low["ShardId"]
+
+    data, children = _read_shard(kinesis, name, parent["ShardId"])
+    assert data == [b"before-low", b"before-high"]
+    assert children[:-1] == [None] * (len(children) - 1)
+    assert children[-1] == [
+        {"ShardId": s["ShardId"], "ParentShards": [parent["ShardId"]], "HashKeyRange": s["HashKeyRange"]}
+        for s in (low, high)
+    ]
+    assert _read_shard(kinesis, name, low["ShardId"])[0] == [b"after-low"]
+
+    assert int(low["HashKeyRange"]["EndingHashKey"]) + 1 == int(high["HashKeyRange"]["StartingHashKey"])
+    kinesis.merge_shards(StreamName=name, ShardToMerge=low["ShardId"], AdjacentShardToMerge=high["ShardId"])
+    _wait_active(kinesis, name)
+    merged = kinesis.list_shards(StreamName=name, ShardFilter={"Type": "AT_LATEST"})["Shards"]
+    assert len(merged) == 1
+    assert (merged[0]["ParentShardId"], merged[0]["AdjacentParentShardId"]) == (low["ShardId"], high["ShardId"])
+    assert merged[0]["HashKeyRange"] == {"StartingHashKey": str(start), "EndingHashKey": str(end)}
+    data, children = _read_shard(kinesis, name, low["ShardId"])
+    assert data == [b"after-low"]
+    assert children[-1] == [{"ShardId": merged[0]["ShardId"], "ParentShards": [low["ShardId"], high["ShardId"]],
+                             "HashKeyRange": merged[0]["HashKeyRange"]}]
