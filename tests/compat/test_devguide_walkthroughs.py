@@ -11,6 +11,7 @@ import json
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
 from test_sns import make_topic, queue_arn, sns  # noqa: F401 (fixtures)
 from test_kinesis import kinesis, make_stream  # noqa: F401 (fixtures)
@@ -325,6 +326,33 @@ def test_dead_letter_queue_and_redrive_walkthrough(sqs, make_queue):
     assert back[0]["MessageId"] != sent["MessageId"]
     assert int(back[0]["Attributes"]["SentTimestamp"]) >= task["StartedTimestamp"] > original_sent
     assert sqs.receive_message(QueueUrl=dlq).get("Messages") is None
+
+
+def test_redrive_destination_must_be_of_the_dead_letter_queues_type(sqs, make_queue):
+    """"Configure a dead-letter queue redrive": another destination is allowed "if both queues are the same
+    type. For example, if the dead-letter queue is a FIFO queue, the redrive destination queue must be a FIFO
+    queue as well." A mismatched destination is refused and nothing moves."""
+    _, fifo_dlq = make_queue("walk-fdlq", fifo=True)
+    make_queue("walk-fsrc", fifo=True, attributes={
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": _arn(sqs, fifo_dlq), "maxReceiveCount": "1"})})
+    _, standard_dlq = make_queue("walk-sdlq")
+    make_queue("walk-ssrc", attributes={
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": _arn(sqs, standard_dlq), "maxReceiveCount": "1"})})
+    _, standard = make_queue("walk-std")
+    _, fifo = make_queue("walk-fifo", fifo=True)
+    sqs.send_message(QueueUrl=fifo_dlq, MessageBody="f", MessageGroupId="g", MessageDeduplicationId="d")
+    for source, destination in ((fifo_dlq, standard), (standard_dlq, fifo)):
+        with pytest.raises(ClientError) as info:
+            sqs.start_message_move_task(SourceArn=_arn(sqs, source), DestinationArn=_arn(sqs, destination))
+        error = info.value.response["Error"]
+        assert (error["Code"], info.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+            "InvalidParameterValue", 400)
+        assert error["Message"] == "The source queue and destination queue must be of the same queue type."
+        assert sqs.list_message_move_tasks(SourceArn=_arn(sqs, source)).get("Results", []) == []
+    assert sqs.receive_message(QueueUrl=standard).get("Messages") is None
+    started = sqs.start_message_move_task(SourceArn=_arn(sqs, fifo_dlq), DestinationArn=_arn(sqs, fifo))
+    assert started["TaskHandle"] and _wait_move_task(sqs, _arn(sqs, fifo_dlq))["Status"] == "COMPLETED"
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=fifo)["Messages"]] == ["f"]
 
 
 # --------------------------------------------------------------------------------------------------------

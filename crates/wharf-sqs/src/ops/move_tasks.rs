@@ -170,8 +170,16 @@ impl Sqs {
             ));
         }
         if let Some(destination) = input.destination_arn.as_deref() {
-            if self.queue_by_arn(destination).is_none() {
+            let Some(destination) = self.queue_by_arn(destination) else {
                 return Err(resource_not_found("DestinationArn"));
+            };
+            // "If the dead-letter queue is a FIFO queue, the redrive destination queue must be a FIFO queue
+            // as well" (SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html); wording not
+            // verified against AWS.
+            if destination.fifo != source.fifo {
+                return Err(SqsError::invalid_parameter(
+                    "The source queue and destination queue must be of the same queue type.",
+                ));
             }
         }
         let mut tasks = self.move_tasks.lock();
