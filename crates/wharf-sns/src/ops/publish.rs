@@ -198,31 +198,68 @@ pub(crate) fn prepare(
     group_id: Option<&str>,
     dedup_id: Option<&str>,
 ) -> SnsResult<Outgoing> {
-    prepare_sized(
+    let draft = Draft {
         message,
         subject,
         structure,
         attributes,
         group_id,
         dedup_id,
-        MAX_MESSAGE_BYTES,
-        None,
-    )
+    };
+    prepare_sized(draft, MAX_MESSAGE_BYTES, None)
+}
+
+/// The message fields of a Publish request or of one PublishBatch entry, as sent.
+pub(crate) struct Draft<'a> {
+    pub message: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub structure: Option<&'a str>,
+    pub attributes: &'a MessageAttributes,
+    pub group_id: Option<&'a str>,
+    pub dedup_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a PublishInput> for Draft<'a> {
+    fn from(input: &'a PublishInput) -> Self {
+        Draft {
+            message: input.message.as_deref(),
+            subject: input.subject.as_deref(),
+            structure: input.message_structure.as_deref(),
+            attributes: &input.message_attributes,
+            group_id: input.message_group_id.as_deref(),
+            dedup_id: input.message_deduplication_id.as_deref(),
+        }
+    }
+}
+
+impl<'a> From<&'a PublishBatchRequestEntry> for Draft<'a> {
+    fn from(entry: &'a PublishBatchRequestEntry) -> Self {
+        Draft {
+            message: entry.message.as_deref(),
+            subject: entry.subject.as_deref(),
+            structure: entry.message_structure.as_deref(),
+            attributes: &entry.message_attributes,
+            group_id: entry.message_group_id.as_deref(),
+            dedup_id: entry.message_deduplication_id.as_deref(),
+        }
+    }
 }
 
 /// Validates a message whose body and attributes may take up to `max_bytes`. `platform` is the platform
 /// (`GCM`, `APNS`, ...) of the endpoint a message is published to directly, `None` for topics and phones.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn prepare_sized(
-    message: Option<&str>,
-    subject: Option<&str>,
-    structure: Option<&str>,
-    attributes: &MessageAttributes,
-    group_id: Option<&str>,
-    dedup_id: Option<&str>,
+    draft: Draft<'_>,
     max_bytes: usize,
     platform: Option<&str>,
 ) -> SnsResult<Outgoing> {
+    let Draft {
+        message,
+        subject,
+        structure,
+        attributes,
+        group_id,
+        dedup_id,
+    } = draft;
     let message = message
         .filter(|m| !m.is_empty())
         .ok_or_else(|| SnsError::invalid("Empty message"))?;
@@ -420,16 +457,7 @@ impl Sns {
         } else {
             None
         };
-        let outgoing = prepare_sized(
-            input.message.as_deref(),
-            input.subject.as_deref(),
-            input.message_structure.as_deref(),
-            &input.message_attributes,
-            input.message_group_id.as_deref(),
-            input.message_deduplication_id.as_deref(),
-            max_bytes,
-            platform.as_deref(),
-        )?;
+        let outgoing = prepare_sized((&input).into(), max_bytes, platform.as_deref())?;
         if let Some(phone) = input.phone_number.as_deref().filter(|p| !p.is_empty()) {
             return self.publish_sms(phone, &outgoing).await;
         }
@@ -517,16 +545,7 @@ impl Sns {
         let snapshot = self.topic_snapshot(name)?;
         let mut prepared = Vec::with_capacity(entries.len());
         for entry in entries {
-            let outgoing = prepare_sized(
-                entry.message.as_deref(),
-                entry.subject.as_deref(),
-                entry.message_structure.as_deref(),
-                &entry.message_attributes,
-                entry.message_group_id.as_deref(),
-                entry.message_deduplication_id.as_deref(),
-                max_bytes,
-                None,
-            )?;
+            let outgoing = prepare_sized(entry.into(), max_bytes, None)?;
             check_fifo_parameters(snapshot.topic.fifo, snapshot.content_based_dedup, &outgoing)?;
             prepared.push((entry.id.clone().unwrap_or_default(), outgoing));
         }
@@ -1012,16 +1031,15 @@ mod tests {
         // Published to a platform endpoint, the platform's own entry stands in for `default`.
         let gcm = r#"{"GCM":"{\"data\":{}}"}"#;
         let sized = |message: &str, platform| {
-            prepare_sized(
-                Some(message),
-                None,
-                Some("json"),
-                &empty,
-                None,
-                None,
-                MAX_MESSAGE_BYTES,
-                platform,
-            )
+            let draft = Draft {
+                message: Some(message),
+                subject: None,
+                structure: Some("json"),
+                attributes: &empty,
+                group_id: None,
+                dedup_id: None,
+            };
+            prepare_sized(draft, MAX_MESSAGE_BYTES, platform)
         };
         assert_eq!(
             sized(gcm, Some("GCM")).unwrap().message_for("GCM"),
